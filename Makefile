@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+LOCK_HASH := $(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.run-$(LOCK_HASH)
+DEV_STAMP := $(VENV)/.dev-$(LOCK_HASH)
+
+.PHONY: run test install install-dev browser lint typecheck pytest demo clean
+
+run: install ## install, migrate and serve on the embedded SQLite
+	$(BIN)/madoguchi migrate
+	$(BIN)/madoguchi serve
+
+test: install-dev browser lint typecheck pytest ## everything CI checks
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	$(PYTHON) -m venv $(VENV)
+
+$(RUN_STAMP): $(VENV)/bin/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e .
+	@rm -f $(VENV)/.run-*; touch $@
+
+$(DEV_STAMP): $(VENV)/bin/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@rm -f $(VENV)/.dev-* $(VENV)/.run-*; touch $@ $(RUN_STAMP)
+
+install: $(RUN_STAMP)
+
+install-dev: $(DEV_STAMP)
+
+browser: ## Debian's chromium for the browser tests
+	@bash scripts/ensure-chromium.sh
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+pytest: install-dev
+	$(BIN)/pytest
+
+demo: install
+	$(BIN)/madoguchi migrate
+	$(BIN)/madoguchi demo
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

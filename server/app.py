@@ -1,0 +1,80 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from server import db
+from server.settings import Settings
+from server.sites import routes as sites_routes
+from server.web import routes as web_routes
+from server.web.i18n import load_catalogs
+from server.web.request_log import configure_logging, request_log_middleware
+from server.web.security import security_headers_middleware
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+
+def create_app(settings: Settings) -> Litestar:
+    """Build the Madoguchi app for ``settings``.
+
+    Builds the database engine (nothing is opened until startup), binds every table to it,
+    reads the translation catalogs and wires routes and middleware.
+
+    Args:
+        settings: The settings tree.
+
+    Returns:
+        The ASGI app.
+    """
+    logger = configure_logging(settings.log_level)
+    engine = db.make_engine(settings.database)
+    db.bind_engine(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        try:
+            await db.start(engine, settings.database)
+        except Exception as error:
+            # Serve anyway: /health says 503 and a load balancer keeps traffic away.
+            logger.error("database start failed", extra={"fields": {"error": type(error).__name__}})
+        try:
+            yield
+        finally:
+            await db.stop(engine)
+
+    app = Litestar(
+        route_handlers=[
+            sites_routes.home,
+            web_routes.health,
+            web_routes.set_language,
+            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+        ],
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
+        lifespan=[lifespan],
+        debug=settings.debug,
+        logging_config=None,
+    )
+    # Litestar's `middleware=` wraps matched routes only; 404 and 405 come from the router.
+    # Wrapping the whole handler gives every response its headers and its log line.
+    app.asgi_handler = request_log_middleware(security_headers_middleware(app.asgi_handler))
+    return app
+
+
+def create_app_from_env() -> Litestar:
+    """Factory for ``uvicorn --factory``: settings from the environment, read once."""
+    return create_app(Settings.from_env())
+
+
+__all__ = ["create_app", "create_app_from_env"]

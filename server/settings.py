@@ -1,0 +1,180 @@
+"""One typed settings tree, read once from the environment.
+
+Every setting is declared in ``ENV_VARS`` with its default and a one-line description;
+README.md's configuration table lists the same names (a test keeps the two in step).
+Nothing here runs at import time: call :func:`Settings.from_env` where the process starts
+and pass the result down.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class EnvVar:
+    """One environment variable Madoguchi reads.
+
+    Attributes:
+        name: The variable's name.
+        default: The value used when the variable is unset or empty.
+        doc: What it controls, for README's table.
+    """
+
+    name: str
+    default: str
+    doc: str
+
+
+ENV_VARS: tuple[EnvVar, ...] = (
+    EnvVar(
+        "MADOGUCHI_DATABASE_URL",
+        "sqlite:///var/madoguchi.db",
+        "Database. `sqlite:///relative/path.db`, `sqlite:////absolute/path.db` or "
+        "`postgresql://user:password@host:port/dbname`.",
+    ),
+    EnvVar("MADOGUCHI_HOST", "127.0.0.1", "Address `madoguchi serve` listens on."),
+    EnvVar("MADOGUCHI_PORT", "8000", "Port `madoguchi serve` listens on."),
+    EnvVar("MADOGUCHI_WORKERS", "1", "Server worker processes for `madoguchi serve`."),
+    EnvVar("MADOGUCHI_LOG_LEVEL", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
+    EnvVar(
+        "MADOGUCHI_DEFAULT_LANGUAGE",
+        "ja",
+        "UI language when neither cookie nor browser says otherwise: `ja` or `en`.",
+    ),
+    EnvVar("MADOGUCHI_DB_POOL_MAX", "10", "PostgreSQL: largest connection pool per worker."),
+    EnvVar(
+        "MADOGUCHI_SQLITE_BUSY_TIMEOUT_MS",
+        "5000",
+        "SQLite: how long a writer waits for the lock before failing, in milliseconds.",
+    ),
+    EnvVar("MADOGUCHI_DEBUG", "false", "Show tracebacks in error pages. Never in production."),
+)
+
+LANGUAGES = ("ja", "en")
+
+
+class SettingsError(ValueError):
+    """A setting has a value Madoguchi cannot use."""
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseSettings:
+    """Where the data lives.
+
+    Attributes:
+        url: The database URL as given.
+        pool_max: PostgreSQL pool size per worker.
+        sqlite_busy_timeout_ms: SQLite lock wait.
+    """
+
+    url: str
+    pool_max: int
+    sqlite_busy_timeout_ms: int
+
+    @property
+    def engine(self) -> str:
+        """``"sqlite"`` or ``"postgres"``."""
+        return "sqlite" if self.url.startswith("sqlite:") else "postgres"
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The SQLite file (relative paths are relative to the working directory)."""
+        if self.engine != "sqlite":
+            raise SettingsError("not a SQLite URL")
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """How ``madoguchi serve`` listens.
+
+    Attributes:
+        host: Bind address.
+        port: Bind port.
+        workers: Worker processes.
+    """
+
+    host: str
+    port: int
+    workers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The whole settings tree.
+
+    Attributes:
+        database: Database settings.
+        server: Listening settings.
+        log_level: Root log level.
+        default_language: Fallback UI language.
+        debug: Tracebacks in responses.
+    """
+
+    database: DatabaseSettings
+    server: ServerSettings
+    log_level: str
+    default_language: str
+    debug: bool
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from environment variables.
+
+        Args:
+            environ: The mapping to read; ``os.environ`` when omitted.
+
+        Returns:
+            The settings tree.
+
+        Raises:
+            SettingsError: A value is malformed.
+        """
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str:
+            spec = next((v for v in ENV_VARS if v.name == name), None)
+            if spec is None:  # pragma: no cover - programming error
+                raise KeyError(name)
+            return env.get(name) or spec.default
+
+        def get_int(name: str, low: int, high: int) -> int:
+            raw = get(name)
+            try:
+                value = int(raw)
+            except ValueError:
+                raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+            if not low <= value <= high:
+                raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+            return value
+
+        url = get("MADOGUCHI_DATABASE_URL")
+        if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+            raise SettingsError(
+                "MADOGUCHI_DATABASE_URL must start with sqlite:/// or postgresql://"
+            )
+        language = get("MADOGUCHI_DEFAULT_LANGUAGE")
+        if language not in LANGUAGES:
+            raise SettingsError(f"MADOGUCHI_DEFAULT_LANGUAGE must be one of {LANGUAGES}")
+        level = get("MADOGUCHI_LOG_LEVEL").upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError("MADOGUCHI_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return cls(
+            database=DatabaseSettings(
+                url=url,
+                pool_max=get_int("MADOGUCHI_DB_POOL_MAX", 1, 1000),
+                sqlite_busy_timeout_ms=get_int("MADOGUCHI_SQLITE_BUSY_TIMEOUT_MS", 0, 600_000),
+            ),
+            server=ServerSettings(
+                host=get("MADOGUCHI_HOST"),
+                port=get_int("MADOGUCHI_PORT", 1, 65535),
+                workers=get_int("MADOGUCHI_WORKERS", 1, 64),
+            ),
+            log_level=level,
+            default_language=language,
+            debug=get("MADOGUCHI_DEBUG").lower() in ("1", "true", "yes", "on"),
+        )

@@ -1,0 +1,1 @@
+"""What every page shares: languages, templates, security headers, request logs, health."""

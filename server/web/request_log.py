@@ -1,0 +1,97 @@
+"""Structured request logs: one JSON line per request, with no personal data.
+
+A line carries method, route path (no query string, no body, no address, no user agent),
+status and duration, so logs can be kept and shared without exposing residents or staff.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+import msgspec
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+LOGGER_NAME = "madoguchi"
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats a record as one JSON object per line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """Render ``record`` with its ``fields`` extra merged in."""
+        entry: dict[str, Any] = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info and record.exc_info[0] is not None:
+            entry["error"] = record.exc_info[0].__name__
+        return msgspec.json.encode(entry).decode()
+
+
+def configure_logging(level: str) -> logging.Logger:
+    """Send the app's logs to stderr as JSON lines.
+
+    Args:
+        level: Log level name.
+
+    Returns:
+        The app's logger.
+    """
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.setLevel(level)
+    if not any(getattr(h, "_madoguchi", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(JsonFormatter())
+        handler._madoguchi = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    return logger
+
+
+def request_log_middleware(app: ASGIApp) -> ASGIApp:
+    """Wrap ``app`` so each HTTP request logs one line when its response starts.
+
+    Args:
+        app: The next ASGI app.
+
+    Returns:
+        The wrapping ASGI app.
+    """
+    logger = logging.getLogger(f"{LOGGER_NAME}.request")
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = uuid.uuid4().hex
+
+        async def send_logged(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+                logger.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "request_id": request_id,
+                            "method": scope["method"],
+                            "path": scope["path"],
+                            "status": message["status"],
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        }
+                    },
+                )
+            await send(message)
+
+        await app(scope, receive, send_logged)
+
+    return middleware

@@ -1,0 +1,65 @@
+"""Health check and the language toggle."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect
+
+from server import db
+from server.settings import LANGUAGES
+from server.web.i18n import LANG_COOKIE
+
+HEALTH_TIMEOUT_S = 3.0
+ONE_YEAR_S = 365 * 24 * 3600
+
+logger = logging.getLogger("madoguchi.health")
+
+
+class Health(msgspec.Struct, frozen=True):
+    """Answer of ``GET /health``."""
+
+    status: str
+    database: str
+    engine: str
+
+
+@get("/health", cache_control=CacheControlHeader(no_store=True))
+async def health(request: Request[Any, Any, Any]) -> Response[Health]:
+    """Checks the database with a trivial query: 200 when it answers, 503 when it does not."""
+    settings = request.app.state.settings
+    try:
+        await asyncio.wait_for(db.ping(request.app.state.engine), HEALTH_TIMEOUT_S)
+    except Exception as error:  # any driver failure means "unreachable" to a load balancer
+        logger.warning("database unreachable", extra={"fields": {"error": type(error).__name__}})
+        return Response(Health("error", "unreachable", settings.database.engine), status_code=503)
+    return Response(Health("ok", "ok", settings.database.engine))
+
+
+class LanguageForm(msgspec.Struct):
+    """The toggle's form."""
+
+    lang: str
+    next: str = "/"
+
+
+@post("/lang", status_code=303)
+async def set_language(
+    data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+) -> Redirect:
+    """Remembers the chosen language in a cookie and goes back to the page."""
+    local = data.next.startswith("/") and not data.next.startswith(("//", "/\\"))
+    target = data.next if local else "/"
+    response = Redirect(path=target, status_code=303)
+    if data.lang in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, data.lang, max_age=ONE_YEAR_S, samesite="lax", httponly=True
+        )
+    return response

@@ -1,0 +1,126 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a real `madoguchi serve`."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Runs before any page script; CSP does not apply to it. Collects CSP violations.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    """`madoguchi serve` in its own process on a free port; yields its base URL."""
+    port = _free_port()
+    env = {**os.environ, "MADOGUCHI_PORT": str(port), "MADOGUCHI_HOST": "127.0.0.1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/health", timeout=2) as response:  # noqa: S310
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                _, err = process.communicate()
+                raise RuntimeError(f"server did not start: {err.decode()[-2000:]}") from None
+            time.sleep(0.2)
+    yield base
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium. Missing: a failure under CI, a skip with a hint elsewhere."""
+    if not CHROMIUM.exists():
+        message = "Debian's chromium is missing: run `make browser` (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+class PageProblems:
+    """Console errors, page errors and CSP violations seen by a page."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.console_errors: list[str] = []
+        self.page_errors: list[str] = []
+        page.on(
+            "console",
+            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: self.page_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
+        )
+
+    def all(self) -> list[str]:
+        """Everything that went wrong so far."""
+        violations = self.page.evaluate("window.__cspViolations || []")
+        return [*self.console_errors, *self.page_errors, *violations]
+
+
+@pytest.fixture
+def page(browser: Any, live_server: str) -> Iterator[tuple[Any, PageProblems]]:
+    """A fresh browser context and page, watching for errors and CSP violations."""
+    context = browser.new_context(base_url=live_server, locale="ja-JP")
+    context.add_init_script(CSP_WATCH)
+    new_page = context.new_page()
+    problems = PageProblems(new_page)
+    yield new_page, problems
+    context.close()

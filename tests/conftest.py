@@ -1,0 +1,130 @@
+"""Test setup: one throwaway database per run, on the engine MADOGUCHI_DATABASE_URL names.
+
+SQLite by default (a real file); PostgreSQL when the URL says so. The database is created
+fresh, migrated with the real ``madoguchi migrate`` and dropped at the end; nothing from an
+earlier run is trusted. A PostgreSQL that cannot be reached fails the run, never skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests import dbutil
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = [sys.executable, "-m", "server.cli"]
+_state: dict[str, str] = {}
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the real ``madoguchi`` command with the test environment (plus ``env``)."""
+    return subprocess.run(
+        [*CLI, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create and migrate this run's database before any test module imports the app."""
+    if hasattr(config, "workerinput"):  # pragma: no cover - no xdist here
+        return
+    base_url = os.environ.get("MADOGUCHI_DATABASE_URL", "sqlite:///var/madoguchi.db")
+    folder = Path(tempfile.mkdtemp(prefix="madoguchi-test-"))
+    try:
+        url = dbutil.create_throwaway(base_url, folder, label="run")
+    except Exception as error:
+        raise pytest.UsageError(
+            f"cannot create a test database on {base_url.split('@')[-1]}: {error!r}"
+        ) from error
+    _state.update(base_url=base_url, url=url, folder=str(folder))
+    os.environ["MADOGUCHI_DATABASE_URL"] = url
+    os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
+    migrated = run_cli("migrate")
+    if migrated.returncode != 0:
+        dbutil.drop_throwaway(base_url, url)
+        raise pytest.UsageError(f"madoguchi migrate failed:\n{migrated.stdout}{migrated.stderr}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Drop this run's database."""
+    if "url" in _state:
+        dbutil.drop_throwaway(_state["base_url"], _state["url"])
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say which engine this run tests, so SQLite and PostgreSQL runs are told apart."""
+    url = _state.get("url", "")
+    engine = "postgresql" if dbutil.is_postgres(url) else "sqlite"
+    return f"madoguchi database: {engine} (throwaway {url.rsplit('/', 1)[-1]})"
+
+
+@pytest.fixture(scope="session")
+def database_url() -> str:
+    """URL of this run's migrated database."""
+    return _state["url"]
+
+
+@pytest.fixture(scope="session")
+def base_database_url() -> str:
+    """URL the run's database was made from (for more throwaway databases)."""
+    return _state["base_url"]
+
+
+@pytest.fixture(scope="session")
+def scratch_folder() -> Path:
+    """A folder for this run's files."""
+    return Path(_state["folder"])
+
+
+@pytest.fixture
+def settings() -> object:
+    """Settings as the app would read them in this run."""
+    from server.settings import Settings
+
+    return Settings.from_env()
+
+
+def remove_test_rows(url: str) -> None:
+    """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
+    dbutil.execute(url, "DELETE FROM site WHERE NOT fixed")
+
+
+@pytest.fixture
+def app(settings: object) -> Iterator[Litestar]:
+    """The real app on this run's database."""
+    from server.app import create_app
+
+    yield create_app(settings)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client(app: Litestar, database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """Real HTTP through the app (lifespan included); rows the test added are removed."""
+    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as test_client:
+        try:
+            yield test_client
+        finally:
+            remove_test_rows(database_url)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last.
+
+    Playwright's sync API keeps an event loop running in the main thread while the browser
+    is open, and pytest-asyncio cannot start its own beside it.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,0 +1,63 @@
+"""Migrations run forwards, backwards and forwards again, leaving the same schema."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import dbutil
+from tests.conftest import run_cli
+
+
+@pytest.fixture
+def fresh_database(base_database_url: str, scratch_folder: Path) -> Iterator[str]:
+    """An empty throwaway database on this run's engine."""
+    url = dbutil.create_throwaway(base_database_url, scratch_folder, label="mig")
+    yield url
+    dbutil.drop_throwaway(base_database_url, url)
+
+
+def app_tables(snapshot: list[tuple[str, ...]]) -> set[str]:
+    """Table names in a snapshot, without Piccolo's own migration table."""
+    tables = {row[0] for row in snapshot} | {row[2] for row in snapshot if len(row) > 2}
+    return {t for t in tables if t in {"site"}}
+
+
+def test_forwards_backwards_forwards_same_schema(fresh_database: str) -> None:
+    """Forwards, all the way back, and forwards again: same schema, fixed sites seeded once."""
+    env = {"MADOGUCHI_DATABASE_URL": fresh_database}
+    first = run_cli("migrate", env=env)
+    assert first.returncode == 0, first.stdout + first.stderr
+    after_first = dbutil.schema_snapshot(fresh_database)
+    assert "site" in app_tables(after_first)
+    assert dbutil.fetch(fresh_database, "SELECT count(*) FROM site WHERE fixed")[0][0] == 5
+
+    back = run_cli("migrate-back", "all", env=env)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert app_tables(dbutil.schema_snapshot(fresh_database)) == set()
+
+    again = run_cli("migrate", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert dbutil.schema_snapshot(fresh_database) == after_first
+    assert dbutil.fetch(fresh_database, "SELECT count(*) FROM site")[0][0] == 5
+
+
+def test_migrate_twice_is_safe(fresh_database: str) -> None:
+    """Running migrate on an up-to-date database changes nothing and succeeds."""
+    env = {"MADOGUCHI_DATABASE_URL": fresh_database}
+    assert run_cli("migrate", env=env).returncode == 0
+    before = dbutil.schema_snapshot(fresh_database)
+    second = run_cli("migrate", env=env)
+    assert second.returncode == 0
+    assert dbutil.schema_snapshot(fresh_database) == before
+    assert dbutil.fetch(fresh_database, "SELECT count(*) FROM site")[0][0] == 5
+
+
+def test_sqlite_file_uses_wal(scratch_folder: Path) -> None:
+    """A migrated SQLite file is in WAL mode (readers never block the writer), on any run."""
+    url = dbutil.create_throwaway("sqlite:///", scratch_folder, label="wal")
+    try:
+        assert run_cli("migrate", env={"MADOGUCHI_DATABASE_URL": url}).returncode == 0
+        assert dbutil.fetch(url, "PRAGMA journal_mode") == [("wal",)]
+    finally:
+        dbutil.drop_throwaway("sqlite:///", url)
