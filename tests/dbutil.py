@@ -36,7 +36,7 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
-async def _admin(url: str, sql: str) -> None:
+async def _pg_execute(url: str, sql: str) -> None:
     connection = await asyncpg.connect(url, timeout=10)
     try:
         await connection.execute(sql)
@@ -57,7 +57,7 @@ def create_throwaway(base_url: str, folder: Path, label: str = "t") -> str:
     """
     name = f"madoguchi_{label}_{uuid.uuid4().hex[:12]}"
     if is_postgres(base_url):
-        _run(_admin(base_url, f'CREATE DATABASE "{name}"'))
+        _run(_pg_execute(base_url, f'CREATE DATABASE "{name}"'))
         return _with_database(base_url, name)
     return f"sqlite:///{folder / (name + '.db')}"
 
@@ -71,7 +71,7 @@ def drop_throwaway(base_url: str, url: str) -> None:
     """
     if is_postgres(url):
         name = urlsplit(url).path.lstrip("/")
-        _run(_admin(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _run(_pg_execute(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
@@ -136,14 +136,6 @@ def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
         return _run(_pg_fetch(url, sql))
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         return connection.execute(sql).fetchall()
-
-
-async def _pg_execute(url: str, sql: str) -> None:
-    connection = await asyncpg.connect(url, timeout=10)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
 
 
 def execute(url: str, sql: str) -> None:

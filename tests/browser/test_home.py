@@ -4,22 +4,9 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.browser
+from tests.fixed_sites import FIXED_EN, FIXED_JA
 
-FIXED_JA = [
-    "本庁舎 市民課",
-    "マイナンバーコールセンター",
-    "アクタ西宮ステーション",
-    "越木岩分室",
-    "西宮浜分室",
-]
-FIXED_EN = [
-    "City Hall, Citizens Division",
-    "My Number Call Center",
-    "ACTA Nishinomiya Station",
-    "Koshikiiwa Branch",
-    "Nishinomiya-hama Branch",
-]
+pytestmark = pytest.mark.browser
 
 
 def site_names(page: Any) -> list[str]:

@@ -3,6 +3,7 @@
 from litestar.testing import AsyncTestClient
 
 from tests import dbutil
+from tests.fixed_sites import FIXED_JA
 
 FIXED_JA = [
     "本庁舎 市民課",
