@@ -5,14 +5,6 @@ from litestar.testing import AsyncTestClient
 from tests import dbutil
 from tests.fixed_sites import FIXED_JA
 
-FIXED_JA = [
-    "本庁舎 市民課",
-    "マイナンバーコールセンター",
-    "アクタ西宮ステーション",
-    "越木岩分室",
-    "西宮浜分室",
-]
-
 
 async def test_home_lists_fixed_sites_in_japanese(client: AsyncTestClient) -> None:
     """The home page is Japanese by default and lists the five fixed sites in contract order."""
