@@ -1,0 +1,1 @@
+"""Test-only helpers shared by the unit, integration and browser suites."""
