@@ -1,0 +1,1 @@
+"""Small rules shared by every domain (no framework imports: services call them)."""

@@ -1,0 +1,57 @@
+// The My Number guard in the browser: refuse free text holding a My Number (個人番号)
+// before anything is queued. Same rule as server/common/mynumber.py; both run
+// tests/vectors/mynumber.json. No dependencies, no build step, no eval (strict CSP).
+//
+// Rule: after NFKC, a maximal run of ASCII digits joined by single separators (space,
+// hyphen, dot, ‐ ‑ ‒ – — −, ー ｰ, ideographic space) that holds exactly 12 digits whose
+// last digit is the check digit of the first 11. Two separators in a row end a run, so
+// 11 or 13 digits, and a valid 12 inside a longer run, are accepted.
+
+export const MESSAGE_JA =
+  '個人番号（マイナンバー）と思われる12桁の番号が含まれているため、保存できません。' +
+  '個人番号は入力しないでください。';
+export const MESSAGE_EN =
+  'This looks like a My Number (12 digits with a valid check digit), so it was not saved. ' +
+  'Never enter a My Number.';
+
+// Separators as they look after NFKC (keep in step with SEPARATORS in the Python module).
+const SEPARATORS = ' \\-.\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff70\u3000';
+// A digit, then any number of (at most one separator, then a digit): each match is maximal.
+const RUN = new RegExp('[0-9](?:[' + SEPARATORS + ']?[0-9])*', 'g');
+const ELEVEN_DIGITS = /^[0-9]{11}$/;
+
+/**
+ * The My Number check digit of the first 11 digits.
+ * With P_n the n-th digit from the right and Q_n = n + 1 (n ≤ 6) or n − 5 (n ≥ 7),
+ * r = Σ P_n·Q_n mod 11; the check digit is 0 when r ≤ 1, else 11 − r.
+ * @param {string} first11 exactly 11 ASCII digits
+ * @returns {number} 0 to 9
+ */
+export function checkDigit(first11) {
+  if (typeof first11 !== 'string' || !ELEVEN_DIGITS.test(first11)) {
+    throw new RangeError('checkDigit needs exactly 11 ASCII digits');
+  }
+  let sum = 0;
+  for (let n = 1; n <= 11; n += 1) {
+    const digit = first11.charCodeAt(11 - n) - 48;
+    sum += digit * (n <= 6 ? n + 1 : n - 5);
+  }
+  const r = sum % 11;
+  return r <= 1 ? 0 : 11 - r;
+}
+
+/**
+ * Whether the text holds something that looks like a My Number.
+ * @param {string} text any free text, as typed
+ * @returns {boolean} true when it must be refused
+ */
+export function containsMyNumber(text) {
+  const normalized = String(text ?? '').normalize('NFKC');
+  for (const match of normalized.matchAll(RUN)) {
+    const digits = match[0].replace(/[^0-9]/g, '');
+    if (digits.length === 12 && checkDigit(digits.slice(0, 11)) === digits.charCodeAt(11) - 48) {
+      return true;
+    }
+  }
+  return false;
+}

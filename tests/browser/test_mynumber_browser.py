@@ -1,0 +1,106 @@
+"""The My Number guard in Chromium (static/js/mynumber.js) agrees with the server's."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from server.common.mynumber import MESSAGE_EN, MESSAGE_JA, check_digit, contains_my_number
+from tests.unit.test_mynumber import (
+    NEAR_MISS_KINDS,
+    SAMPLES,
+    SEED,
+    VALID_FORMS,
+    load_vectors,
+    near_miss_samples,
+    random_digits,
+    seeded,
+    valid_samples,
+)
+
+pytestmark = pytest.mark.browser
+
+CONTAINS = (
+    "async (cases) => { const m = await import('/static/js/mynumber.js');"
+    " return cases.map(c => m.containsMyNumber(c)); }"
+)
+CHECK_DIGIT = (
+    "async (prefixes) => { const m = await import('/static/js/mynumber.js');"
+    " return prefixes.map(p => m.checkDigit(p)); }"
+)
+MESSAGES = (
+    "async () => { const m = await import('/static/js/mynumber.js');"
+    " return [m.MESSAGE_JA, m.MESSAGE_EN]; }"
+)
+
+
+def browser_verdicts(tab: Any, cases: list[str]) -> list[bool]:
+    """containsMyNumber for each case, computed in the page by the real ES module."""
+    verdicts: list[bool] = tab.evaluate(CONTAINS, cases)
+    assert len(verdicts) == len(cases)
+    return verdicts
+
+
+def test_vectors_agree_with_the_file_and_python(page: tuple[Any, Any]) -> None:
+    """Every shared vector gets the file's verdict in the browser, the same as in Python."""
+    tab, problems = page
+    tab.goto("/")
+    vectors = load_vectors()
+    verdicts = browser_verdicts(tab, [v["text"] for v in vectors])
+    disagreements = [
+        (v["why"], browser, contains_my_number(v["text"]))
+        for v, browser in zip(vectors, verdicts, strict=True)
+        if not (browser is v["refused"] is contains_my_number(v["text"]))
+    ]
+    assert disagreements == []
+    assert problems.all() == []
+
+
+def test_generated_valid_numbers_are_refused_in_the_browser(page: tuple[Any, Any]) -> None:
+    """The unit tests' 10,000 valid numbers per form (same seeds) are all refused in Chromium."""
+    tab, problems = page
+    tab.goto("/")
+    for form in VALID_FORMS:
+        cases = valid_samples(form)
+        assert len(cases) == SAMPLES
+        started = time.perf_counter()
+        verdicts = browser_verdicts(tab, cases)
+        print(f"browser valid {form}: {SAMPLES} in {time.perf_counter() - started:.3f}s")
+        missed = [case for case, refused in zip(cases, verdicts, strict=True) if not refused]
+        assert missed == [], form
+    assert problems.all() == []
+
+
+def test_generated_near_misses_are_accepted_in_the_browser(page: tuple[Any, Any]) -> None:
+    """The unit tests' 10,000 near misses per kind (same seeds) are all accepted in Chromium."""
+    tab, problems = page
+    tab.goto("/")
+    for kind in NEAR_MISS_KINDS:
+        cases = near_miss_samples(kind)
+        assert len(cases) == SAMPLES
+        started = time.perf_counter()
+        verdicts = browser_verdicts(tab, cases)
+        print(f"browser near misses {kind}: {SAMPLES} in {time.perf_counter() - started:.3f}s")
+        wrongly_refused = [case for case, refused in zip(cases, verdicts, strict=True) if refused]
+        assert wrongly_refused == [], kind
+    assert problems.all() == []
+
+
+def test_check_digit_agrees_with_python(page: tuple[Any, Any]) -> None:
+    """checkDigit in the browser equals Python's check_digit on 1,000 random 11-digit prefixes."""
+    tab, problems = page
+    tab.goto("/")
+    rng = seeded(SEED + 2_000)
+    prefixes = [random_digits(rng, 11) for _ in range(1_000)]
+    assert tab.evaluate(CHECK_DIGIT, prefixes) == [check_digit(p) for p in prefixes]
+    assert problems.all() == []
+
+
+def test_messages_match_python(page: tuple[Any, Any]) -> None:
+    """The browser's MESSAGE_JA and MESSAGE_EN are word for word the server's."""
+    tab, problems = page
+    tab.goto("/")
+    assert tab.evaluate(MESSAGES) == [MESSAGE_JA, MESSAGE_EN]
+    assert problems.all() == []

@@ -1,0 +1,401 @@
+"""The My Number guard (server/common/mynumber.py), and generators other tests can import.
+
+``generate_valid(rng, n)`` and ``generate_near_misses(rng, n)`` return texts that must be
+refused and texts that must be accepted; ``valid_samples`` and ``near_miss_samples`` give the
+exact lists these tests use (fixed seeds), so the browser test runs the same cases in Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from server.common.mynumber import (
+    MESSAGE_EN,
+    MESSAGE_JA,
+    MyNumberRefused,
+    check_digit,
+    contains_my_number,
+    guard_text,
+)
+
+VECTORS_PATH = Path(__file__).resolve().parents[1] / "vectors" / "mynumber.json"
+SEED = 20240512
+SAMPLES = 10_000
+
+# The spec's separators, typed again here (not imported) so the oracle below is independent.
+SPEC_SEPARATORS = " -.\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff70\u3000"
+# What people type: the spec's separators plus full-width forms NFKC folds into them.
+TYPED_SEPARATORS = SPEC_SEPARATORS + "\uff0d\uff0e\u00a0"
+# Two separators in a row end a run (after NFKC they are still two characters).
+DOUBLE_SEPARATORS = ("  ", "--", "..", " -", "- ", "ーー", "\u3000 ", "－－", "\u2013\u2013", ". ")
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+ASCII_DIGITS = "0123456789"
+
+# Text around an embedded number. A prefix never ends in a digit or a separator after a digit,
+# a suffix never starts with a digit or a separator before a digit, so the run stays the same.
+PREFIXES = (
+    "",
+    "個人番号は",
+    "お客様のマイナンバー：",
+    "番号 ",
+    "No.",
+    "ID:",
+    "（",
+    "「",
+    "メモ\n",
+    "令和6年5月12日、来場者から聞いた番号",
+    "TEL 0798-35-3109 の方、番号は",
+    "my number is ",
+    "申請書に",
+)
+SUFFIXES = (
+    "",
+    "です。",
+    " です",
+    "）",
+    "」と言われた",
+    "。",
+    " ok",
+    "\n以上",
+    "の件、10時に再来。",
+    "番の方",
+    " (2024-05-12)",
+    "を控えた",
+)
+
+VALID_FORMS = ("plain", "fullwidth", "separated", "embedded")
+NEAR_MISS_KINDS = ("wrong_check", "eleven", "thirteen", "inside_longer", "double_separator")
+
+
+def seeded(seed: int) -> random.Random:
+    """A reproducible random source (test data, not secrets)."""
+    return random.Random(seed)  # noqa: S311
+
+
+def valid12(rng: random.Random) -> str:
+    """Twelve ASCII digits with the right check digit."""
+    first11 = "".join(rng.choice(ASCII_DIGITS) for _ in range(11))
+    return first11 + str(check_digit(first11))
+
+
+def random_digits(rng: random.Random, count: int) -> str:
+    """``count`` random ASCII digits."""
+    return "".join(rng.choice(ASCII_DIGITS) for _ in range(count))
+
+
+def separate(rng: random.Random, digits: str) -> str:
+    """Put single separators (a random mix) into gaps between digits; at least one."""
+    if len(digits) < 2:
+        return digits
+    if rng.random() < 0.5:  # groups of four, like 1234 5678 9018, each gap its own separator
+        gaps = set(range(4, len(digits), 4)) or {1}
+    else:  # anywhere
+        gaps = {gap for gap in range(1, len(digits)) if rng.random() < 0.4}
+        gaps = gaps or {rng.randrange(1, len(digits))}
+    return "".join(
+        (rng.choice(TYPED_SEPARATORS) if index in gaps else "") + digit
+        for index, digit in enumerate(digits)
+    )
+
+
+def widen_some(rng: random.Random, text: str) -> str:
+    """Full-width all digits, some digits or none."""
+    choice = rng.random()
+    if choice < 0.3:
+        return text.translate(FULL_WIDTH)
+    if choice < 0.6:
+        return "".join(c.translate(FULL_WIDTH) if rng.random() < 0.5 else c for c in text)
+    return text
+
+
+def render(rng: random.Random, digits: str, form: str) -> str:
+    """Write ``digits`` as someone might type them: plain, full-width, separated or in text."""
+    if form == "plain":
+        return digits
+    if form == "fullwidth":
+        return digits.translate(FULL_WIDTH)
+    if form == "separated":
+        return widen_some(rng, separate(rng, digits))
+    if form == "embedded":
+        inner = render(rng, digits, rng.choice(("plain", "fullwidth", "separated")))
+        return rng.choice(PREFIXES) + inner + rng.choice(SUFFIXES)
+    raise ValueError(f"unknown form {form!r}")
+
+
+def generate_valid(rng: random.Random, n: int, form: str | None = None) -> list[str]:
+    """``n`` texts that each hold a valid My Number and must be refused.
+
+    Args:
+        rng: The random source, e.g. ``random.Random(seed)``.
+        n: How many texts.
+        form: One of ``VALID_FORMS``; None cycles through all of them.
+
+    Returns:
+        The texts.
+    """
+    forms = (form,) if form else VALID_FORMS
+    return [render(rng, valid12(rng), forms[index % len(forms)]) for index in range(n)]
+
+
+def near_miss(rng: random.Random, kind: str) -> str:
+    """One text of ``kind`` that looks close to a My Number but must be accepted."""
+    form = rng.choice(VALID_FORMS)
+    if kind == "wrong_check":
+        digits = valid12(rng)
+        wrong = rng.choice([d for d in ASCII_DIGITS if d != digits[11]])
+        return render(rng, digits[:11] + wrong, form)
+    if kind == "eleven":
+        digits = valid12(rng)
+        if rng.random() < 0.5:  # a valid number with one digit dropped
+            drop = rng.randrange(12)
+            return render(rng, digits[:drop] + digits[drop + 1 :], form)
+        return render(rng, random_digits(rng, 11), form)
+    if kind == "thirteen":
+        digits = valid12(rng)
+        extra = rng.choice(ASCII_DIGITS)
+        return render(rng, extra + digits if rng.random() < 0.5 else digits + extra, form)
+    if kind == "inside_longer":  # e.g. a 16-digit card number whose first or last 12 are valid
+        total = 16 if rng.random() < 0.5 else rng.randrange(13, 25)
+        before = rng.randrange(total - 12 + 1)
+        digits = random_digits(rng, before) + valid12(rng) + random_digits(rng, total - 12 - before)
+        return render(rng, digits, form)
+    if kind == "double_separator":  # a valid 12 cut in two by two separators in a row
+        digits = valid12(rng)
+        cut = rng.randrange(1, 12)
+        left = render(rng, digits[:cut], rng.choice(("plain", "fullwidth", "separated")))
+        right = render(rng, digits[cut:], rng.choice(("plain", "fullwidth", "separated")))
+        joined = left + rng.choice(DOUBLE_SEPARATORS) + right
+        return (
+            rng.choice(PREFIXES) + joined + rng.choice(SUFFIXES) if form == "embedded" else joined
+        )
+    raise ValueError(f"unknown near-miss kind {kind!r}")
+
+
+def generate_near_misses(rng: random.Random, n: int, kind: str | None = None) -> list[str]:
+    """``n`` texts that look close to a My Number but must be accepted.
+
+    Args:
+        rng: The random source, e.g. ``random.Random(seed)``.
+        n: How many texts.
+        kind: One of ``NEAR_MISS_KINDS``; None cycles through all of them.
+
+    Returns:
+        The texts, each written plain, full-width, separated or inside other text.
+    """
+    kinds = (kind,) if kind else NEAR_MISS_KINDS
+    return [near_miss(rng, kinds[index % len(kinds)]) for index in range(n)]
+
+
+def valid_samples(form: str) -> list[str]:
+    """The 10,000 valid texts of ``form`` that the tests here and in the browser use."""
+    return generate_valid(seeded(SEED + VALID_FORMS.index(form)), SAMPLES, form)
+
+
+def near_miss_samples(kind: str) -> list[str]:
+    """The 10,000 near misses of ``kind`` that the tests here and in the browser use."""
+    return generate_near_misses(seeded(SEED + 100 + NEAR_MISS_KINDS.index(kind)), SAMPLES, kind)
+
+
+def load_vectors() -> list[dict[str, Any]]:
+    """The shared hand-written vectors."""
+    vectors: list[dict[str, Any]] = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))
+    return vectors
+
+
+def digit_runs(text: str) -> list[str]:
+    """Oracle: the digits of each maximal run, found by walking characters (not a regex)."""
+    normalized = unicodedata.normalize("NFKC", text)
+    runs: list[str] = []
+    current = ""
+    for index, char in enumerate(normalized):
+        if char in ASCII_DIGITS:
+            current += char
+        elif (
+            current
+            and char in SPEC_SEPARATORS
+            and index + 1 < len(normalized)
+            and normalized[index + 1] in ASCII_DIGITS
+        ):
+            continue  # one separator between two digits: the run goes on
+        elif current:
+            runs.append(current)
+            current = ""
+    if current:
+        runs.append(current)
+    return runs
+
+
+def test_check_digit_known_values() -> None:
+    """check_digit gives the hand-computed digit for known prefixes, including r = 0 and r = 1."""
+    # Weights Q_n, n counted from the right: 2 3 4 5 6 7 2 3 4 5 6 (n = 1..11).
+    # 12345678901 from the right is 1 0 9 8 7 6 5 4 3 2 1:
+    #   1·2 + 0·3 + 9·4 + 8·5 + 7·6 + 6·7 + 5·2 + 4·3 + 3·4 + 2·5 + 1·6 = 212;
+    #   212 mod 11 = 3, so the check digit is 11 − 3 = 8 (123456789018 is the usual example).
+    assert check_digit("12345678901") == 8
+    # 98765432109 from the right is 9 0 1 2 3 4 5 6 7 8 9:
+    #   18 + 0 + 4 + 10 + 18 + 28 + 10 + 18 + 28 + 40 + 54 = 228; 228 mod 11 = 8 → 3.
+    assert check_digit("98765432109") == 3
+    # 24681357902: 4 + 0 + 36 + 35 + 30 + 21 + 2 + 24 + 24 + 20 + 12 = 208; mod 11 = 10 → 1.
+    assert check_digit("24681357902") == 1
+    # All ones: the weights sum to 47; 47 mod 11 = 3 → 8.
+    assert check_digit("11111111111") == 8
+    # All zeros: r = 0 ≤ 1 → 0.
+    assert check_digit("00000000000") == 0
+    # Only P_1 = 6: 6·2 = 12, r = 1 ≤ 1 → 0 (never 10).
+    assert check_digit("00000000006") == 0
+    # Only P_11 = 1: weight 6, r = 6 → 5.
+    assert check_digit("10000000000") == 5
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "1234567890", "123456789012", "1234567890a", "１２３４５６７８９０１"]
+)
+def test_check_digit_refuses_anything_but_11_ascii_digits(bad: str) -> None:
+    """check_digit raises ValueError unless given exactly 11 ASCII digits, without echoing them."""
+    with pytest.raises(ValueError) as raised:
+        check_digit(bad)
+    assert str(raised.value) == "check_digit needs exactly 11 ASCII digits"
+
+
+def test_check_digit_is_always_one_digit() -> None:
+    """Every remainder maps to a single digit 0-9 (r = 0 or 1 gives 0, never 10 or 11)."""
+    rng = seeded(SEED)
+    assert {check_digit(random_digits(rng, 11)) for _ in range(2_000)} == set(range(10))
+
+
+@pytest.mark.parametrize(
+    "vector", load_vectors(), ids=lambda v: v["why"][:40] if isinstance(v, dict) else str(v)
+)
+def test_vectors(vector: dict[str, Any]) -> None:
+    """Each hand-written vector gets the verdict written next to it."""
+    assert contains_my_number(vector["text"]) is vector["refused"], vector["why"]
+
+
+def test_vectors_cover_both_verdicts_and_are_well_formed() -> None:
+    """The vector file is a list of {text, refused, why} with both verdicts represented."""
+    vectors = load_vectors()
+    assert all(set(v) == {"text", "refused", "why"} for v in vectors)
+    assert all(isinstance(v["refused"], bool) and v["why"] for v in vectors)
+    assert {v["refused"] for v in vectors} == {True, False}
+    assert len({v["text"] for v in vectors}) == len(vectors), "no duplicate texts"
+
+
+@pytest.mark.parametrize("form", VALID_FORMS)
+def test_generated_valid_numbers_are_refused(form: str) -> None:
+    """10,000 valid My Numbers written in this form are all refused."""
+    samples = valid_samples(form)
+    assert len(samples) == SAMPLES
+    missed = [text for text in samples if not contains_my_number(text)]
+    assert missed == []
+
+
+@pytest.mark.parametrize("kind", NEAR_MISS_KINDS)
+def test_generated_near_misses_are_accepted(kind: str) -> None:
+    """10,000 near misses of this kind are all accepted."""
+    samples = near_miss_samples(kind)
+    assert len(samples) == SAMPLES
+    wrongly_refused = [text for text in samples if contains_my_number(text)]
+    assert wrongly_refused == []
+
+
+def test_generators_agree_with_the_oracle() -> None:
+    """Generated texts have the runs they claim: a valid 12-digit run, or none."""
+    rng = seeded(SEED + 1_000)
+    for text in generate_valid(rng, 2_000):
+        assert any(
+            len(run) == 12 and check_digit(run[:11]) == int(run[11]) for run in digit_runs(text)
+        )
+    for text in generate_near_misses(rng, 2_000):
+        runs = digit_runs(text)
+        assert not any(len(run) == 12 and check_digit(run[:11]) == int(run[11]) for run in runs)
+
+
+def test_generators_are_reproducible() -> None:
+    """The same seed gives the same texts, so the browser test sees the same cases."""
+    assert generate_valid(seeded(7), 50) == generate_valid(seeded(7), 50)
+    assert generate_near_misses(seeded(7), 50) == generate_near_misses(seeded(7), 50)
+
+
+DIGIT_CHARS = st.sampled_from(ASCII_DIGITS + "０１２３４５６７８９")
+
+
+@st.composite
+def digit_run(draw: st.DrawFn) -> str:
+    """Digits (ASCII or full-width), some a valid 12, single or double separators between some."""
+    if draw(st.booleans()):  # a valid My Number, so both verdicts are common
+        first11 = draw(st.text(ASCII_DIGITS, min_size=11, max_size=11))
+        digits = [*first11, str(check_digit(first11))]
+    else:
+        length = draw(st.one_of(st.integers(1, 30), st.sampled_from([11, 12, 13, 16])))
+        digits = [draw(DIGIT_CHARS) for _ in range(length)]
+    chars: list[str] = []
+    for index, digit in enumerate(digits):
+        if index and draw(st.integers(0, 3)) == 0:
+            chars.append(draw(st.sampled_from([*TYPED_SEPARATORS, *DOUBLE_SEPARATORS])))
+        chars.append(digit.translate(FULL_WIDTH) if draw(st.integers(0, 4)) == 0 else digit)
+    return "".join(chars)
+
+
+texts_with_digits = st.lists(
+    st.one_of(digit_run(), st.text(max_size=8), st.sampled_from(SPEC_SEPARATORS)), max_size=8
+).map("".join)
+
+
+@settings(max_examples=500, database=None)
+@given(texts_with_digits)
+def test_text_without_a_12_digit_run_is_accepted(text: str) -> None:
+    """Any text with no maximal 12-digit run (per an independent oracle) is accepted."""
+    if 12 in {len(run) for run in digit_runs(text)}:
+        return  # covered by the next property
+    assert not contains_my_number(text)
+
+
+@settings(max_examples=500, database=None)
+@given(texts_with_digits)
+def test_verdict_matches_the_oracle(text: str) -> None:
+    """Text is refused exactly when the oracle finds a 12-digit run with a valid check digit."""
+    runs = digit_runs(text)
+    expected = any(len(run) == 12 and check_digit(run[:11]) == int(run[11]) for run in runs)
+    assert contains_my_number(text) is expected
+
+
+def test_guard_text_passes_clean_and_absent_values() -> None:
+    """guard_text returns quietly for None, empty text, and text without a My Number."""
+    guard_text("note", None)
+    guard_text("note", "")
+    guard_text("note", "TEL 0798-35-3109、来場者12名")
+
+
+def test_guard_text_refuses_without_repeating_the_number() -> None:
+    """A refusal names the field and carries both messages, never the number itself."""
+    with pytest.raises(MyNumberRefused) as raised:
+        guard_text("incident.description", "番号は１２３４ ５６７８ ９０１８です")
+    refused = raised.value
+    assert isinstance(refused, ValueError)
+    assert refused.field == "incident.description"
+    assert refused.message_ja == MESSAGE_JA
+    assert refused.message_en == MESSAGE_EN
+    assert str(refused) == f"incident.description: {MESSAGE_EN}"
+    for shown in (str(refused), repr(refused), *map(str, refused.args)):
+        assert "9018" not in shown and "９０１８" not in shown
+    assert refused.__cause__ is None and refused.__context__ is None
+
+
+def test_messages_are_the_agreed_wording() -> None:
+    """The Japanese and English messages are exactly the wording the spec asks for."""
+    assert MESSAGE_JA == (
+        "個人番号（マイナンバー）と思われる12桁の番号が含まれているため、保存できません。"
+        "個人番号は入力しないでください。"
+    )
+    assert MESSAGE_EN == (
+        "This looks like a My Number (12 digits with a valid check digit), so it was not saved."
+        " Never enter a My Number."
+    )
