@@ -1,14 +1,12 @@
 import datetime
 
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from piccolo.engine import engine_finder
-from piccolo.querystring import QueryString
+from seeding import SeedingMigrationManager
 
 ID = "2026-11-25T18:58:22:934055"
 VERSION = "1.38.0"
@@ -27,31 +25,6 @@ FIXED_SITES = (
     ("nishinomiyahama", "西宮浜分室", "Nishinomiya-hama Branch",
      "西宮市西宮浜4丁目13番1号", "branch"),
 )
-
-
-class SeedingMigrationManager(MigrationManager):
-    """Seeds the fixed sites inside the migration's own transaction.
-
-    Piccolo runs ``add_raw`` callables before it creates tables, so the seed hooks in
-    right after the columns exist; a failed seed rolls the whole migration back.
-    """
-
-    async def _run_add_columns(self, backwards=False):
-        await super()._run_add_columns(backwards=backwards)
-        if backwards or self.preview:
-            return
-        engine = engine_finder()
-        for row in FIXED_SITES:
-            await engine.run_querystring(
-                QueryString(
-                    "INSERT INTO site (code, name_ja, name_en, address, kind, fixed, active,"
-                    " created_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {})",
-                    *row,
-                    True,
-                    True,
-                    datetime.datetime.now(tz=datetime.timezone.utc),
-                )
-            )
 
 
 async def forwards():
@@ -235,4 +208,10 @@ async def forwards():
         schema=None,
     )
 
+    now = datetime.datetime.now(tz=datetime.timezone.utc)
+    manager.seed(
+        "site",
+        ("code", "name_ja", "name_en", "address", "kind", "fixed", "active", "created_at"),
+        [(*row, True, True, now) for row in FIXED_SITES],
+    )
     return manager

@@ -6,15 +6,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from server import db
+from server.auth import routes as auth_routes
+from server.auth.policy import Permission
+from server.auth.web import authorize, csrf_middleware, session_middleware
 from server.settings import Settings
 from server.sites import routes as sites_routes
+from server.staff import routes as staff_routes
 from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
 from server.web.request_log import configure_logging, request_log_middleware
@@ -58,11 +65,31 @@ def create_app(settings: Settings) -> Litestar:
             sites_routes.home,
             web_routes.health,
             web_routes.set_language,
-            create_static_files_router(path="/static", directories=[STATIC], name="static"),
+            *auth_routes.ROUTES,
+            *staff_routes.ROUTES,
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC],
+                name="static",
+                opt={"permission": Permission.PUBLIC},
+            ),
         ],
+        middleware=[session_middleware, csrf_middleware],
+        guards=[authorize],
+        exception_handlers={NotAuthorizedException: web_routes.sign_in_first},
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
         lifespan=[lifespan],
+        openapi_config=OpenAPIConfig(
+            title="Madoguchi",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+            # The schema is for signed-in clients; no UI plugin (they load scripts from CDNs).
+            openapi_router=Router(
+                path="/schema", route_handlers=[], opt={"permission": Permission.SIGNED_IN}
+            ),
+        ),
         debug=settings.debug,
         logging_config=None,
     )

@@ -7,6 +7,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
+from server.auth.policy import ROLES
 from server.settings import Settings, SettingsError
 
 DESCRIPTION = """\
@@ -33,6 +34,25 @@ def _parser() -> argparse.ArgumentParser:
         description="Undo migrations down to MIGRATION_ID; 'all' empties the schema.",
     )
     down.add_argument("migration_id", nargs="?", default="all", metavar="MIGRATION_ID")
+    invite = commands.add_parser(
+        "invite",
+        help="print a one-time link that lets a person create their passkey",
+        description="Create an invite (the first manager's way in) and print its one-time URL.",
+    )
+    invite.add_argument("--name", required=True, help="the person's display name")
+    invite.add_argument("--role", required=True, choices=ROLES, help="their role")
+    invite.add_argument("--hours", type=int, default=None, help="lifetime (default 24)")
+    audit = commands.add_parser(
+        "audit",
+        help="audit log tools: `audit verify` checks the hash chain",
+        description="Audit log tools.",
+    )
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True)
+    audit_commands.add_parser(
+        "verify",
+        help="walk the chain; exit 1 naming the first broken entry",
+        description="Recompute every entry's hash and link; exit 1 at the first broken one.",
+    )
     commands.add_parser(
         "demo",
         help="load realistic demo data (safe to run again)",
@@ -51,6 +71,34 @@ async def _migrate(settings: Settings) -> bool:
         return await migrate.forwards()
     finally:
         await db.stop(engine)
+
+
+async def _invite(settings: Settings, name: str, role: str, hours: int | None) -> str:
+    from server import db
+    from server.auth import service
+
+    db.bind_engine(db.make_engine(settings.database))
+    created = await service.create_invite(
+        auth=settings.auth, role=role, display_name=name, hours=hours
+    )
+    return f"{settings.auth.public_url}/invite/{created.token}"
+
+
+async def _audit_verify(settings: Settings) -> int:
+    from server import db
+    from server.audit import service
+
+    db.bind_engine(db.make_engine(settings.database))
+    result = await service.verify()
+    if result.ok:
+        print(f"audit chain ok: {result.checked} entries")
+        return 0
+    print(
+        f"audit chain broken at entry {result.broken_seq} ({result.reason}); "
+        f"{result.checked} entries before it hold",
+        file=sys.stderr,
+    )
+    return 1
 
 
 async def _demo(settings: Settings) -> list[str]:
@@ -82,7 +130,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         import uvicorn
 
         url = f"http://{settings.server.host}:{settings.server.port}/"
-        print(f"Madoguchi is serving on {url}", flush=True)
+        print(
+            f"Madoguchi is serving on {url} (open {settings.auth.public_url}/ for passkeys)",
+            flush=True,
+        )
         uvicorn.run(
             "server.app:create_app_from_env",
             factory=True,
@@ -99,6 +150,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from server import migrate
 
         return 0 if asyncio.run(migrate.backwards(args.migration_id)) else 1
+    if args.command == "invite":
+        from server.auth.schemas import AuthError
+
+        try:
+            url = asyncio.run(_invite(settings, args.name, args.role, args.hours))
+        except AuthError as error:
+            print(f"madoguchi: {error.message}", file=sys.stderr)
+            return 2
+        print(url)
+        return 0
+    if args.command == "audit":
+        return asyncio.run(_audit_verify(settings))
     if args.command == "demo":
         added = asyncio.run(_demo(settings))
         print(f"demo data loaded ({len(added)} venues added)")

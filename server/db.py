@@ -127,3 +127,12 @@ async def ping(engine: Engine[Any]) -> None:
         engine: The app's engine.
     """
     await engine.run_ddl("SELECT 1")
+
+
+def writing() -> Any:
+    """A write transaction on the app's engine (nests inside one already open).
+
+    Returns:
+        An async context manager.
+    """
+    return write_transaction(app_tables()[0]._meta.db)

@@ -4,14 +4,33 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from server.audit.tables import AuditEvent, AuditHead
+from server.auth.tables import (
+    Invite,
+    LoginSession,
+    RateLimit,
+    WebauthnChallenge,
+    WebauthnCredential,
+)
 from server.sites.tables import Site
+from server.staff.tables import Staff
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 APP_CONFIG = AppConfig(
     app_name="madoguchi",
     migrations_folder_path=str(MIGRATIONS),
-    table_classes=[Site],
+    table_classes=[
+        Site,
+        Staff,
+        WebauthnCredential,
+        Invite,
+        LoginSession,
+        WebauthnChallenge,
+        RateLimit,
+        AuditEvent,
+        AuditHead,
+    ],
     migration_dependencies=[],
     commands=[],
 )

@@ -12,6 +12,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +53,43 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "SQLite: how long a writer waits for the lock before failing, in milliseconds.",
     ),
     EnvVar("MADOGUCHI_DEBUG", "false", "Show tracebacks in error pages. Never in production."),
+    EnvVar(
+        "MADOGUCHI_PUBLIC_URL",
+        "",
+        "The URL people open, used in invite links and as the passkey origin. Empty: "
+        "`http://localhost:<MADOGUCHI_PORT>`. Must be https anywhere but localhost.",
+    ),
+    EnvVar(
+        "MADOGUCHI_RP_ID",
+        "",
+        "Passkey relying-party id (a domain). Empty: the host of MADOGUCHI_PUBLIC_URL.",
+    ),
+    EnvVar(
+        "MADOGUCHI_EXTRA_ORIGINS",
+        "",
+        "More origins (comma-separated) allowed for passkeys and unsafe requests.",
+    ),
+    EnvVar(
+        "MADOGUCHI_SESSION_IDLE_MINUTES",
+        "60",
+        "A login session ends after this many minutes without a request.",
+    ),
+    EnvVar(
+        "MADOGUCHI_SESSION_ABSOLUTE_HOURS",
+        "12",
+        "A login session ends this many hours after sign-in, however active.",
+    ),
+    EnvVar("MADOGUCHI_INVITE_HOURS", "24", "Default lifetime of an invite link, in hours."),
+    EnvVar(
+        "MADOGUCHI_SIGNIN_LIMIT",
+        "30",
+        "Sign-in and registration attempts allowed per client address per window.",
+    ),
+    EnvVar(
+        "MADOGUCHI_SIGNIN_WINDOW_SECONDS",
+        "300",
+        "Length of the sign-in rate-limit window, in seconds.",
+    ),
 )
 
 LANGUAGES = ("ja", "en")
@@ -104,6 +142,36 @@ class ServerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """Passkeys, login sessions, invites and sign-in rate limits.
+
+    Attributes:
+        public_url: Base URL people open (no trailing slash).
+        rp_id: WebAuthn relying-party id.
+        origins: Origins accepted for passkeys and unsafe requests.
+        idle_minutes: Idle timeout of a login session.
+        absolute_hours: Absolute timeout of a login session.
+        invite_hours: Default invite lifetime.
+        signin_limit: Attempts per window per client.
+        signin_window_seconds: Window length.
+    """
+
+    public_url: str
+    rp_id: str
+    origins: tuple[str, ...]
+    idle_minutes: int
+    absolute_hours: int
+    invite_hours: int
+    signin_limit: int
+    signin_window_seconds: int
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry ``Secure`` whenever the public origin is https."""
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The whole settings tree.
 
@@ -113,6 +181,7 @@ class Settings:
         log_level: Root log level.
         default_language: Fallback UI language.
         debug: Tracebacks in responses.
+        auth: Sign-in settings.
     """
 
     database: DatabaseSettings
@@ -120,6 +189,7 @@ class Settings:
     log_level: str
     default_language: str
     debug: bool
+    auth: AuthSettings
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -163,6 +233,25 @@ class Settings:
         level = get("MADOGUCHI_LOG_LEVEL").upper()
         if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError("MADOGUCHI_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        port = get_int("MADOGUCHI_PORT", 1, 65535)
+        public_url = (get("MADOGUCHI_PUBLIC_URL") or f"http://localhost:{port}").rstrip("/")
+        parsed = urlsplit(public_url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise SettingsError("MADOGUCHI_PUBLIC_URL must be an http(s) URL")
+        origin = f"{parsed.scheme}://{parsed.netloc}"
+        extra = tuple(
+            o.strip().rstrip("/") for o in get("MADOGUCHI_EXTRA_ORIGINS").split(",") if o.strip()
+        )
+        auth = AuthSettings(
+            public_url=public_url,
+            rp_id=get("MADOGUCHI_RP_ID") or parsed.hostname,
+            origins=(origin, *extra),
+            idle_minutes=get_int("MADOGUCHI_SESSION_IDLE_MINUTES", 1, 7 * 24 * 60),
+            absolute_hours=get_int("MADOGUCHI_SESSION_ABSOLUTE_HOURS", 1, 24 * 31),
+            invite_hours=get_int("MADOGUCHI_INVITE_HOURS", 1, 24 * 31),
+            signin_limit=get_int("MADOGUCHI_SIGNIN_LIMIT", 1, 100_000),
+            signin_window_seconds=get_int("MADOGUCHI_SIGNIN_WINDOW_SECONDS", 1, 86_400),
+        )
         return cls(
             database=DatabaseSettings(
                 url=url,
@@ -171,10 +260,11 @@ class Settings:
             ),
             server=ServerSettings(
                 host=get("MADOGUCHI_HOST"),
-                port=get_int("MADOGUCHI_PORT", 1, 65535),
+                port=port,
                 workers=get_int("MADOGUCHI_WORKERS", 1, 64),
             ),
             log_level=level,
             default_language=language,
             debug=get("MADOGUCHI_DEBUG").lower() in ("1", "true", "yes", "on"),
+            auth=auth,
         )

@@ -18,6 +18,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from server.auth.web import CSRF_COOKIE, CSRF_HEADER
 from tests import dbutil
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -100,7 +101,16 @@ def settings() -> object:
 
 def remove_test_rows(url: str) -> None:
     """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
-    dbutil.execute(url, "DELETE FROM site WHERE NOT fixed")
+    for statement in (
+        "DELETE FROM site WHERE NOT fixed",
+        "DELETE FROM login_session",
+        "DELETE FROM webauthn_credential",
+        "DELETE FROM invite",
+        "DELETE FROM staff",
+        "DELETE FROM webauthn_challenge",
+        "DELETE FROM rate_limit",
+    ):
+        dbutil.execute(url, statement)
 
 
 @pytest.fixture
@@ -115,6 +125,9 @@ def app(settings: object) -> Iterator[Litestar]:
 async def client(app: Litestar, database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """Real HTTP through the app (lifespan included); rows the test added are removed."""
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as test_client:
+        # Like a browser page: the first GET hands out the CSRF cookie, scripts echo it.
+        await test_client.get("/health")
+        test_client.headers[CSRF_HEADER] = test_client.cookies[CSRF_COOKIE]
         try:
             yield test_client
         finally:

@@ -28,6 +28,12 @@ def request_language(request: Request[Any, Any, Any]) -> str:
     )
 
 
+def translate(request: Request[Any, Any, Any], message: str) -> str:
+    """``message`` (an English message id) in the request's language."""
+    translated: str = request.app.state.catalogs[request_language(request)].gettext(message)
+    return translated
+
+
 def page(
     request: Request[Any, Any, Any],
     template_name: str,
@@ -55,6 +61,8 @@ def page(
         "lang": language,
         "other_lang": next(code for code in LANGUAGES if code != language),
         "current_path": request.url.path,
+        "csrf_token": request.scope.get("csrf_token", ""),
+        "me": request.scope.get("user"),
         **(context or {}),
     }
     return Template(

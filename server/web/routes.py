@@ -10,14 +10,17 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body
 from litestar.response import Redirect
 
 from server import db
+from server.auth.policy import Permission
 from server.settings import LANGUAGES
 from server.web.i18n import LANG_COOKIE
 
 HEALTH_TIMEOUT_S = 3.0
+PUBLIC = {"permission": Permission.PUBLIC}
 ONE_YEAR_S = 365 * 24 * 3600
 
 logger = logging.getLogger("madoguchi.health")
@@ -31,7 +34,7 @@ class Health(msgspec.Struct, frozen=True):
     engine: str
 
 
-@get("/health", cache_control=CacheControlHeader(no_store=True))
+@get("/health", cache_control=CacheControlHeader(no_store=True), opt=PUBLIC)
 async def health(request: Request[Any, Any, Any]) -> Response[Health]:
     """Checks the database with a trivial query: 200 when it answers, 503 when it does not."""
     settings = request.app.state.settings
@@ -50,7 +53,7 @@ class LanguageForm(msgspec.Struct):
     next: str = "/"
 
 
-@post("/lang", status_code=303)
+@post("/lang", status_code=303, opt=PUBLIC)
 async def set_language(
     data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
 ) -> Redirect:
@@ -63,3 +66,11 @@ async def set_language(
             LANG_COOKIE, data.lang, max_age=ONE_YEAR_S, samesite="lax", httponly=True
         )
     return response
+
+
+def sign_in_first(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:
+    """Not signed in: pages send people to the sign-in page, APIs answer 401 in JSON."""
+    wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
+    if wants_page and "hx-request" not in request.headers:
+        return Redirect(path="/login", status_code=303)
+    return Response({"error": "not_signed_in", "message": error.detail}, status_code=401)

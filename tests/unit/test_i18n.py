@@ -10,7 +10,7 @@ from server.web.i18n import LOCALE_DIR, choose_language, load_catalogs
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 SERVER = Path(__file__).resolve().parents[2] / "server"
-MESSAGE = re.compile(r"""\b_\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
+MESSAGE = re.compile(r"""\b(?:N_|_)\(\s*(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\s*\)""")
 
 
 def used_message_ids() -> set[str]:

@@ -1,0 +1,1 @@
+"""Audit log (監査ログ): append-only, every entry hash-chained to the one before."""

@@ -1,0 +1,156 @@
+"""The audit log: append-only entries, each hashing the one before.
+
+``record`` must run inside the caller's write transaction so the audited change and its
+entry commit together. Appends lock the single ``audit_head`` row, which serializes them on
+PostgreSQL too; SQLite's IMMEDIATE transactions already do.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+import msgspec
+
+from server import db
+from server.audit.schemas import VerifyResult
+from server.audit.tables import AuditEvent, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def _utc_iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def entry_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    occurred_at: dt.datetime,
+    actor_id: int | None,
+    device_id: str | None,
+    action: str,
+    target: str,
+    detail: str,
+) -> str:
+    """SHA-256 over one entry's fields and the previous hash, in a fixed canonical form.
+
+    Returns:
+        The hex digest.
+    """
+    canonical = msgspec.json.encode(
+        [prev_hash, seq, _utc_iso(occurred_at), actor_id, device_id, action, target, detail]
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+async def record(
+    action: str,
+    *,
+    actor_id: int | None = None,
+    device_id: str | None = None,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> int:
+    """Append an entry. Callers pass ids and codes only, never names or free text.
+
+    Args:
+        action: What happened, e.g. ``auth.login``.
+        actor_id: Staff id of who did it, if anyone.
+        device_id: Registered device, when known.
+        target: What it happened to, e.g. ``staff:12``.
+        detail: Small JSON-able facts (ids, codes, counts).
+        at: When; now if omitted.
+
+    Returns:
+        The entry's sequence number.
+    """
+    occurred_at = at or dt.datetime.now(dt.UTC)
+    detail_json = msgspec.json.encode(detail or {}, order="sorted").decode()
+    async with db.writing():
+        # The UPDATE takes the head row's lock before anything is read.
+        rows = await AuditHead.raw(
+            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
+        )
+        seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
+        digest = entry_hash(
+            prev_hash=prev_hash,
+            seq=seq,
+            occurred_at=occurred_at,
+            actor_id=actor_id,
+            device_id=device_id,
+            action=action,
+            target=target,
+            detail=detail_json,
+        )
+        await AuditEvent.insert(
+            AuditEvent(
+                seq=seq,
+                occurred_at=occurred_at,
+                actor_id=actor_id,
+                device_id=device_id,
+                action=action,
+                target=target,
+                detail=detail_json,
+                prev_hash=prev_hash,
+                hash=digest,
+            )
+        )
+        await AuditHead.update({AuditHead.hash: digest}).where(AuditHead._meta.primary_key == 1)
+    return seq
+
+
+async def verify(batch: int = 1000) -> VerifyResult:
+    """Walk the chain from the start and check every link, then the head.
+
+    Detects changed fields (hash mismatch), deleted or reordered rows (broken link or gap in
+    ``seq``) and entries cut from the end (head disagrees).
+
+    Args:
+        batch: Rows read per query.
+
+    Returns:
+        Where the chain first breaks, if it does.
+    """
+    prev_hash, expected_seq, checked, last_seq = GENESIS_HASH, 1, 0, 0
+    while True:
+        rows = (
+            await AuditEvent.select()
+            .where(AuditEvent.seq > last_seq)
+            .order_by(AuditEvent.seq)
+            .limit(batch)
+        )
+        if not rows:
+            break
+        for row in rows:
+            seq = int(row["seq"])
+            if seq != expected_seq:
+                return VerifyResult(
+                    ok=False,
+                    checked=checked,
+                    broken_seq=seq,
+                    reason=f"expected entry {expected_seq}",
+                )
+            if row["prev_hash"] != prev_hash:
+                return VerifyResult(ok=False, checked=checked, broken_seq=seq, reason="link")
+            digest = entry_hash(
+                prev_hash=row["prev_hash"],
+                seq=seq,
+                occurred_at=row["occurred_at"],
+                actor_id=row["actor_id"],
+                device_id=row["device_id"],
+                action=row["action"],
+                target=row["target"],
+                detail=row["detail"],
+            )
+            if digest != row["hash"]:
+                return VerifyResult(ok=False, checked=checked, broken_seq=seq, reason="hash")
+            prev_hash, expected_seq, last_seq = digest, seq + 1, seq
+            checked += 1
+    head = await AuditHead.select().where(AuditHead._meta.primary_key == 1).first()
+    if head is None or int(head["seq"]) != last_seq or head["hash"] != prev_hash:
+        return VerifyResult(ok=False, checked=checked, broken_seq=last_seq + 1, reason="end")
+    return VerifyResult(ok=True, checked=checked)

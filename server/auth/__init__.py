@@ -1,0 +1,1 @@
+"""Sign-in: passkeys, invites, login sessions, CSRF, rate limits and the role policy."""

@@ -1,0 +1,146 @@
+"""Web plumbing for sign-in: the session and CSRF middleware and the permission guard.
+
+Routes declare ``opt={"permission": Permission.X}``; :func:`authorize` is the app-wide
+guard that enforces it.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType, ScopeType
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.auth import service
+from server.auth.policy import Permission, allows
+from server.auth.schemas import Identity
+from server.settings import Settings
+
+SESSION_COOKIE = "madoguchi_session"
+CSRF_COOKIE = "madoguchi_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _settings(scope: Scope) -> Settings:
+    settings: Settings = Litestar.from_scope(scope).state.settings
+    return settings
+
+
+def session_middleware(app: ASGIApp) -> ASGIApp:
+    """Put the signed-in :class:`Identity` (or None) in ``scope["user"]``."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            request: Request[Any, Any, Any] = Request(scope)
+            scope["user"] = await service.resolve_login_session(
+                request.cookies.get(SESSION_COOKIE), _settings(scope).auth
+            )
+            scope["auth"] = None
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def session_cookie(value: str, settings: Settings) -> Cookie:
+    """The login session cookie (empty ``value`` deletes it)."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=value,
+        max_age=settings.auth.absolute_hours * 3600 if value else 0,
+        httponly=True,
+        samesite="lax",
+        secure=settings.auth.secure_cookies,
+        path="/",
+    )
+
+
+def _same_origin(request: Request[Any, Any, Any], settings: Settings) -> bool:
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True  # not a browser, or an old one: the token must still match
+    own_host = request.headers.get("host", "")
+    return origin in settings.auth.origins or origin.split("://", 1)[-1] == own_host
+
+
+def csrf_middleware(app: ASGIApp) -> ASGIApp:
+    """Refuse unsafe requests from other sites.
+
+    An unsafe request must come from our own origin (``Origin`` and ``Sec-Fetch-Site``) and
+    carry the token of the ``madoguchi_csrf`` cookie in the ``X-CSRF-Token`` header (htmx
+    and our scripts) or the ``csrf_token`` form field (plain forms). Safe requests get the
+    cookie when they lack it, and templates read the token from ``scope["csrf_token"]``.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request: Request[Any, Any, Any] = Request(scope, receive)
+        settings = _settings(scope)
+        cookie = request.cookies.get(CSRF_COOKIE)
+        if request.method in SAFE_METHODS:
+            token = cookie if cookie and 20 <= len(cookie) <= 100 else secrets.token_urlsafe(32)
+            scope["csrf_token"] = token  # type: ignore[typeddict-unknown-key]
+            if token == cookie:
+                await app(scope, receive, send)
+                return
+            header = Cookie(
+                key=CSRF_COOKIE,
+                value=token,
+                httponly=True,
+                samesite="strict",
+                secure=settings.auth.secure_cookies,
+                path="/",
+            ).to_encoded_header()
+
+            async def send_with_cookie(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message["headers"] = [*message.get("headers", []), header]
+                await send(message)
+
+            await app(scope, receive, send_with_cookie)
+            return
+        sent = request.headers.get(CSRF_HEADER)
+        if sent is None and request.content_type[0] in (
+            RequestEncodingType.URL_ENCODED,
+            RequestEncodingType.MULTI_PART,
+        ):
+            sent = (await request.form()).get(CSRF_FIELD)
+        if not _same_origin(request, settings):
+            raise PermissionDeniedException("Cross-site request refused.")
+        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, cookie):
+            raise PermissionDeniedException("Security token missing or stale: reload the page.")
+        scope["csrf_token"] = cookie  # type: ignore[typeddict-unknown-key]
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """App-wide guard: the route's declared permission against the person's role.
+
+    Raises:
+        PermissionDeniedException: The route declares nothing, or the role lacks it.
+        NotAuthorizedException: Not signed in and the route needs someone who is.
+    """
+    permission = handler.opt.get("permission")
+    if not isinstance(permission, Permission):
+        raise PermissionDeniedException("This route declares no permission.")
+    identity: Identity | None = connection.scope.get("user")
+    if allows(permission, identity.role if identity else None):
+        return
+    if identity is None:
+        raise NotAuthorizedException("Please sign in.")
+    raise PermissionDeniedException("Your role does not allow this.")

@@ -1,0 +1,106 @@
+"""Roster pages: who works here, invites, deactivation."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Template
+
+from server.auth import service as auth
+from server.auth.policy import ROLE_LABELS, Permission, assignable_roles
+from server.auth.schemas import AuthError, Identity
+from server.messages import N_
+from server.settings import Settings
+from server.staff import service
+from server.web.pages import page
+
+MANAGE = {"permission": Permission.MANAGE_STAFF}
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class InviteForm(msgspec.Struct):
+    """The invite form."""
+
+    display_name: str = ""
+    role: str = ""
+
+
+async def _roster(
+    request: Request[Any, Identity, Any], extra: dict[str, Any] | None = None, status: int = 200
+) -> Template:
+    context = {
+        "staff": await service.list_staff(),
+        "roles": assignable_roles(request.user.role),
+        "role_labels": ROLE_LABELS,
+        **(extra or {}),
+    }
+    return page(request, "staff/index.html", context, status_code=status)
+
+
+def _invite_url(request: Request[Any, Any, Any], token: str) -> str:
+    settings: Settings = request.app.state.settings
+    return f"{settings.auth.public_url}/invite/{token}"
+
+
+@get("/staff", opt=MANAGE)
+async def roster(request: Request[Any, Identity, Any]) -> Template:
+    """The roster with an invite form."""
+    return await _roster(request)
+
+
+@post("/staff/invites", opt=MANAGE)
+async def invite(
+    request: Request[Any, Identity, Any], data: Annotated[InviteForm, Form]
+) -> Template:
+    """Creates an invite and shows its one-time link once."""
+    settings: Settings = request.app.state.settings
+    try:
+        created = await auth.create_invite(
+            auth=settings.auth,
+            role=data.role,
+            display_name=data.display_name,
+            actor_id=request.user.staff_id,
+            actor_role=request.user.role,
+        )
+    except AuthError as error:
+        return await _roster(request, {"error": error.message}, status=error.status)
+    return await _roster(request, {"invite_url": _invite_url(request, created.token)})
+
+
+@post("/staff/{staff_id:int}/reinvite", opt=MANAGE)
+async def reinvite(request: Request[Any, Identity, Any], staff_id: FromPath[int]) -> Template:
+    """A new one-time link for someone who lost their passkey."""
+    settings: Settings = request.app.state.settings
+    try:
+        person = await service.get_staff(staff_id)
+        if person is None:
+            raise AuthError("staff_unknown", N_("No such active person."))
+        created = await auth.create_invite(
+            auth=settings.auth,
+            role=person.role,
+            staff_id=staff_id,
+            actor_id=request.user.staff_id,
+            actor_role=request.user.role,
+        )
+    except AuthError as error:
+        return await _roster(request, {"error": error.message}, status=error.status)
+    return await _roster(request, {"invite_url": _invite_url(request, created.token)})
+
+
+@post("/staff/{staff_id:int}/deactivate", opt=MANAGE)
+async def deactivate(request: Request[Any, Identity, Any], staff_id: FromPath[int]) -> Template:
+    """Deactivates a person: their sessions end and their passkeys stop working at once."""
+    try:
+        await service.deactivate(
+            actor_id=request.user.staff_id, actor_role=request.user.role, staff_id=staff_id
+        )
+    except service.StaffError as error:
+        return await _roster(request, {"error": error.message}, status=400)
+    return await _roster(request, {"notice": N_("Deactivated.")})
+
+
+ROUTES = [roster, invite, reinvite, deactivate]
