@@ -7,16 +7,18 @@ earlier run is trusted. A PostgreSQL that cannot be reached fails the run, never
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from server.auth.web import CSRF_COOKIE, CSRF_HEADER
 from tests import dbutil
@@ -121,17 +123,48 @@ def app(settings: object) -> Iterator[Litestar]:
     yield create_app(settings)  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def open_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP through the app in the test's own event loop, lifespan included.
+
+    Litestar's AsyncTestClient runs the app in another thread's loop; a PostgreSQL pool
+    opened there cannot serve service calls made by the test itself, so we use httpx's
+    ASGI transport here instead. The first GET hands out the CSRF cookie and the client
+    echoes it in a header, as our scripts and htmx do.
+    """
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve_lifespan() -> None:
+        # Entered and left in this one task: anyio's cancel scopes insist on it.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    lifespan = asyncio.create_task(serve_lifespan())
+    waiter = asyncio.create_task(started.wait())
+    await asyncio.wait([lifespan, waiter], return_when=asyncio.FIRST_COMPLETED)
+    if lifespan.done():
+        waiter.cancel()
+        lifespan.result()  # startup failed: raise its error here
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+            await http.get("/health")
+            http.headers[CSRF_HEADER] = http.cookies[CSRF_COOKIE]
+            yield http
+    finally:
+        stop.set()
+        await lifespan
+
+
 @pytest.fixture
-async def client(app: Litestar, database_url: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def client(app: Litestar, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """Real HTTP through the app (lifespan included); rows the test added are removed."""
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as test_client:
-        # Like a browser page: the first GET hands out the CSRF cookie, scripts echo it.
-        await test_client.get("/health")
-        test_client.headers[CSRF_HEADER] = test_client.cookies[CSRF_COOKIE]
-        try:
-            yield test_client
-        finally:
-            remove_test_rows(database_url)
+    try:
+        async with open_client(app) as http:
+            yield http
+    finally:
+        remove_test_rows(database_url)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

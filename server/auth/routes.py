@@ -85,7 +85,7 @@ async def login_page(request: Request[Any, Any, Any]) -> Template | Redirect:
     return page(request, "auth/login.html")
 
 
-@post("/auth/login/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT)
+@post("/auth/login/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
 async def login_options(request: Request[Any, Any, Any]) -> Response[Any]:
     """Options for a discoverable passkey sign-in."""
     try:
@@ -95,7 +95,7 @@ async def login_options(request: Request[Any, Any, Any]) -> Response[Any]:
         return _error(request, error)
 
 
-@post("/auth/login/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT)
+@post("/auth/login/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
 async def login_verify(request: Request[Any, Any, Any]) -> Response[Any]:
     """Checks a passkey assertion; on success sets a new login session cookie."""
     settings = _settings(request)
@@ -122,7 +122,7 @@ async def invite_page(request: Request[Any, Any, Any], token: FromPath[str]) -> 
     )
 
 
-@post("/auth/register/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT)
+@post("/auth/register/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
 async def register_options(request: Request[Any, Any, Any]) -> Response[Any]:
     """Options for creating a passkey from an invite."""
     try:
@@ -132,7 +132,7 @@ async def register_options(request: Request[Any, Any, Any]) -> Response[Any]:
         return _error(request, error)
 
 
-@post("/auth/register/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT)
+@post("/auth/register/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
 async def register_verify(request: Request[Any, Any, Any]) -> Response[Any]:
     """Checks the new passkey, stores it and signs the person in."""
     settings = _settings(request)

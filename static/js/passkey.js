@@ -114,7 +114,8 @@ function setupLogin(panel) {
   // Conditional UI: the browser offers passkeys in the autofill of the hidden field.
   if (window.PublicKeyCredential?.isConditionalMediationAvailable) {
     PublicKeyCredential.isConditionalMediationAvailable().then((available) => {
-      if (available) signIn('conditional').catch(() => {});
+      // Cancelled or aborted autofill is normal; a refusal from the server is shown.
+      if (available) signIn('conditional').catch((error) => { if (error?.server) explain(panel, error); });
     });
   }
 }

@@ -408,10 +408,6 @@ def test_sign_in_without_user_verification_is_refused(
     assert besides_refusals(problems, [f"401 {origin}/auth/login/verify"]) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="static/js/passkey.js drops every error of the conditional request, server refusals too",
-)
 def test_refused_autofill_sign_in_says_why(page: tuple[Any, Any], live_server: str) -> None:
     """A passkey picked in the autofill but refused by the server shows the server's message."""
     tab, problems = page

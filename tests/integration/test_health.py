@@ -2,6 +2,7 @@
 
 import dataclasses
 
+import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -10,7 +11,7 @@ from server.settings import Settings
 from server.web.security import SECURITY_HEADERS
 
 
-async def test_health_ok_with_security_headers(client: AsyncTestClient) -> None:
+async def test_health_ok_with_security_headers(client: httpx.AsyncClient) -> None:
     """A reachable database gives 200, status ok, the engine's name and every security header."""
     response = await client.get("/health")
     assert response.status_code == 200

@@ -1,12 +1,12 @@
 """Home page, language toggle and headers through real HTTP."""
 
-from litestar.testing import AsyncTestClient
+import httpx
 
 from tests import dbutil
 from tests.fixed_sites import FIXED_JA
 
 
-async def test_home_lists_fixed_sites_in_japanese(client: AsyncTestClient) -> None:
+async def test_home_lists_fixed_sites_in_japanese(client: httpx.AsyncClient) -> None:
     """The home page is Japanese by default and lists the five fixed sites in contract order."""
     response = await client.get("/")
     assert response.status_code == 200
@@ -22,7 +22,7 @@ async def test_fixed_sites_are_seeded_by_the_first_migration(database_url: str) 
     assert all(str(r[1]).startswith("西宮市") for r in rows)
 
 
-async def test_accept_language_english(client: AsyncTestClient) -> None:
+async def test_accept_language_english(client: httpx.AsyncClient) -> None:
     """A browser asking for English gets English names."""
     response = await client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})
     assert '<html lang="en">' in response.text
@@ -30,7 +30,7 @@ async def test_accept_language_english(client: AsyncTestClient) -> None:
     assert "Accept-Language" in response.headers["vary"]
 
 
-async def test_toggle_sets_cookie_and_returns(client: AsyncTestClient) -> None:
+async def test_toggle_sets_cookie_and_returns(client: httpx.AsyncClient) -> None:
     """The toggle stores the choice in a cookie and redirects back to the page."""
     response = await client.post("/lang", data={"lang": "en", "next": "/"}, follow_redirects=False)
     assert response.status_code == 303
@@ -42,7 +42,7 @@ async def test_toggle_sets_cookie_and_returns(client: AsyncTestClient) -> None:
     assert '<html lang="en">' in page.text
 
 
-async def test_toggle_refuses_offsite_redirects(client: AsyncTestClient) -> None:
+async def test_toggle_refuses_offsite_redirects(client: httpx.AsyncClient) -> None:
     """The toggle's next parameter cannot send the visitor to another site."""
     for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
         response = await client.post(
@@ -51,14 +51,14 @@ async def test_toggle_refuses_offsite_redirects(client: AsyncTestClient) -> None
         assert response.headers["location"] == "/"
 
 
-async def test_unknown_language_is_ignored(client: AsyncTestClient) -> None:
+async def test_unknown_language_is_ignored(client: httpx.AsyncClient) -> None:
     """An unknown language sets no cookie."""
     response = await client.post("/lang", data={"lang": "xx", "next": "/"}, follow_redirects=False)
     assert response.status_code == 303
     assert "set-cookie" not in response.headers
 
 
-async def test_security_headers_on_errors_and_static(client: AsyncTestClient) -> None:
+async def test_security_headers_on_errors_and_static(client: httpx.AsyncClient) -> None:
     """404s and static files carry the CSP too."""
     for path in ("/no-such-page", "/static/vendor/htmx-2.0.11.min.js"):
         response = await client.get(path)
@@ -69,7 +69,7 @@ async def test_security_headers_on_errors_and_static(client: AsyncTestClient) ->
         assert response.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_htmx_is_configured_for_strict_csp(client: AsyncTestClient) -> None:
+async def test_htmx_is_configured_for_strict_csp(client: httpx.AsyncClient) -> None:
     """The page loads vendored htmx with eval, script tags and indicator styles off."""
     text = (await client.get("/")).text
     assert "/static/vendor/htmx-2.0.11.min.js" in text

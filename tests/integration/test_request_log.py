@@ -3,14 +3,14 @@
 import json
 import logging
 
+import httpx
 import pytest
-from litestar.testing import AsyncTestClient
 
 from server.web.request_log import JsonFormatter
 
 
 async def test_one_json_line_per_request(
-    client: AsyncTestClient, caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Each request logs method, path, status and duration; never the query or cookies."""
     with caplog.at_level(logging.INFO, logger="madoguchi.request"):
