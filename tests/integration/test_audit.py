@@ -1,0 +1,131 @@
+"""The audit log: every sign-in step lands in it, and tampering is caught by `audit verify`."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from server.auth import service as auth_service
+from server.settings import Settings
+from tests import dbutil
+from tests.conftest import run_cli
+from tests.integration.test_passkeys import invite_token, login, register
+from tests.support.soft_authenticator import SoftAuthenticator
+
+
+def events(url: str) -> list[tuple[object, ...]]:
+    """(seq, action, target, detail) of every entry, in order."""
+    return dbutil.fetch(url, "SELECT seq, action, target, detail FROM audit_event ORDER BY seq")
+
+
+@pytest.fixture
+def fresh_audit(database_url: str) -> None:
+    """Start from an empty chain (other tests' entries would make positions unpredictable)."""
+    dbutil.execute(database_url, "DELETE FROM audit_event")
+    dbutil.execute(database_url, f"UPDATE audit_head SET seq = 0, hash = '{'0' * 64}'")
+
+
+async def test_sign_in_steps_are_audited_without_personal_data(
+    client: httpx.AsyncClient, settings: Settings, database_url: str, fresh_audit: None
+) -> None:
+    """Invite, registration, failed and good logins and logout each add one entry, no names."""
+    authenticator = SoftAuthenticator()
+    await register(client, settings, await invite_token(settings), authenticator)
+    await login(client, settings, authenticator, user_handle=b"not-the-owner")
+    await login(client, settings, authenticator)
+    await client.post("/logout")
+    actions = [row[1] for row in events(database_url)]
+    assert actions == [
+        "invite.create",
+        "auth.register",
+        "auth.failed",
+        "auth.login",
+        "auth.logout",
+    ]
+    name = dbutil.fetch(database_url, "SELECT display_name FROM staff")[0][0]
+    text = repr(dbutil.fetch(database_url, "SELECT * FROM audit_event"))
+    assert str(name) not in text
+    assert "user_handle_mismatch" in text
+    assert run_cli("audit", "verify").returncode == 0
+
+
+async def make_chain(settings: Settings, entries: int = 5) -> None:
+    """A few real entries through the service."""
+    for _ in range(entries):
+        await auth_service.create_invite(auth=settings.auth, role="operator", display_name="x")
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken"),
+    [
+        ("UPDATE audit_event SET target = 'invite:999' WHERE seq = 3", 3),
+        ('UPDATE audit_event SET detail = \'{"role":"overall_manager"}\' WHERE seq = 2', 2),
+        ("UPDATE audit_event SET action = 'auth.login' WHERE seq = 4", 4),
+        ("DELETE FROM audit_event WHERE seq = 3", 4),
+        ("DELETE FROM audit_event WHERE seq = 5", 5),
+    ],
+    ids=["changed-target", "changed-detail", "changed-action", "deleted-row", "deleted-last"],
+)
+async def test_tampering_is_detected(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    database_url: str,
+    fresh_audit: None,
+    tamper: str,
+    broken: int,
+) -> None:
+    """`madoguchi audit verify` exits non-zero and names the first entry that does not hold."""
+    await make_chain(settings)
+    assert run_cli("audit", "verify").returncode == 0
+    dbutil.execute(database_url, tamper)
+    result = run_cli("audit", "verify")
+    assert result.returncode == 1
+    assert f"broken at entry {broken} " in result.stderr
+
+
+async def test_reordered_rows_are_detected(
+    client: httpx.AsyncClient, settings: Settings, database_url: str, fresh_audit: None
+) -> None:
+    """Swapping two entries' places (their sequence numbers) breaks the chain there."""
+    await make_chain(settings)
+    dbutil.execute(database_url, "UPDATE audit_event SET seq = -2 WHERE seq = 2")
+    dbutil.execute(database_url, "UPDATE audit_event SET seq = 2 WHERE seq = 3")
+    dbutil.execute(database_url, "UPDATE audit_event SET seq = 3 WHERE seq = -2")
+    result = run_cli("audit", "verify")
+    assert result.returncode == 1
+    assert "broken at entry 2 " in result.stderr
+
+
+async def test_rehashed_row_breaks_the_next_link(
+    client: httpx.AsyncClient, settings: Settings, database_url: str, fresh_audit: None
+) -> None:
+    """Rewriting an entry and its own hash still breaks the link from the entry after it."""
+    from server.audit.service import entry_hash
+
+    await make_chain(settings)
+    row = dbutil.fetch(
+        database_url,
+        "SELECT prev_hash, occurred_at, actor_id, device_id, detail FROM audit_event WHERE seq = 2",
+    )[0]
+    occurred = row[1]
+    if isinstance(occurred, str):
+        import datetime as dt
+
+        occurred = dt.datetime.fromisoformat(occurred)
+    forged = entry_hash(
+        prev_hash=str(row[0]),
+        seq=2,
+        occurred_at=occurred,
+        actor_id=None,
+        device_id=None,
+        action="invite.create",
+        target="invite:12345",
+        detail=str(row[4]),
+    )
+    dbutil.execute(
+        database_url,
+        f"UPDATE audit_event SET target = 'invite:12345', hash = '{forged}' WHERE seq = 2",
+    )
+    result = run_cli("audit", "verify")
+    assert result.returncode == 1
+    assert "broken at entry 3 " in result.stderr
