@@ -86,11 +86,16 @@ def _client_challenge(credential: dict[str, Any]) -> str:
     try:
         client_data = json.loads(_unb64(credential["response"]["clientDataJSON"]))
         challenge = client_data["challenge"]
-    except (KeyError, TypeError, ValueError, binascii.Error, UnicodeDecodeError) as error:
+        if not isinstance(challenge, str) or not 0 < len(challenge) <= 120:
+            raise BAD_ANSWER
+        return _b64(_unb64(challenge))
+    except (
+        KeyError,
+        TypeError,
+        ValueError,  # also UnicodeError and binascii.Error
+        RecursionError,
+    ) as error:
         raise BAD_ANSWER from error
-    if not isinstance(challenge, str) or len(challenge) > 120:
-        raise BAD_ANSWER
-    return _b64(_unb64(challenge)) if challenge else ""
 
 
 async def _consume_challenge(challenge: str, purpose: str) -> dict[str, Any]:
@@ -180,11 +185,18 @@ async def register(token: str, credential: dict[str, Any], auth: AuthSettings) -
                 role=invite.role,
                 user_handle=str(stored["user_handle"]),
             )
-        transports = credential.get("response", {}).get("transports") or []
+        credential_id = _b64(verified.credential_id)
+        if await WebauthnCredential.exists().where(
+            WebauthnCredential.credential_id == credential_id
+        ):
+            raise AuthError("credential_taken", N_("This passkey is already registered."), 409)
+        transports = credential.get("response", {}).get("transports")
+        if not isinstance(transports, list):
+            transports = []
         await WebauthnCredential.insert(
             WebauthnCredential(
                 staff=staff_id,
-                credential_id=_b64(verified.credential_id),
+                credential_id=credential_id,
                 public_key=_b64(verified.credential_public_key),
                 sign_count=verified.sign_count,
                 transports=",".join(str(t) for t in transports if isinstance(t, str))[:200],

@@ -67,7 +67,7 @@ async def _guarded(request: Request[Any, Any, Any], step: str) -> bytes:
 def _decode(body: bytes, kind: type[T]) -> T:
     try:
         return msgspec.json.decode(body, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as error:
         raise AuthError("bad_payload", N_("The request could not be read.")) from error
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -124,18 +125,15 @@ def fill_path(
     app: Litestar, route: HTTPRoute, handler: HTTPRouteHandler, method: str, staff_id: int
 ) -> str:
     """``route.path`` with its parameters filled so that the router picks ``handler``."""
-    path = route.path
-    for name, definition in route.path_parameters.items():
-        for value in candidate_values(name, definition.type, staff_id):
-            candidate = path.replace("{" + definition.full + "}", value)
-            routed = app.asgi_router.handle_routing(path=candidate, method=method)[1]
-            if routed is handler:
-                path = candidate
-                break
-        else:
-            pytest.fail(f"no value for {{{definition.full}}} reaches {handler} at {route.path}")
-    assert "{" not in path, path
-    return path
+    definitions = list(route.path_parameters.values())
+    choices = [candidate_values(d.name, d.type, staff_id) for d in definitions]
+    for values in itertools.product(*choices):
+        candidate = route.path
+        for definition, value in zip(definitions, values, strict=True):
+            candidate = candidate.replace("{" + definition.full + "}", value)
+        if app.asgi_router.handle_routing(path=candidate, method=method)[1] is handler:
+            return candidate
+    pytest.fail(f"no values for {route.path} reach {handler}")
 
 
 async def send(
