@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
 
@@ -18,11 +20,18 @@ def events(url: str) -> list[tuple[object, ...]]:
     return dbutil.fetch(url, "SELECT seq, action, target, detail FROM audit_event ORDER BY seq")
 
 
-@pytest.fixture
-def fresh_audit(database_url: str) -> None:
-    """Start from an empty chain (other tests' entries would make positions unpredictable)."""
+def reset_audit(database_url: str) -> None:
+    """An empty chain."""
     dbutil.execute(database_url, "DELETE FROM audit_event")
     dbutil.execute(database_url, f"UPDATE audit_head SET seq = 0, hash = '{'0' * 64}'")
+
+
+@pytest.fixture
+def fresh_audit(database_url: str) -> Iterator[None]:
+    """Start from an empty chain, and leave one (a tampered chain must not outlive its test)."""
+    reset_audit(database_url)
+    yield
+    reset_audit(database_url)
 
 
 async def test_sign_in_steps_are_audited_without_personal_data(
