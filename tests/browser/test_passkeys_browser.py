@@ -171,8 +171,20 @@ class SignInPage:
         for route in released:
             route.continue_()
 
-    def close(self) -> None:
-        """Stop holding; calls still held are dropped with their page."""
+    def close(self, cdp: Any, authenticator_id: str) -> None:
+        """Stop holding, with the authenticator no longer answering by itself.
+
+        The virtual authenticator answers conditional requests at once: the background
+        request of the page now shown, released, would sign the browser straight back in.
+        Without presence simulation it waits for a user who never comes, as a real one does.
+        """
+        cdp.send(
+            "WebAuthn.setAutomaticPresenceSimulation",
+            {"authenticatorId": authenticator_id, "enabled": False},
+        )
+        released, self.held = self.held, []
+        for route in released:
+            route.continue_()
         self.tab.unroute_all(behavior="ignoreErrors")
 
 
@@ -239,7 +251,7 @@ def test_invite_register_sign_out_and_sign_in_without_a_name(
     expect(tab.get_by_test_id("me")).to_have_text(name)
     assert (sign_in.passed, len(verifies)) == (1, 1), "the aborted background request sent none"
     log_out(tab, origin)
-    sign_in.close()
+    sign_in.close(cdp, authenticator_id)
 
     held = held_credentials(cdp, authenticator_id)
     assert len(held) == 1
@@ -305,7 +317,7 @@ def test_bogus_signature_is_refused(
         sign_in.click_sign_in()
     expect_refused(tab, answer.value, origin, "/login", "verification_failed")
     expect(tab.get_by_test_id("passkey-login")).to_be_enabled()
-    sign_in.close()
+    sign_in.close(cdp, authenticator_id)
     tab.goto(f"{origin}/")
     expect(tab.get_by_test_id("me")).to_have_count(0)
     expect(tab.get_by_test_id("sign-in-link")).to_be_visible()
@@ -380,7 +392,7 @@ def test_sign_in_without_user_verification_is_refused(
     ):
         sign_in.click_sign_in()
     expect_refused(tab, answer.value, origin, "/login", "verification_failed")
-    sign_in.close()
+    sign_in.close(cdp, authenticator_id)
     # The signature is good: without required UV the same answer would have passed.
     credential = sent.value.post_data_json["credential"]
     challenge = json.loads(b64url(credential["response"]["clientDataJSON"]))["challenge"]
