@@ -19,6 +19,8 @@ from server import db
 from server.auth import routes as auth_routes
 from server.auth.policy import Permission
 from server.auth.web import authorize, csrf_middleware, session_middleware
+from server.headcounts import routes as headcounts_routes
+from server.incidents import routes as incidents_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
@@ -26,6 +28,7 @@ from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
 from server.web.request_log import configure_logging, request_log_middleware
 from server.web.security import security_headers_middleware
+from server.work_sessions import routes as work_sessions_routes
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -62,7 +65,10 @@ def create_app(settings: Settings) -> Litestar:
 
     app = Litestar(
         route_handlers=[
-            sites_routes.home,
+            *sites_routes.ROUTES,
+            *work_sessions_routes.ROUTES,
+            *headcounts_routes.ROUTES,
+            *incidents_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,

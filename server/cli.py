@@ -101,11 +101,11 @@ async def _audit_verify(settings: Settings) -> int:
     return 1
 
 
-async def _demo(settings: Settings) -> list[str]:
+async def _demo(settings: Settings) -> dict[str, int]:
     from server import db, demo
 
     db.bind_engine(db.make_engine(settings.database))
-    return await demo.load_demo()
+    return await demo.load_demo(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -164,7 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_audit_verify(settings))
     if args.command == "demo":
         added = asyncio.run(_demo(settings))
-        print(f"demo data loaded ({len(added)} venues added)")
+        print("demo data loaded: " + ", ".join(f"{n} {what}" for what, n in added.items()))
         return 0
     return 2  # pragma: no cover - argparse rejects unknown commands
 

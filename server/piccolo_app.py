@@ -12,8 +12,11 @@ from server.auth.tables import (
     WebauthnChallenge,
     WebauthnCredential,
 )
+from server.headcounts.tables import Headcount, HeadcountCategory
+from server.incidents.tables import Incident, IncidentRevision
 from server.sites.tables import Site
 from server.staff.tables import Staff
+from server.work_sessions.tables import WorkSession, WorkSessionStaff
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -30,6 +33,12 @@ APP_CONFIG = AppConfig(
         RateLimit,
         AuditEvent,
         AuditHead,
+        WorkSession,
+        WorkSessionStaff,
+        HeadcountCategory,
+        Headcount,
+        Incident,
+        IncidentRevision,
     ],
     migration_dependencies=[],
     commands=[],

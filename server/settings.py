@@ -85,6 +85,13 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "30",
         "Sign-in and registration attempts allowed per client address per window.",
     ),
+    EnvVar("MADOGUCHI_SLOT_MINUTES", "30", "Length of a headcount time slot, in minutes."),
+    EnvVar(
+        "MADOGUCHI_INCIDENT_REPORT_MINUTES",
+        "60",
+        "A high or critical incident not reported to the city within this many minutes of "
+        "occurring is flagged overdue.",
+    ),
     EnvVar(
         "MADOGUCHI_SIGNIN_WINDOW_SECONDS",
         "300",
@@ -172,6 +179,19 @@ class AuthSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldSettings:
+    """Rules of field work.
+
+    Attributes:
+        slot_minutes: Headcount slot length.
+        incident_report_minutes: Deadline to report a high or critical incident to the city.
+    """
+
+    slot_minutes: int
+    incident_report_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     """The whole settings tree.
 
@@ -182,6 +202,7 @@ class Settings:
         default_language: Fallback UI language.
         debug: Tracebacks in responses.
         auth: Sign-in settings.
+        field: Field-work rules.
     """
 
     database: DatabaseSettings
@@ -190,6 +211,7 @@ class Settings:
     default_language: str
     debug: bool
     auth: AuthSettings
+    field: FieldSettings
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -267,4 +289,8 @@ class Settings:
             default_language=language,
             debug=get("MADOGUCHI_DEBUG").lower() in ("1", "true", "yes", "on"),
             auth=auth,
+            field=FieldSettings(
+                slot_minutes=get_int("MADOGUCHI_SLOT_MINUTES", 5, 240),
+                incident_report_minutes=get_int("MADOGUCHI_INCIDENT_REPORT_MINUTES", 1, 10_080),
+            ),
         )

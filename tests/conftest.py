@@ -104,6 +104,11 @@ def settings() -> object:
 def remove_test_rows(url: str) -> None:
     """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
     for statement in (
+        "DELETE FROM incident_revision",
+        "DELETE FROM incident",
+        "DELETE FROM headcount",
+        "DELETE FROM work_session_staff",
+        "DELETE FROM work_session",
         "DELETE FROM site WHERE NOT fixed",
         "DELETE FROM login_session",
         "DELETE FROM webauthn_credential",

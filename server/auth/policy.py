@@ -49,6 +49,7 @@ class Permission(enum.Enum):
     FIELD_WRITE = "field_write"  # record work sessions, headcounts, incidents
     MANAGE_STAFF = "manage_staff"  # invite, deactivate, re-invite
     MANAGE_SITES = "manage_sites"  # add and retire outreach venues
+    PLAN_WORK = "plan_work"  # plan work sessions and staff them
     ACKNOWLEDGE = "acknowledge"  # city staff acknowledge journals and incident reports
     AUDIT = "audit"  # read and verify the audit log
 
@@ -62,6 +63,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.FIELD_WRITE: CONTRACTOR,
     Permission.MANAGE_STAFF: MANAGERS,
     Permission.MANAGE_SITES: MANAGERS,
+    Permission.PLAN_WORK: MANAGERS,
     Permission.ACKNOWLEDGE: frozenset({"city_staff"}),
     Permission.AUDIT: frozenset({"overall_manager", "city_staff"}),
 }

@@ -16,6 +16,8 @@ class SiteOut(msgspec.Struct, frozen=True, kw_only=True):
     name_en: str
     address: str
     kind: SiteKind
+    venue_kind: str = ""
+    notes: str = ""
     fixed: bool
     active: bool
 

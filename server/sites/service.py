@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 import msgspec
 
+from server.common.errors import OpRejected
+from server.messages import N_
 from server.sites.schemas import SiteOut
 from server.sites.tables import Site
+from server.sync.context import Applied, ApplyContext
+from server.sync.ops import AddVenue, RetireVenue
+
+MAX_NAME = 200
 
 
 async def list_sites(*, include_retired: bool = False) -> list[SiteOut]:
-    """Sites in display order: fixed sites first (contract order), then venues by name.
+    """Sites in display order: fixed sites first (contract order), then venues as added.
 
     Args:
         include_retired: Also list retired outreach venues.
@@ -28,14 +36,35 @@ class SiteCodeTaken(ValueError):
     """Another site already uses this code."""
 
 
-async def add_outreach_venue(*, code: str, name_ja: str, name_en: str, address: str) -> SiteOut:
-    """Add an outreach venue (出張申請会場).
+def site_group(kind: str) -> str:
+    """Headcount category group of a site kind: ``outreach`` or ``office``."""
+    return "outreach" if kind == "outreach_venue" else "office"
+
+
+async def get_site(site_id: int) -> SiteOut | None:
+    """One site, or None."""
+    row = await Site.select().where(Site._meta.primary_key == site_id).first()
+    return None if row is None else msgspec.convert(row, SiteOut, strict=False)
+
+
+async def add_outreach_venue(
+    *,
+    name_ja: str,
+    name_en: str = "",
+    address: str = "",
+    venue_kind: str = "other",
+    notes: str = "",
+    code: str | None = None,
+) -> SiteOut:
+    """Add an outreach venue (出張申請会場), inside the caller's transaction.
 
     Args:
-        code: Short unique code, used in URLs.
         name_ja: Japanese name.
-        name_en: English name.
+        name_en: English name (the Japanese one when empty).
         address: Postal address.
+        venue_kind: university, commercial, community_hall or other.
+        notes: Free notes (access, contact hours).
+        code: Short unique code; made up when omitted.
 
     Returns:
         The new site.
@@ -43,9 +72,50 @@ async def add_outreach_venue(*, code: str, name_ja: str, name_en: str, address: 
     Raises:
         SiteCodeTaken: ``code`` is in use.
     """
+    code = code or f"v-{uuid.uuid4().hex[:10]}"
     if await Site.exists().where(Site.code == code):
         raise SiteCodeTaken(code)
     rows = await Site.insert(
-        Site(code=code, name_ja=name_ja, name_en=name_en, address=address, kind="outreach_venue")
+        Site(
+            code=code,
+            name_ja=name_ja,
+            name_en=name_en or name_ja,
+            address=address,
+            kind="outreach_venue",
+            venue_kind=venue_kind,
+            notes=notes,
+        )
     ).returning(*Site.all_columns())
     return msgspec.convert(rows[0], SiteOut, strict=False)
+
+
+async def apply_add_venue(payload: AddVenue, context: ApplyContext) -> Applied:
+    """Apply ``site.add_venue``."""
+    name = " ".join(payload.name_ja.split())
+    if not name or len(name) > MAX_NAME:
+        raise OpRejected(
+            "name_invalid", N_("Enter a name of 1 to 200 characters."), field="name_ja"
+        )
+    site = await add_outreach_venue(
+        name_ja=name,
+        name_en=" ".join(payload.name_en.split()),
+        address=payload.address.strip(),
+        venue_kind=payload.venue_kind,
+        notes=payload.notes.strip(),
+    )
+    return Applied(target=f"site:{site.id}", entity_id=site.id)
+
+
+async def apply_retire(payload: RetireVenue, context: ApplyContext) -> Applied:
+    """Apply ``site.retire``: venues are retired, never deleted (their data stays)."""
+    site = await get_site(payload.site_id)
+    if site is None:
+        raise OpRejected("site_unknown", N_("No such site."), field="site_id")
+    if site.fixed or site.kind != "outreach_venue":
+        raise OpRejected("site_fixed", N_("Fixed sites of the contract cannot be retired."))
+    if not site.active:
+        raise OpRejected("site_retired", N_("This venue is already retired."), field="site_id")
+    await Site.update({Site.active: False, Site.retired_at: context.now}).where(
+        Site._meta.primary_key == site.id
+    )
+    return Applied(target=f"site:{site.id}", entity_id=site.id)

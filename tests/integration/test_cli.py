@@ -16,17 +16,27 @@ def test_help_explains_each_command() -> None:
         assert command in result.stdout
 
 
-def test_demo_is_safe_to_run_twice(database_url: str) -> None:
-    """demo adds its venues once; a second run adds nothing."""
+COUNTED = ("site", "staff", "work_session", "headcount", "incident", "audit_event")
+
+
+def test_demo_loads_a_week_once(database_url: str) -> None:
+    """demo loads venues, a staffed week, thousands of taps and a dozen incidents; twice is once."""
     try:
         first = run_cli("demo")
         assert first.returncode == 0, first.stderr
-        count = dbutil.fetch(database_url, "SELECT count(*) FROM site")[0][0]
-        assert count > 5
+        counts = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
+        assert counts["site"] == 8
+        assert counts["work_session"] >= 15
+        assert counts["headcount"] >= 2000
+        assert 8 <= counts["incident"] <= 12
+        statuses = {r[0] for r in dbutil.fetch(database_url, "SELECT status FROM incident")}
+        assert {"open", "reported", "closed"} <= statuses
         second = run_cli("demo")
         assert second.returncode == 0
-        assert "(0 venues added)" in second.stdout
-        assert dbutil.fetch(database_url, "SELECT count(*) FROM site")[0][0] == count
+        assert "0 venues, 0 sessions, 0 taps, 0 incidents" in second.stdout
+        again = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
+        assert again == counts
+        assert run_cli("audit", "verify").returncode == 0
     finally:
         remove_test_rows(database_url)
 

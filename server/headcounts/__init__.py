@@ -1,0 +1,1 @@
+"""Headcounts (集計): append-only increments per work session, time slot and category."""

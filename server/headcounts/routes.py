@@ -1,0 +1,164 @@
+"""Field pages: today's work sessions at my sites, and the tap counters of one session."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
+
+from server.auth.policy import MANAGERS, Permission, allows
+from server.auth.schemas import Identity
+from server.headcounts import service
+from server.settings import Settings
+from server.sync import ops
+from server.web.forms import submit
+from server.web.pages import page
+from server.work_sessions import service as work_sessions
+from server.work_sessions.schemas import WorkSessionOut
+
+JST = dt.timezone(dt.timedelta(hours=9))
+READ = {"permission": Permission.READ_ALL}
+WRITE = {"permission": Permission.FIELD_WRITE}
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+class CountForm(msgspec.Struct):
+    """A counter tap."""
+
+    category: str
+    delta: int
+    slot: dt.datetime
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def current_slot(session: WorkSessionOut, slot_minutes: int, now: dt.datetime) -> dt.datetime:
+    """The slot a tap now belongs to: the current one, or the nearest inside the session."""
+    start = session.actual_start or session.planned_start
+    end = max(session.planned_end, session.actual_end or session.planned_end)
+    window = service.slots(start, end, slot_minutes)
+    slot = service.slot_of(now, slot_minutes)
+    return min(max(slot, window[0]), window[-1]) if window else slot
+
+
+async def _counters_context(
+    request: Request[Any, Identity, Any], session: WorkSessionOut, error: str = ""
+) -> dict[str, Any]:
+    settings: Settings = request.app.state.settings
+    minutes = settings.field.slot_minutes
+    totals = await service.totals(session.id)
+    start = session.actual_start or session.planned_start
+    end = max(session.planned_end, session.actual_end or session.planned_end)
+    slot = current_slot(session, minutes, _now())
+    return {
+        "session": session,
+        "categories": await service.categories(session.site_kind),
+        "totals": totals,
+        "slots": service.slots(start, end, minutes),
+        "slot": slot,
+        "slot_end": slot + dt.timedelta(minutes=minutes),
+        "slot_minutes": minutes,
+        "can_write": allows(Permission.FIELD_WRITE, request.user.role),
+        "error": error,
+        "jst": JST,
+    }
+
+
+async def _load(work_session_id: int) -> WorkSessionOut:
+    session = await work_sessions.get(work_session_id)
+    if session is None:
+        from litestar.exceptions import NotFoundException
+
+        raise NotFoundException("No such work session.")
+    return session
+
+
+@get("/field", opt=READ)
+async def today(request: Request[Any, Identity, Any]) -> Template:
+    """Today's work sessions (JST): mine, or every site's for managers and city staff."""
+    day = dt.datetime.now(JST).date()
+    mine = request.user.role not in MANAGERS and request.user.role != "city_staff"
+    sessions = await work_sessions.search(
+        date_from=day, date_to=day, staff_id=request.user.staff_id if mine else None
+    )
+    return page(request, "headcounts/today.html", {"sessions": sessions, "day": day, "jst": JST})
+
+
+@get("/field/sessions/{work_session_id:int}", opt=READ)
+async def field_session(
+    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
+) -> Template:
+    """One work session on the tablet: open/close, big counters, totals, incident button."""
+    session = await _load(work_session_id)
+    return page(request, "headcounts/field.html", await _counters_context(request, session))
+
+
+@post("/field/sessions/{work_session_id:int}/count", opt=WRITE, status_code=200)
+async def count(
+    request: Request[Any, Identity, Any],
+    work_session_id: FromPath[int],
+    data: Annotated[CountForm, Form],
+) -> Template | Redirect:
+    """Records a tap (+1, or a confirmed −1) and answers with the updated counters."""
+    _, errors = await submit(
+        request,
+        ops.HeadcountAdd(
+            payload=ops.AddHeadcount(
+                work_session_id=work_session_id,
+                slot_start=data.slot,
+                category=data.category,
+                delta=data.delta,
+            )
+        ),
+    )
+    if "hx-request" not in request.headers:
+        return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+    session = await _load(work_session_id)
+    context = await _counters_context(request, session, next(iter(errors.values()), ""))
+    response = page(request, "headcounts/_counters.html", context)
+    response.headers["Vary"] = "Accept-Language, Cookie, HX-Request"
+    return response
+
+
+async def _transition(
+    request: Request[Any, Identity, Any], work_session_id: int, op: ops.Op
+) -> Template | Response[Any]:
+    _, errors = await submit(request, op)
+    if errors:
+        session = await _load(work_session_id)
+        context = await _counters_context(request, session)
+        context["status_error"] = next(iter(errors.values()))
+        return page(request, "headcounts/field.html", context, status_code=400)
+    return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+
+
+@post("/field/sessions/{work_session_id:int}/open", opt=WRITE)
+async def open_session(
+    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
+) -> Template | Response[Any]:
+    """Opens the work session now (needs a person in charge)."""
+    op = ops.WorkSessionOpen(
+        payload=ops.OpenWorkSession(work_session_id=work_session_id, at=_now())
+    )
+    return await _transition(request, work_session_id, op)
+
+
+@post("/field/sessions/{work_session_id:int}/close", opt=WRITE)
+async def close_session(
+    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
+) -> Template | Response[Any]:
+    """Closes the work session now."""
+    op = ops.WorkSessionClose(
+        payload=ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
+    )
+    return await _transition(request, work_session_id, op)
+
+
+ROUTES = [today, field_session, count, open_session, close_session]

@@ -1,0 +1,28 @@
+"""Headcount shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class Category(msgspec.Struct, frozen=True, kw_only=True):
+    """A counted category."""
+
+    code: str
+    label_ja: str
+    label_en: str
+
+    def label(self, language: str) -> str:
+        """The label in ``language``."""
+        return self.label_en if language == "en" else self.label_ja
+
+
+class Totals(msgspec.Struct, frozen=True, kw_only=True):
+    """Sums for one work session: per category, per slot, and per slot and category."""
+
+    by_category: dict[str, int]
+    by_slot: dict[dt.datetime, int]
+    cells: dict[tuple[dt.datetime, str], int]
+    total: int

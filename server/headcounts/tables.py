@@ -1,0 +1,31 @@
+"""Headcount tables."""
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from server.work_sessions.tables import WorkSession
+
+
+class HeadcountCategory(Table, tablename="headcount_category"):
+    """What is counted. ``site_group`` is ``outreach`` (venues) or ``office`` (counters)."""
+
+    code = Varchar(length=40)
+    site_group = Varchar(length=10, index=True)
+    label_ja = Varchar(length=100)
+    label_en = Varchar(length=100)
+    sort_order = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class Headcount(Table, tablename="headcount"):
+    """One increment (+n, or a negative correction). Append-only: totals are sums."""
+
+    work_session = ForeignKey(references=WorkSession, index=True)
+    slot_start = Timestamptz()
+    category = Varchar(length=40)
+    delta = Integer()
+    device_id = Varchar(length=64, null=True, default=None)
+    actor_id = Integer(null=True, default=None)
+    op_id = Varchar(length=40, null=True, default=None, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,1 @@
+"""Incidents (トラブル・事故・苦情): reports, follow-up and recurrence prevention."""

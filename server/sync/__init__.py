@@ -1,0 +1,1 @@
+"""The one write path: every change is an op applied by ``sync.service.apply_op``."""

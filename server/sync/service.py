@@ -1,0 +1,144 @@
+"""The one write path: every change is an op applied here, from a form or a synced batch.
+
+``apply_op`` checks the actor's permission, refuses free text that holds a My Number or is
+too long, then runs the domain's rule in one write transaction and records the op in the
+audit log in that same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server import db
+from server.audit import service as audit
+from server.auth.policy import Permission, allows
+from server.common.errors import OpRejected
+from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
+from server.headcounts import service as headcounts
+from server.incidents import service as incidents
+from server.messages import N_
+from server.settings import FieldSettings
+from server.sites import service as sites
+from server.sync import ops
+from server.sync.context import Actor, Applied, ApplyContext
+from server.work_sessions import service as work_sessions
+
+MAX_TEXT = 4000
+MY_NUMBER_MESSAGE = N_(
+    "This looks like a My Number (12 digits with a valid check digit), so it was not saved. "
+    "Never enter a My Number."
+)
+assert MY_NUMBER_MESSAGE == MESSAGE_EN  # noqa: S101 - one wording on both sides
+
+Handler = Callable[[Any, ApplyContext], Awaitable[Applied]]
+
+PERMISSIONS: dict[str, Permission] = {
+    "site.add_venue": Permission.MANAGE_SITES,
+    "site.retire": Permission.MANAGE_SITES,
+    "work_session.plan": Permission.PLAN_WORK,
+    "work_session.assign": Permission.PLAN_WORK,
+    "work_session.unassign": Permission.PLAN_WORK,
+    "work_session.update": Permission.PLAN_WORK,
+    "work_session.open": Permission.FIELD_WRITE,
+    "work_session.close": Permission.FIELD_WRITE,
+    "headcount.add": Permission.FIELD_WRITE,
+    "incident.create": Permission.FIELD_WRITE,
+    "incident.update": Permission.FIELD_WRITE,
+}
+
+
+def op_type(op: ops.Op) -> str:
+    """The op's ``type`` tag."""
+    tag: str = type(op).__struct_config__.tag  # type: ignore[assignment]
+    return tag
+
+
+def check_text(payload: ops.Payload) -> None:
+    """Refuse free text that is too long or contains a My Number (nothing is stored).
+
+    Raises:
+        OpRejected: Naming the field.
+    """
+    for name in payload.free_text:
+        value = getattr(payload, name, None)
+        if not isinstance(value, str):
+            continue
+        if len(value) > MAX_TEXT:
+            raise OpRejected(
+                "too_long",
+                N_("This text is too long (at most %(max)s characters)."),
+                field=name,
+                max=MAX_TEXT,
+            )
+        try:
+            guard_text(name, value)
+        except MyNumberRefused as error:
+            raise OpRejected("my_number", MY_NUMBER_MESSAGE, field=name) from error
+
+
+async def _dispatch(op: ops.Op, context: ApplyContext) -> Applied:
+    match op:
+        case ops.SiteAddVenue():
+            return await sites.apply_add_venue(op.payload, context)
+        case ops.SiteRetire():
+            return await sites.apply_retire(op.payload, context)
+        case ops.WorkSessionPlan():
+            return await work_sessions.apply_plan(op.payload, context)
+        case ops.WorkSessionAssign():
+            return await work_sessions.apply_assign(op.payload, context)
+        case ops.WorkSessionUnassign():
+            return await work_sessions.apply_unassign(op.payload, context)
+        case ops.WorkSessionOpen():
+            return await work_sessions.apply_open(op.payload, context)
+        case ops.WorkSessionClose():
+            return await work_sessions.apply_close(op.payload, context)
+        case ops.WorkSessionUpdate():
+            return await work_sessions.apply_update(op.payload, context)
+        case ops.HeadcountAdd():
+            return await headcounts.apply_add(
+                op.payload, context, op_id=op.op_id, device_id=op.device_id
+            )
+        case ops.IncidentCreate():
+            return await incidents.apply_create(op.payload, context, device_id=op.device_id)
+        case ops.IncidentUpdate():
+            return await incidents.apply_update(
+                op.payload, context, base_version=op.base_version, device_id=op.device_id
+            )
+    raise OpRejected("type_unknown", N_("Unknown kind of change."))  # pragma: no cover
+
+
+async def apply_op(
+    op: ops.Op, actor: Actor, field: FieldSettings, *, now: dt.datetime | None = None
+) -> Applied:
+    """Apply one op for ``actor``: all of it, or nothing.
+
+    Args:
+        op: The op.
+        actor: Who it acts for (the signed-in person, or the person a synced op names).
+        field: Field-work settings.
+        now: The server's clock (tests may pin it).
+
+    Returns:
+        What was changed.
+
+    Raises:
+        OpRejected: A rule refused the op; nothing changed.
+    """
+    kind = op_type(op)
+    if not allows(PERMISSIONS[kind], actor.role):
+        raise OpRejected("forbidden", N_("Your role does not allow this."))
+    check_text(op.payload)
+    context = ApplyContext(actor=actor, field=field, now=now or dt.datetime.now(dt.UTC))
+    async with db.writing():
+        applied = await _dispatch(op, context)
+        await audit.record(
+            kind,
+            actor_id=actor.staff_id,
+            device_id=op.device_id,
+            target=applied.target,
+            detail={"op_id": op.op_id} if op.op_id else None,
+            at=context.now,
+        )
+    return applied

@@ -1,0 +1,44 @@
+"""Work session shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import msgspec
+
+
+class Assignment(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone working a session."""
+
+    staff_id: int
+    display_name: str
+    role: str
+    duty: str
+
+
+class WorkSessionOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A work session as pages show it."""
+
+    id: int
+    site_id: int
+    site_name_ja: str
+    site_name_en: str
+    site_kind: str
+    work_date: dt.date
+    planned_start: dt.datetime
+    planned_end: dt.datetime
+    status: str
+    actual_start: dt.datetime | None = None
+    actual_end: dt.datetime | None = None
+    notes: str = ""
+    version: int = 1
+    staff: list[Assignment] = []
+
+    def site_name(self, language: str) -> str:
+        """The site's name in ``language``."""
+        return self.site_name_en if language == "en" else self.site_name_ja
+
+    @property
+    def in_charge(self) -> Assignment | None:
+        """The person in charge, if assigned."""
+        return next((a for a in self.staff if a.duty == "in_charge"), None)

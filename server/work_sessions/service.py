@@ -1,0 +1,336 @@
+"""Rules of work sessions and staffing.
+
+An open session has exactly one person in charge (a business or deputy manager) who is not
+also counted as an operator; nobody works two overlapping sessions; deactivated people
+cannot be assigned; a session cannot open or close with nobody in charge; closed and locked
+sessions are not edited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+
+from server.auth.policy import CONTRACTOR
+from server.common.errors import OpRejected
+from server.messages import N_
+from server.sites import service as sites
+from server.staff.tables import Staff
+from server.sync.context import Applied, ApplyContext
+from server.sync.ops import (
+    AssignStaff,
+    CloseWorkSession,
+    OpenWorkSession,
+    PlanWorkSession,
+    UnassignStaff,
+    UpdateWorkSession,
+)
+from server.work_sessions.schemas import Assignment, WorkSessionOut
+from server.work_sessions.tables import WorkSession, WorkSessionStaff
+
+JST = dt.timezone(dt.timedelta(hours=9))
+IN_CHARGE_ROLES = frozenset({"business_manager", "deputy_manager"})
+EDITABLE = frozenset({"planned", "open"})
+MAX_WINDOW = dt.timedelta(hours=16)
+
+
+def _columns() -> list[Any]:
+    return [
+        *WorkSession.all_columns(),
+        WorkSession.site.name_ja.as_alias("site_name_ja"),
+        WorkSession.site.name_en.as_alias("site_name_en"),
+        WorkSession.site.kind.as_alias("site_kind"),
+    ]
+
+
+async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
+    if not session_ids:
+        return {}
+    rows = await WorkSessionStaff.select(
+        WorkSessionStaff.work_session,
+        WorkSessionStaff.staff.id.as_alias("staff_id"),
+        WorkSessionStaff.staff.display_name.as_alias("display_name"),
+        WorkSessionStaff.staff.role.as_alias("role"),
+        WorkSessionStaff.duty,
+    ).where(WorkSessionStaff.work_session.is_in(session_ids))
+    found: dict[int, list[Assignment]] = {}
+    for row in rows:
+        found.setdefault(int(row["work_session"]), []).append(
+            msgspec.convert(row, Assignment, strict=False)
+        )
+    for people in found.values():
+        people.sort(key=lambda a: (a.duty != "in_charge", a.display_name))
+    return found
+
+
+def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
+    return msgspec.convert(
+        {**row, "site_id": row["site"], "staff": staff}, WorkSessionOut, strict=False
+    )
+
+
+async def get(work_session_id: int) -> WorkSessionOut | None:
+    """One work session with its staff, or None."""
+    row = (
+        await WorkSession.select(*_columns())
+        .where(WorkSession._meta.primary_key == work_session_id)
+        .first()
+    )
+    if row is None:
+        return None
+    return _out(row, (await _staff_of([work_session_id])).get(work_session_id, []))
+
+
+async def search(
+    *,
+    site_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    status: str | None = None,
+    staff_id: int | None = None,
+    limit: int = 200,
+) -> list[WorkSessionOut]:
+    """Work sessions matching the filters, newest date first.
+
+    Args:
+        site_id: Only this site.
+        date_from: From this date on.
+        date_to: Up to this date.
+        status: Only this status.
+        staff_id: Only sessions this person works.
+        limit: At most this many.
+
+    Returns:
+        The sessions with their staff.
+    """
+    query = WorkSession.select(*_columns())
+    if site_id is not None:
+        query = query.where(WorkSession.site == site_id)
+    if date_from is not None:
+        query = query.where(WorkSession.work_date >= date_from)
+    if date_to is not None:
+        query = query.where(WorkSession.work_date <= date_to)
+    if status:
+        query = query.where(WorkSession.status == status)
+    if staff_id is not None:
+        mine = WorkSessionStaff.select(WorkSessionStaff.work_session).where(
+            WorkSessionStaff.staff == staff_id
+        )
+        query = query.where(WorkSession._meta.primary_key.is_in(mine))
+    rows = (
+        await query.order_by(WorkSession.work_date, ascending=False)
+        .order_by(WorkSession.planned_start)
+        .limit(limit)
+    )
+    staff = await _staff_of([int(r["id"]) for r in rows])
+    return [_out(r, staff.get(int(r["id"]), [])) for r in rows]
+
+
+async def _load(work_session_id: int, *, editable: bool = True) -> WorkSessionOut:
+    session = await get(work_session_id)
+    if session is None:
+        raise OpRejected("session_unknown", N_("No such work session."), field="work_session_id")
+    if editable and session.status not in EDITABLE:
+        raise OpRejected(
+            "session_closed",
+            N_("This work session is closed or locked and cannot be changed."),
+            field="work_session_id",
+        )
+    return session
+
+
+async def _bump(session: WorkSessionOut, values: dict[Any, Any], now: dt.datetime) -> int:
+    version = session.version + 1
+    await WorkSession.update(
+        {**values, WorkSession.version: version, WorkSession.updated_at: now}
+    ).where(WorkSession._meta.primary_key == session.id)
+    return version
+
+
+def _check_window(start: dt.datetime, end: dt.datetime) -> None:
+    if end <= start:
+        raise OpRejected(
+            "window_invalid", N_("The end must be after the start."), field="planned_end"
+        )
+    if end - start > MAX_WINDOW:
+        raise OpRejected(
+            "window_invalid", N_("A work session lasts at most 16 hours."), field="planned_end"
+        )
+
+
+async def apply_plan(payload: PlanWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.plan``."""
+    site = await sites.get_site(payload.site_id)
+    if site is None or not site.active:
+        raise OpRejected("site_unknown", N_("No such site."), field="site_id")
+    _check_window(payload.planned_start, payload.planned_end)
+    if payload.planned_start.astimezone(JST).date() != payload.work_date:
+        raise OpRejected(
+            "date_mismatch",
+            N_("The start must be on the work date."),
+            field="planned_start",
+        )
+    rows = await WorkSession.insert(
+        WorkSession(
+            site=site.id,
+            work_date=payload.work_date,
+            planned_start=payload.planned_start,
+            planned_end=payload.planned_end,
+            notes=payload.notes.strip(),
+            created_by=context.actor.staff_id,
+            updated_at=context.now,
+        )
+    ).returning(WorkSession._meta.primary_key)
+    session_id = int(rows[0]["id"])
+    return Applied(target=f"work_session:{session_id}", entity_id=session_id, version=1)
+
+
+async def _overlapping(staff_id: int, session: WorkSessionOut) -> bool:
+    mine = WorkSessionStaff.select(WorkSessionStaff.work_session).where(
+        WorkSessionStaff.staff == staff_id
+    )
+    return bool(
+        await WorkSession.exists().where(
+            WorkSession._meta.primary_key.is_in(mine)
+            & (WorkSession._meta.primary_key != session.id)
+            & (WorkSession.planned_start < session.planned_end)
+            & (WorkSession.planned_end > session.planned_start)
+        )
+    )
+
+
+async def _lock(work_session_id: int) -> None:
+    """Take the session row's lock first, so concurrent staffing changes check in turn
+    (PostgreSQL; SQLite's write transaction is already exclusive)."""
+    await WorkSession.update({WorkSession.version: WorkSession.version}).where(
+        WorkSession._meta.primary_key == work_session_id
+    )
+
+
+async def apply_assign(payload: AssignStaff, context: ApplyContext) -> Applied:
+    """Apply ``work_session.assign``."""
+    await _lock(payload.work_session_id)
+    session = await _load(payload.work_session_id)
+    person = (
+        await Staff.select(Staff.role, Staff.active)
+        .where(Staff._meta.primary_key == payload.staff_id)
+        .first()
+    )
+    if person is None:
+        raise OpRejected("staff_unknown", N_("No such person."), field="staff_id")
+    if not person["active"]:
+        raise OpRejected(
+            "staff_inactive", N_("Deactivated staff cannot be assigned."), field="staff_id"
+        )
+    if person["role"] not in CONTRACTOR:
+        raise OpRejected(
+            "not_contractor",
+            N_("City staff cannot be assigned to work sessions."),
+            field="staff_id",
+        )
+    if any(a.staff_id == payload.staff_id for a in session.staff):
+        raise OpRejected(
+            "already_assigned",
+            N_("This person is already in this work session."),
+            field="staff_id",
+        )
+    if payload.duty == "in_charge":
+        if person["role"] not in IN_CHARGE_ROLES:
+            raise OpRejected(
+                "not_a_manager",
+                N_("The person in charge must be a business manager or a deputy."),
+                field="staff_id",
+            )
+        if session.in_charge is not None:
+            raise OpRejected(
+                "in_charge_taken",
+                N_("This work session already has a person in charge."),
+                field="duty",
+            )
+    if await _overlapping(payload.staff_id, session):
+        raise OpRejected(
+            "overlap",
+            N_("This person works another session at an overlapping time."),
+            field="staff_id",
+        )
+    await WorkSessionStaff.insert(
+        WorkSessionStaff(work_session=session.id, staff=payload.staff_id, duty=payload.duty)
+    )
+    version = await _bump(session, {}, context.now)
+    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
+
+
+async def apply_unassign(payload: UnassignStaff, context: ApplyContext) -> Applied:
+    """Apply ``work_session.unassign``."""
+    session = await _load(payload.work_session_id)
+    current = next((a for a in session.staff if a.staff_id == payload.staff_id), None)
+    if current is None:
+        raise OpRejected(
+            "not_assigned", N_("This person is not in this work session."), field="staff_id"
+        )
+    if current.duty == "in_charge" and session.status == "open":
+        raise OpRejected(
+            "in_charge_required",
+            N_("An open work session needs a person in charge."),
+            field="staff_id",
+        )
+    await WorkSessionStaff.delete().where(
+        (WorkSessionStaff.work_session == session.id) & (WorkSessionStaff.staff == payload.staff_id)
+    )
+    version = await _bump(session, {}, context.now)
+    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
+
+
+async def apply_open(payload: OpenWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.open``."""
+    session = await _load(payload.work_session_id)
+    if session.status != "planned":
+        raise OpRejected("already_open", N_("This work session is already open."))
+    if session.in_charge is None:
+        raise OpRejected(
+            "in_charge_required",
+            N_("An open work session needs a person in charge."),
+            field="staff",
+        )
+    version = await _bump(
+        session, {WorkSession.status: "open", WorkSession.actual_start: payload.at}, context.now
+    )
+    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
+
+
+async def apply_close(payload: CloseWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.close``."""
+    session = await _load(payload.work_session_id)
+    if session.status != "open":
+        raise OpRejected("not_open", N_("Only an open work session can be closed."))
+    if session.in_charge is None:
+        raise OpRejected(
+            "in_charge_required",
+            N_("A work session cannot close with nobody in charge."),
+            field="staff",
+        )
+    if session.actual_start is not None and payload.at < session.actual_start:
+        raise OpRejected("end_before_start", N_("The end must be after the start."), field="at")
+    version = await _bump(
+        session, {WorkSession.status: "closed", WorkSession.actual_end: payload.at}, context.now
+    )
+    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
+
+
+async def apply_update(payload: UpdateWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.update`` (only the fields given)."""
+    session = await _load(payload.work_session_id)
+    values: dict[Any, Any] = {}
+    if payload.notes is not msgspec.UNSET:
+        values[WorkSession.notes] = payload.notes.strip()
+    start = session.planned_start
+    end = session.planned_end
+    if payload.planned_start is not msgspec.UNSET:
+        start = values[WorkSession.planned_start] = payload.planned_start
+    if payload.planned_end is not msgspec.UNSET:
+        end = values[WorkSession.planned_end] = payload.planned_end
+    _check_window(start, end)
+    version = await _bump(session, values, context.now)
+    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)

@@ -1,0 +1,36 @@
+"""Work session tables."""
+
+from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from server.sites.tables import Site
+from server.staff.tables import Staff
+
+
+class WorkSession(Table, tablename="work_session"):
+    """A site open for a window: planned → open → closed → locked.
+
+    ``version`` grows with every change; offline edits carry the version they started from.
+    """
+
+    site = ForeignKey(references=Site, index=True)
+    work_date = Date(index=True)
+    planned_start = Timestamptz()
+    planned_end = Timestamptz()
+    status = Varchar(length=12, default="planned", index=True)
+    actual_start = Timestamptz(null=True, default=None)
+    actual_end = Timestamptz(null=True, default=None)
+    notes = Text(default="")
+    version = Integer(default=1)
+    created_by = Integer(null=True, default=None)
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class WorkSessionStaff(Table, tablename="work_session_staff"):
+    """Who works a session, and as what: ``in_charge`` (責任者) or ``operator`` (従事者)."""
+
+    work_session = ForeignKey(references=WorkSession, on_delete=OnDelete.cascade, index=True)
+    staff = ForeignKey(references=Staff, index=True)
+    duty = Varchar(length=12)

@@ -1,0 +1,144 @@
+"""The tablet field page in a real browser: open, tap, correct, file an incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from server import db
+from server.auth import service as auth_service
+from server.settings import Settings
+from server.sync import ops
+from tests import dbutil
+from tests.support.field import JST, apply
+from tests.support.identities import make_staff
+
+pytestmark = pytest.mark.browser
+
+CATEGORIES = ("issuance", "pin_reset", "certificate_renewal")
+
+
+async def _today_session(settings: Settings) -> dict[str, Any]:
+    db.bind_engine(db.make_engine(settings.database))
+    manager = await make_staff("overall_manager")
+    in_charge = await make_staff("business_manager")
+    operator = await make_staff("operator")
+    now = dt.datetime.now(JST).replace(second=0, microsecond=0)
+    start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
+    applied = await apply(
+        ops.WorkSessionPlan(
+            payload=ops.PlanWorkSession(
+                site_id=1,
+                work_date=now.date(),
+                planned_start=start,
+                planned_end=now + dt.timedelta(hours=3),
+            )
+        ),
+        manager,
+        "overall_manager",
+        settings,
+    )
+    session = int(applied.entity_id or 0)
+    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
+        await apply(
+            ops.WorkSessionAssign(
+                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
+            ),
+            manager,
+            "overall_manager",
+            settings,
+        )
+    async with db.writing():
+        cookie = await auth_service.create_login_session(operator, settings.auth)
+    return {"session": session, "operator": operator, "cookie": cookie}
+
+
+def today_session() -> dict[str, Any]:
+    """A staffed, planned session at 本庁舎 around now, and an operator's session cookie."""
+    settings = Settings.from_env()
+    return dbutil._run(_today_session(settings))
+
+
+def signed_in(tab: Any, live_server: str, cookie: str) -> None:
+    """Give the browser the operator's login session."""
+    tab.context.add_cookies([{"name": "madoguchi_session", "value": cookie, "url": live_server}])
+
+
+def total(tab: Any, code: str) -> Any:
+    """The on-screen total of a category."""
+    return tab.get_by_test_id(f"total-{code}")
+
+
+def test_operator_counts_corrects_and_files_an_incident(
+    page: tuple[Any, Any], live_server: str, database_url: str
+) -> None:
+    """Taps in three categories and one correction show the same totals as the database."""
+    tab, problems = page
+    data = today_session()
+    signed_in(tab, live_server, data["cookie"])
+    tab.goto("/field")
+    tab.get_by_test_id("session-link").first.click()
+    tab.get_by_test_id("open-session").click()
+    expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
+
+    taps = {"issuance": 3, "pin_reset": 2, "certificate_renewal": 1}
+    for code, times in taps.items():
+        for n in range(1, times + 1):
+            tab.get_by_test_id(f"plus-{code}").click()
+            expect(total(tab, code)).to_have_text(str(n))
+    tab.once("dialog", lambda dialog: dialog.accept())
+    tab.get_by_test_id("minus-issuance").click()
+    expect(total(tab, "issuance")).to_have_text("2")
+    expect(tab.get_by_test_id("grand-total")).to_have_text("5")
+
+    rows = dbutil.fetch(
+        database_url,
+        "SELECT category, SUM(delta) FROM headcount "
+        f"WHERE work_session = {data['session']} GROUP BY category",
+    )
+    in_db = {str(r[0]): int(r[1]) for r in rows}
+    on_screen = {code: int(total(tab, code).inner_text()) for code in CATEGORIES}
+    assert in_db == on_screen == {"issuance": 2, "pin_reset": 2, "certificate_renewal": 1}
+
+    tab.get_by_test_id("report-incident").click()
+    form = tab.get_by_test_id("incident-form")
+    form.locator("select[name=category]").select_option("equipment_failure")
+    form.locator("input[name=severity][value=medium]").check()
+    form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。予備機に切替。")
+    tab.get_by_test_id("file-incident").click()
+    tab.wait_for_url(re.compile(r".*/incidents/[0-9a-f-]{36}$"))
+    expect(tab.locator("main")).to_contain_text("写真用プリンターが紙詰まり")
+    incidents = dbutil.fetch(
+        database_url,
+        f"SELECT category, severity, site FROM incident WHERE work_session = {data['session']}",
+    )
+    assert incidents == [("equipment_failure", "medium", 1)]
+    assert problems.all() == []
+
+
+def test_browser_refuses_a_my_number_before_sending(
+    page: tuple[Any, Any], live_server: str, database_url: str
+) -> None:
+    """An incident description holding a My Number is stopped in the page; nothing is sent."""
+    tab, problems = page
+    data = today_session()
+    signed_in(tab, live_server, data["cookie"])
+    tab.goto(f"/incidents/new?work_session_id={data['session']}&site_id=1")
+    posts: list[str] = []
+    tab.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    form = tab.get_by_test_id("incident-form")
+    form.locator("select[name=category]").select_option("complaint")
+    form.locator("input[name=severity][value=low]").check()
+    form.locator("textarea[name=description]").fill("お客様の番号は１２３４ ５６７８ ９０１８です")
+    tab.get_by_test_id("file-incident").click()
+    expect(tab.get_by_test_id("my-number-error")).to_contain_text("個人番号")
+    assert posts == []
+    count = dbutil.fetch(
+        database_url, f"SELECT count(*) FROM incident WHERE work_session = {data['session']}"
+    )
+    assert count == [(0,)]
+    assert problems.all() == []

@@ -1,0 +1,138 @@
+"""Headcount rules: append-only increments, exact sums, never below zero."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+
+from server.common.errors import OpRejected
+from server.headcounts import service as headcounts
+from server.settings import Settings
+from server.sync import ops
+from tests.support.field import apply, open_session, window
+
+
+def add(session: int, slot: dt.datetime, category: str, delta: int) -> ops.HeadcountAdd:
+    """A headcount op."""
+    return ops.HeadcountAdd(
+        payload=ops.AddHeadcount(
+            work_session_id=session, slot_start=slot, category=category, delta=delta
+        )
+    )
+
+
+@pytest.fixture
+async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
+    """An open session at an office site (本庁舎, id 1)."""
+    return await open_session(settings, site_id=1)
+
+
+async def test_totals_are_exact_sums(field: dict[str, int], settings: Settings) -> None:
+    """Totals per category and per slot are the sums of the increments."""
+    _, start, _ = window()
+    later = start + dt.timedelta(minutes=30)
+    for slot, category, delta in (
+        (start, "issuance", 1),
+        (start, "issuance", 1),
+        (later, "issuance", 3),
+        (later, "pin_reset", 1),
+        (later, "issuance", -1),
+    ):
+        await apply(
+            add(field["session"], slot, category, delta), field["operator"], "operator", settings
+        )
+    totals = await headcounts.totals(field["session"])
+    assert totals.by_category == {"issuance": 4, "pin_reset": 1}
+    assert totals.by_slot == {start.astimezone(dt.UTC): 2, later.astimezone(dt.UTC): 3}
+    assert totals.total == 5
+
+
+async def test_total_never_goes_below_zero(field: dict[str, int], settings: Settings) -> None:
+    """A correction that would make a category's total negative is refused."""
+    _, start, _ = window()
+    await apply(
+        add(field["session"], start, "consultation", 1), field["operator"], "operator", settings
+    )
+    await apply(
+        add(field["session"], start, "consultation", -1), field["operator"], "operator", settings
+    )
+    with pytest.raises(OpRejected) as refused:
+        await apply(
+            add(field["session"], start, "consultation", -1),
+            field["operator"],
+            "operator",
+            settings,
+        )
+    assert refused.value.code == "below_zero"
+    assert refused.value.field == "delta"
+    assert (await headcounts.totals(field["session"])).by_category == {"consultation": 0}
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field_name"),
+    [
+        ({"delta": 0}, "delta_invalid", "delta"),
+        ({"delta": 101}, "delta_invalid", "delta"),
+        ({"category": "visitors"}, "category_unknown", "category"),
+        ({"category": "nonsense"}, "category_unknown", "category"),
+        ({"slot": dt.timedelta(hours=-2)}, "slot_outside", "slot_start"),
+        ({"slot": dt.timedelta(hours=9)}, "slot_outside", "slot_start"),
+        ({"slot": dt.timedelta(minutes=7)}, "slot_outside", "slot_start"),
+    ],
+    ids=[
+        "zero",
+        "too-big",
+        "outreach-category-at-office",
+        "unknown-category",
+        "before",
+        "after",
+        "misaligned",
+    ],
+)
+async def test_bad_counts_name_the_field(
+    field: dict[str, int],
+    settings: Settings,
+    change: dict[str, object],
+    code: str,
+    field_name: str,
+) -> None:
+    """Zero or huge counts, wrong categories and slots outside the session are refused."""
+    _, start, _ = window()
+    slot = start + change.get("slot", dt.timedelta())  # type: ignore[operator]
+    op = add(
+        field["session"], slot, str(change.get("category", "issuance")), int(change.get("delta", 1))
+    )  # type: ignore[call-overload]
+    with pytest.raises(OpRejected) as refused:
+        await apply(op, field["operator"], "operator", settings)
+    assert (refused.value.code, refused.value.field) == (code, field_name)
+    assert (await headcounts.totals(field["session"])).total == 0
+
+
+async def test_counts_need_an_open_session(field: dict[str, int], settings: Settings) -> None:
+    """After closing, counts are refused."""
+    _, start, end = window()
+    await apply(
+        ops.WorkSessionClose(
+            payload=ops.CloseWorkSession(work_session_id=field["session"], at=end)
+        ),
+        field["operator"],
+        "operator",
+        settings,
+    )
+    with pytest.raises(OpRejected) as refused:
+        await apply(
+            add(field["session"], start, "issuance", 1), field["operator"], "operator", settings
+        )
+    assert refused.value.code == "session_not_open"
+
+
+async def test_city_staff_cannot_count(field: dict[str, int], settings: Settings) -> None:
+    """City staff read field data but cannot write it."""
+    _, start, _ = window()
+    with pytest.raises(OpRejected) as refused:
+        await apply(
+            add(field["session"], start, "issuance", 1), field["manager"], "city_staff", settings
+        )
+    assert refused.value.code == "forbidden"

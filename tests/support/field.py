@@ -1,0 +1,92 @@
+"""Field data for tests, made through the one write path (``apply_op``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from server.settings import Settings
+from server.sync import ops
+from server.sync.context import Actor, Applied
+from server.sync.service import apply_op
+from tests.support.identities import make_staff
+
+JST = dt.timezone(dt.timedelta(hours=9))
+
+
+async def apply(op: ops.Op, staff_id: int, role: str, settings: Settings, **kw: Any) -> Applied:
+    """Apply ``op`` as ``staff_id`` with ``role``."""
+    return await apply_op(op, Actor(staff_id=staff_id, role=role), settings.field, **kw)
+
+
+def window(
+    day: dt.date | None = None, start_hour: int = 10, hours: int = 6
+) -> tuple[dt.date, dt.datetime, dt.datetime]:
+    """A work date and its planned window in JST (today 10:00–16:00 by default)."""
+    day = day or dt.datetime.now(JST).date()
+    start = dt.datetime.combine(day, dt.time(start_hour), JST)
+    return day, start, start + dt.timedelta(hours=hours)
+
+
+async def plan_session(
+    settings: Settings,
+    *,
+    site_id: int,
+    manager_id: int,
+    day: dt.date | None = None,
+    start_hour: int = 10,
+    hours: int = 6,
+) -> int:
+    """Plan a work session as ``manager_id`` (an overall manager); returns its id."""
+    work_date, start, end = window(day, start_hour, hours)
+    applied = await apply(
+        ops.WorkSessionPlan(
+            payload=ops.PlanWorkSession(
+                site_id=site_id, work_date=work_date, planned_start=start, planned_end=end
+            )
+        ),
+        manager_id,
+        "overall_manager",
+        settings,
+    )
+    return int(applied.entity_id or 0)
+
+
+async def open_session(
+    settings: Settings, *, site_id: int, day: dt.date | None = None, start_hour: int = 10
+) -> dict[str, int]:
+    """A planned, staffed and opened work session.
+
+    Returns:
+        Ids: ``session``, ``manager`` (overall manager who planned it), ``in_charge``
+        (a business manager) and ``operator``.
+    """
+    manager = await make_staff("overall_manager")
+    in_charge = await make_staff("business_manager")
+    operator = await make_staff("operator")
+    session = await plan_session(
+        settings, site_id=site_id, manager_id=manager, day=day, start_hour=start_hour
+    )
+    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
+        await apply(
+            ops.WorkSessionAssign(
+                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
+            ),
+            manager,
+            "overall_manager",
+            settings,
+        )
+    _, start, _ = window(day, start_hour)
+    await apply(
+        ops.WorkSessionOpen(payload=ops.OpenWorkSession(work_session_id=session, at=start)),
+        operator,
+        "operator",
+        settings,
+    )
+    return {"session": session, "manager": manager, "in_charge": in_charge, "operator": operator}
+
+
+def new_uid() -> str:
+    """A client-made incident id."""
+    return str(uuid.uuid4())
