@@ -17,7 +17,7 @@ from server.headcounts import service
 from server.settings import Settings
 from server.sync import ops
 from server.web.forms import submit
-from server.web.pages import page
+from server.web.pages import page, translate
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
@@ -161,4 +161,106 @@ async def close_session(
     return await _transition(request, work_session_id, op)
 
 
-ROUTES = [today, field_session, count, open_session, close_session]
+class CategoryForm(msgspec.Struct):
+    """The add-category form."""
+
+    site_group: str = ""
+    label_ja: str = ""
+    label_en: str = ""
+
+
+GROUPS = (("outreach", "outreach_venue"), ("office", "office"))
+
+
+async def _categories_page(
+    request: Request[Any, Identity, Any],
+    errors: dict[str, str] | None = None,
+    form: CategoryForm | None = None,
+    status_code: int = 200,
+) -> Template:
+    groups = {
+        group: await service.categories(kind, include_inactive=True) for group, kind in GROUPS
+    }
+    return page(
+        request,
+        "headcounts/categories.html",
+        {
+            "groups": groups,
+            "can_manage": allows(Permission.MANAGE_SITES, request.user.role),
+            "errors": errors or {},
+            "form": form or CategoryForm(),
+        },
+        status_code=status_code,
+    )
+
+
+@get("/sites/categories", opt=READ)
+async def categories_page(request: Request[Any, Identity, Any]) -> Template:
+    """What is counted at venues and at counters; managers add and retire categories."""
+    return await _categories_page(request)
+
+
+@post("/sites/categories", opt={"permission": Permission.MANAGE_SITES})
+async def add_category(
+    request: Request[Any, Identity, Any], data: Annotated[CategoryForm, Form]
+) -> Template | Redirect:
+    """Adds a category to one kind of site."""
+    if data.site_group not in ("outreach", "office"):
+        errors = {"site_group": translate(request, "Choose where it is counted.")}
+        return await _categories_page(request, errors, data, 422)
+    _, errors = await submit(
+        request,
+        ops.HeadcountCategoryAdd(
+            payload=ops.AddCategory(
+                site_group=data.site_group,  # type: ignore[arg-type]
+                label_ja=data.label_ja,
+                label_en=data.label_en,
+            )
+        ),
+    )
+    if errors:
+        return await _categories_page(request, errors, data, 422)
+    return Redirect("/sites/categories", status_code=303)
+
+
+@post(
+    "/sites/categories/{group:str}/{code:str}/toggle", opt={"permission": Permission.MANAGE_SITES}
+)
+async def toggle_category(
+    request: Request[Any, Identity, Any], group: FromPath[str], code: FromPath[str]
+) -> Template | Redirect:
+    """Retires an active category or restores a retired one; its counts stay."""
+    current = {
+        c.code: c.active
+        for g, kind in GROUPS
+        if g == group
+        for c in await service.categories(kind, include_inactive=True)
+    }
+    if code not in current:
+        errors = {"_": translate(request, "Unknown category.")}
+        return await _categories_page(request, errors, status_code=404)
+    _, errors = await submit(
+        request,
+        ops.HeadcountCategorySetActive(
+            payload=ops.SetCategoryActive(
+                site_group=group,  # type: ignore[arg-type]
+                code=code,
+                active=not current[code],
+            )
+        ),
+    )
+    if errors:
+        return await _categories_page(request, errors, status_code=422)
+    return Redirect("/sites/categories", status_code=303)
+
+
+ROUTES = [
+    today,
+    field_session,
+    count,
+    open_session,
+    close_session,
+    categories_page,
+    add_category,
+    toggle_category,
+]

@@ -13,6 +13,7 @@ class Category(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     label_ja: str
     label_en: str
+    active: bool = True
 
     def label(self, language: str) -> str:
         """The label in ``language``."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import msgspec
 
@@ -12,26 +13,68 @@ from server.headcounts.tables import Headcount, HeadcountCategory
 from server.messages import N_
 from server.sites.service import site_group
 from server.sync.context import Applied, ApplyContext
-from server.sync.ops import AddHeadcount
+from server.sync.ops import AddCategory, AddHeadcount, SetCategoryActive
 from server.work_sessions import service as work_sessions
 from server.work_sessions.tables import WorkSession
 
 MAX_DELTA = 100
+MAX_LABEL = 100
 
 
-async def categories(site_kind: str) -> list[Category]:
-    """Active categories for a kind of site, in display order."""
-    rows = (
-        await HeadcountCategory.select(
-            HeadcountCategory.code, HeadcountCategory.label_ja, HeadcountCategory.label_en
-        )
-        .where(
-            (HeadcountCategory.site_group == site_group(site_kind))
-            & (HeadcountCategory.active.eq(True))
-        )
-        .order_by(HeadcountCategory.sort_order)
-    )
+async def categories(site_kind: str, *, include_inactive: bool = False) -> list[Category]:
+    """Categories counted at a kind of site, in display order (active ones only by default)."""
+    query = HeadcountCategory.select(
+        HeadcountCategory.code,
+        HeadcountCategory.label_ja,
+        HeadcountCategory.label_en,
+        HeadcountCategory.active,
+    ).where(HeadcountCategory.site_group == site_group(site_kind))
+    if not include_inactive:
+        query = query.where(HeadcountCategory.active.eq(True))
+    rows = await query.order_by(HeadcountCategory.sort_order)
     return [msgspec.convert(r, Category) for r in rows]
+
+
+GROUP_KIND = {"outreach": "outreach_venue", "office": "office"}
+
+
+async def apply_category_add(payload: AddCategory, context: ApplyContext) -> Applied:
+    """Apply ``headcount.category_add``: appended after the group's existing categories."""
+    label = " ".join(payload.label_ja.split())
+    if not label or len(label) > MAX_LABEL:
+        raise OpRejected(
+            "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
+        )
+    existing = await categories(GROUP_KIND[payload.site_group], include_inactive=True)
+    if any(c.label_ja == label for c in existing):
+        raise OpRejected("label_taken", N_("This category already exists."), field="label_ja")
+    code = f"c-{uuid.uuid4().hex[:8]}"
+    rows = await HeadcountCategory.insert(
+        HeadcountCategory(
+            code=code,
+            site_group=payload.site_group,
+            label_ja=label,
+            label_en=" ".join(payload.label_en.split())[:MAX_LABEL] or label,
+            sort_order=1000 + len(existing),
+            active=True,
+        )
+    ).returning(HeadcountCategory._meta.primary_key)
+    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=code)
+
+
+async def apply_category_set_active(payload: SetCategoryActive, context: ApplyContext) -> Applied:
+    """Apply ``headcount.category_set_active``; counts already made stay as they are."""
+    rows = (
+        await HeadcountCategory.update({HeadcountCategory.active: payload.active})
+        .where(
+            (HeadcountCategory.site_group == payload.site_group)
+            & (HeadcountCategory.code == payload.code)
+        )
+        .returning(HeadcountCategory._meta.primary_key)
+    )
+    if not rows:
+        raise OpRejected("category_unknown", N_("Unknown category."), field="code")
+    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=payload.code)
 
 
 def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:

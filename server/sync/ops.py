@@ -95,6 +95,23 @@ class AddHeadcount(Payload, frozen=True, kw_only=True):
     delta: int
 
 
+class AddCategory(Payload, frozen=True, kw_only=True):
+    """``headcount.category_add``: a new thing to count at one kind of site."""
+
+    free_text: ClassVar[tuple[str, ...]] = ("label_ja", "label_en")
+    site_group: Literal["outreach", "office"]
+    label_ja: str
+    label_en: str = ""
+
+
+class SetCategoryActive(Payload, frozen=True, kw_only=True):
+    """``headcount.category_set_active``: stop (or resume) counting a category."""
+
+    site_group: Literal["outreach", "office"]
+    code: str
+    active: bool
+
+
 IncidentCategory = Literal[
     "complaint",
     "system_failure",
@@ -207,6 +224,18 @@ class HeadcountAdd(OpBase, frozen=True, tag="headcount.add"):
     payload: AddHeadcount
 
 
+class HeadcountCategoryAdd(OpBase, frozen=True, tag="headcount.category_add"):
+    """Op: add a headcount category."""
+
+    payload: AddCategory
+
+
+class HeadcountCategorySetActive(OpBase, frozen=True, tag="headcount.category_set_active"):
+    """Op: retire or restore a headcount category."""
+
+    payload: SetCategoryActive
+
+
 class IncidentCreate(OpBase, frozen=True, tag="incident.create"):
     """Op: file an incident."""
 
@@ -229,6 +258,8 @@ Op = (
     | WorkSessionClose
     | WorkSessionUpdate
     | HeadcountAdd
+    | HeadcountCategoryAdd
+    | HeadcountCategorySetActive
     | IncidentCreate
     | IncidentUpdate
 )

@@ -44,6 +44,8 @@ PERMISSIONS: dict[str, Permission] = {
     "work_session.open": Permission.FIELD_WRITE,
     "work_session.close": Permission.FIELD_WRITE,
     "headcount.add": Permission.FIELD_WRITE,
+    "headcount.category_add": Permission.MANAGE_SITES,
+    "headcount.category_set_active": Permission.MANAGE_SITES,
     "incident.create": Permission.FIELD_WRITE,
     "incident.update": Permission.FIELD_WRITE,
 }
@@ -100,6 +102,10 @@ async def _dispatch(op: ops.Op, context: ApplyContext) -> Applied:
             return await headcounts.apply_add(
                 op.payload, context, op_id=op.op_id, device_id=op.device_id
             )
+        case ops.HeadcountCategoryAdd():
+            return await headcounts.apply_category_add(op.payload, context)
+        case ops.HeadcountCategorySetActive():
+            return await headcounts.apply_category_set_active(op.payload, context)
         case ops.IncidentCreate():
             return await incidents.apply_create(op.payload, context, device_id=op.device_id)
         case ops.IncidentUpdate():
