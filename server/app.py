@@ -24,6 +24,7 @@ from server.incidents import routes as incidents_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
+from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
 from server.web.request_log import configure_logging, request_log_middleware
@@ -69,6 +70,7 @@ def create_app(settings: Settings) -> Litestar:
             *work_sessions_routes.ROUTES,
             *headcounts_routes.ROUTES,
             *incidents_routes.ROUTES,
+            *sync_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,

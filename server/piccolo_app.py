@@ -16,6 +16,7 @@ from server.headcounts.tables import Headcount, HeadcountCategory
 from server.incidents.tables import Incident, IncidentRevision
 from server.sites.tables import Site
 from server.staff.tables import Staff
+from server.sync.tables import Device, SyncIssue
 from server.work_sessions.tables import WorkSession, WorkSessionStaff
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -39,6 +40,8 @@ APP_CONFIG = AppConfig(
         Headcount,
         Incident,
         IncidentRevision,
+        Device,
+        SyncIssue,
     ],
     migration_dependencies=[],
     commands=[],

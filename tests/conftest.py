@@ -104,6 +104,8 @@ def settings() -> object:
 def remove_test_rows(url: str) -> None:
     """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
     for statement in (
+        "DELETE FROM sync_issue",
+        "DELETE FROM device",
         "DELETE FROM incident_revision",
         "DELETE FROM incident",
         "DELETE FROM headcount",

@@ -16,7 +16,7 @@ from server.incidents.schemas import STATUS_ORDER, IncidentOut, Revision
 from server.incidents.tables import Incident, IncidentRevision
 from server.messages import N_
 from server.sites import service as sites
-from server.sync.context import Applied, ApplyContext
+from server.sync.context import Applied, ApplyContext, Conflict
 from server.sync.ops import CreateIncident, UpdateIncident
 from server.work_sessions import service as work_sessions
 
@@ -65,6 +65,16 @@ def _out(row: dict[str, Any], now: dt.datetime, minutes: int) -> IncidentOut:
 async def get(uid: str, *, now: dt.datetime, report_minutes: int) -> IncidentOut | None:
     """One incident by its uid, or None."""
     row = await Incident.select(*_columns()).where(Incident.uid == uid).first()
+    return None if row is None else _out(row, now, report_minutes)
+
+
+async def get_by_id(
+    incident_id: int, *, now: dt.datetime, report_minutes: int
+) -> IncidentOut | None:
+    """One incident by its database id, or None."""
+    row = (
+        await Incident.select(*_columns()).where(Incident._meta.primary_key == incident_id).first()
+    )
     return None if row is None else _out(row, now, report_minutes)
 
 
@@ -222,17 +232,28 @@ async def apply_update(
         if name in wanted:
             wanted[name] = wanted[name].strip()
     changes = {f: [row[f], v] for f, v in wanted.items() if row[f] != v}
+    conflicts: list[Conflict] = []
     if base_version is not None and base_version < row["version"]:
         since = await IncidentRevision.select(IncidentRevision.changes).where(
             (IncidentRevision.incident == row["id"]) & (IncidentRevision.version > base_version)
         )
         touched = set().union(*(msgspec.json.decode(r["changes"]).keys() for r in since))
         clash = sorted(touched & set(changes))
-        if clash:
+        if clash and not context.record_conflicts:
             raise OpRejected(
                 "conflict",
                 N_("Someone else changed this field meanwhile. Reload and try again."),
                 field=clash[0],
+            )
+        for name in clash:
+            server_value, incoming = changes.pop(name)
+            wanted.pop(name)
+            conflicts.append(
+                Conflict(
+                    field=name,
+                    server_value=_jsonable(server_value),
+                    incoming_value=_jsonable(incoming),
+                )
             )
     status = wanted.get("status", row["status"])
     if STATUS_ORDER.index(status) < STATUS_ORDER.index(row["status"]):
@@ -263,4 +284,6 @@ async def apply_update(
         }
     ).where(Incident._meta.primary_key == row["id"])
     await _record(int(row["id"]), version, changes, context, device_id)
-    return Applied(target=f"incident:{row['id']}", entity_id=payload.uid, version=version)
+    return Applied(
+        target=f"incident:{row['id']}", entity_id=payload.uid, version=version, conflicts=conflicts
+    )

@@ -17,16 +17,31 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ApplyContext(msgspec.Struct, frozen=True, kw_only=True):
-    """The actor, the field rules' settings and the server's clock for this op."""
+    """The actor, the field rules' settings and the server's clock for this op.
+
+    ``record_conflicts``: a stale edit of a field changed meanwhile is kept as a conflict
+    (synced ops) instead of refused (a form, whose user can reload and retry).
+    """
 
     actor: Actor
     field: FieldSettings
     now: dt.datetime
+    record_conflicts: bool = False
+
+
+class Conflict(msgspec.Struct, frozen=True, kw_only=True):
+    """A field two devices changed from the same version: both values are kept."""
+
+    field: str
+    server_value: object
+    incoming_value: object
 
 
 class Applied(msgspec.Struct, frozen=True, kw_only=True):
-    """What an applied op did: its audit target and the id (and version) it touched."""
+    """What an applied op did: its audit target, the id (and version) it touched, and the
+    fields left for a supervisor because another device changed them first."""
 
     target: str
     entity_id: int | str | None = None
     version: int | None = None
+    conflicts: list[Conflict] = []

@@ -116,7 +116,12 @@ async def _dispatch(op: ops.Op, context: ApplyContext) -> Applied:
 
 
 async def apply_op(
-    op: ops.Op, actor: Actor, field: FieldSettings, *, now: dt.datetime | None = None
+    op: ops.Op,
+    actor: Actor,
+    field: FieldSettings,
+    *,
+    now: dt.datetime | None = None,
+    record_conflicts: bool = False,
 ) -> Applied:
     """Apply one op for ``actor``: all of it, or nothing.
 
@@ -125,6 +130,8 @@ async def apply_op(
         actor: Who it acts for (the signed-in person, or the person a synced op names).
         field: Field-work settings.
         now: The server's clock (tests may pin it).
+        record_conflicts: Keep stale edits of fields changed meanwhile as conflicts
+            (synced ops) instead of refusing the op.
 
     Returns:
         What was changed.
@@ -136,7 +143,12 @@ async def apply_op(
     if not allows(PERMISSIONS[kind], actor.role):
         raise OpRejected("forbidden", N_("Your role does not allow this."))
     check_text(op.payload)
-    context = ApplyContext(actor=actor, field=field, now=now or dt.datetime.now(dt.UTC))
+    context = ApplyContext(
+        actor=actor,
+        field=field,
+        now=now or dt.datetime.now(dt.UTC),
+        record_conflicts=record_conflicts,
+    )
     async with db.writing():
         applied = await _dispatch(op, context)
         await audit.record(

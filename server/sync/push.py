@@ -1,0 +1,204 @@
+"""Devices and push: a batch of a device's ops, applied exactly once, in one transaction.
+
+The device's high-water ``seq`` moves in the same transaction as the ops it covers, so a
+batch sent twice (a lost answer, a killed server) changes nothing the second time. An op
+with ``seq`` at or below the mark is a duplicate; a ``seq`` that skips ahead stops the
+batch (the client resends from the mark). Each op runs inside a savepoint: a rejected op
+is rolled back alone, kept for supervisors, and still advances the mark, so one bad op
+never blocks the ones behind it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import msgspec
+
+from server import db
+from server.common.errors import OpRejected
+from server.messages import N_
+from server.settings import FieldSettings
+from server.sync import ops
+from server.sync.context import Actor
+from server.sync.schemas import (
+    MAX_BATCH,
+    SCHEMA_VERSIONS,
+    DeviceOut,
+    Gap,
+    OpResult,
+    PushIn,
+    PushOut,
+    SyncError,
+)
+from server.sync.service import apply_op, op_type
+from server.sync.tables import Device, SyncIssue
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _device_out(row: dict[str, Any]) -> DeviceOut:
+    return msgspec.convert(
+        {**row, "device_id": row["uid"], "registered_by": row["registered_by"]},
+        DeviceOut,
+        strict=False,
+    )
+
+
+async def register_device(*, label: str, staff_id: int) -> DeviceOut:
+    """Register a browser or tablet and issue its id."""
+    label = " ".join(label.split())[:100]
+    async with db.writing():
+        rows = await Device.insert(
+            Device(uid=str(uuid.uuid4()), label=label, registered_by=staff_id)
+        ).returning(*Device.all_columns())
+    return _device_out(rows[0])
+
+
+async def list_devices() -> list[DeviceOut]:
+    """Every device, newest first."""
+    rows = await Device.select().order_by(Device.created_at, ascending=False)
+    return [_device_out(r) for r in rows]
+
+
+async def revoke_device(device_id: str) -> bool:
+    """Revoke a device: its pushes are refused from now on. False if unknown."""
+    async with db.writing():
+        rows = (
+            await Device.update({Device.revoked_at: _now()})
+            .where((Device.uid == device_id) & Device.revoked_at.is_null())
+            .returning(Device._meta.primary_key)
+        )
+    return bool(rows)
+
+
+def _check_batch(batch: PushIn) -> None:
+    if batch.schema_version not in SCHEMA_VERSIONS:
+        raise SyncError(
+            "schema_version",
+            N_("This app is out of date. Reload the page to update; unsent work is kept."),
+            409,
+        )
+    if len(batch.ops) > MAX_BATCH:
+        raise SyncError("batch_too_large", N_("Too many changes in one batch."))
+    previous = 0
+    for op in batch.ops:
+        if op.seq is None or op.seq < 1 or op.device_id not in (None, batch.device_id):
+            raise SyncError("op_invalid", N_("A change in the batch has no valid sequence."))
+        if op.seq <= previous:
+            raise SyncError("op_order", N_("Changes in a batch must be in sequence order."))
+        previous = op.seq
+
+
+async def _keep(
+    batch: PushIn, op: ops.Op, status: str, code: str, field: str | None, **extra: Any
+) -> None:
+    await SyncIssue.insert(
+        SyncIssue(
+            device_uid=batch.device_id,
+            seq=op.seq,
+            op_id=op.op_id or "",
+            op_type=op_type(op),
+            status=status,
+            code=code,
+            field=field or "",
+            op=msgspec.json.encode(op).decode(),
+            actor_id=op.actor_id,
+            **extra,
+        )
+    )
+
+
+async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
+    """Apply a device's batch exactly once.
+
+    Args:
+        batch: The device's ops in ``seq`` order.
+        actor: The signed-in person; ops must be theirs (or name nobody).
+        field: Field-work settings.
+
+    Returns:
+        The new high-water mark and one result per op handled.
+
+    Raises:
+        SyncError: Unknown or revoked device, unsupported schema, malformed batch.
+    """
+    _check_batch(batch)
+    results: list[OpResult] = []
+    gap: Gap | None = None
+    async with db.writing() as transaction:
+        # Taking the device row's lock first serializes pushes from one device.
+        rows = await Device.raw(
+            "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
+            "RETURNING high_water",
+            _now(),
+            batch.device_id,
+        )
+        if not rows:
+            raise SyncError(
+                "device_unknown", N_("This device is not registered or was revoked."), 403
+            )
+        mark = int(rows[0]["high_water"])
+        for op in batch.ops:
+            seq = int(op.seq or 0)
+            if seq <= mark:
+                results.append(OpResult(op_id=op.op_id, seq=seq, status="duplicate"))
+                continue
+            if seq != mark + 1:
+                gap = Gap(expected=mark + 1, got=seq)
+                break
+            mark = seq
+            if op.actor_id not in (None, actor.staff_id):
+                await _keep(batch, op, "rejected", "actor_unverified", None)
+                results.append(
+                    OpResult(op_id=op.op_id, seq=seq, status="rejected", code="actor_unverified")
+                )
+                continue
+            savepoint = await transaction.savepoint()
+            try:
+                applied = await apply_op(
+                    msgspec.structs.replace(op, device_id=batch.device_id),
+                    actor,
+                    field,
+                    record_conflicts=True,
+                )
+            except OpRejected as error:
+                await savepoint.rollback_to()
+                await _keep(batch, op, "rejected", error.code, error.field)
+                results.append(
+                    OpResult(
+                        op_id=op.op_id,
+                        seq=seq,
+                        status="rejected",
+                        code=error.code,
+                        field=error.field,
+                        message=error.message % error.params if error.params else error.message,
+                    )
+                )
+                continue
+            await savepoint.release()
+            for conflict in applied.conflicts:
+                await _keep(
+                    batch,
+                    op,
+                    "conflict",
+                    "conflict",
+                    conflict.field,
+                    entity=applied.target,
+                    base_version=op.base_version,
+                    server_value=msgspec.json.encode(conflict.server_value).decode(),
+                    incoming_value=msgspec.json.encode(conflict.incoming_value).decode(),
+                )
+            results.append(
+                OpResult(
+                    op_id=op.op_id,
+                    seq=seq,
+                    status="conflict" if applied.conflicts else "applied",
+                    field=applied.conflicts[0].field if applied.conflicts else None,
+                )
+            )
+        await Device.update({Device.high_water: mark}).where(Device.uid == batch.device_id)
+    return PushOut(high_water=mark, results=results, gap=gap)

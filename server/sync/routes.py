@@ -1,0 +1,75 @@
+"""The sync API (devices, push, pull) and the device list for managers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+from litestar.response import Redirect, Template
+
+from server.auth.policy import Permission
+from server.auth.schemas import Identity
+from server.settings import Settings
+from server.sync import pull as pull_service
+from server.sync import push as push_service
+from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
+from server.web.forms import actor_of
+from server.web.pages import page, translate
+
+WRITE = {"permission": Permission.FIELD_WRITE}
+READ = {"permission": Permission.READ_ALL}
+MANAGE = {"permission": Permission.MANAGE_STAFF}
+PUSH_LIMIT = 8 * 1024 * 1024
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@post("/api/devices", opt=WRITE, status_code=200)
+async def register_device(
+    request: Request[Any, Identity, Any], data: JSONBody[DeviceIn]
+) -> DeviceOut:
+    """Registers this browser or tablet; the answer carries its server-issued device id."""
+    return await push_service.register_device(label=data.label, staff_id=request.user.staff_id)
+
+
+@post("/api/sync/push", opt=WRITE, status_code=200, request_max_body_size=PUSH_LIMIT)
+async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> Response[Any]:
+    """Applies a device's batch of ops exactly once; one result per op handled."""
+    try:
+        result: PushOut = await push_service.push(data, actor_of(request), _settings(request).field)
+    except SyncError as error:
+        body: dict[str, Any] = {"error": error.code, "message": translate(request, error.message)}
+        if error.code == "schema_version":
+            body["accepted"] = [1]
+        return Response(body, status_code=error.status)
+    return Response(result)
+
+
+@get("/api/sync/pull", opt=READ)
+async def pull(
+    request: Request[Any, Identity, Any],
+    cursor: Annotated[int, Parameter(ge=0)] = 0,
+    limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
+) -> PullOut:
+    """What changed in the caller's scope since ``cursor``, with the next cursor."""
+    return await pull_service.pull(cursor, limit, actor_of(request), _settings(request).field)
+
+
+@get("/devices", opt=MANAGE)
+async def devices_page(request: Request[Any, Identity, Any]) -> Template:
+    """Registered devices, with a revoke button each."""
+    return page(request, "sync/devices.html", {"devices": await push_service.list_devices()})
+
+
+@post("/devices/{device_id:str}/revoke", opt=MANAGE)
+async def revoke(request: Request[Any, Identity, Any], device_id: FromPath[str]) -> Redirect:
+    """Revokes a device: its pushes are refused from now on."""
+    await push_service.revoke_device(device_id)
+    return Redirect("/devices", status_code=303)
+
+
+ROUTES = [register_device, push, pull, devices_page, revoke]

@@ -1,0 +1,98 @@
+"""The sync API's wire format (msgspec structs; they document the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import msgspec
+
+from server.sync.ops import Op
+
+SCHEMA_VERSIONS = (1,)
+MAX_BATCH = 1000
+
+
+class DeviceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Body of ``POST /api/devices``."""
+
+    label: str = ""
+
+
+class DeviceOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A registered device."""
+
+    device_id: str
+    label: str
+    high_water: int
+    registered_by: int
+    created_at: dt.datetime
+    last_seen_at: dt.datetime | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class PushIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Body of ``POST /api/sync/push``: a device's ops in ``seq`` order."""
+
+    device_id: str
+    schema_version: int
+    ops: list[Op] = msgspec.field(default_factory=list)
+
+
+class OpResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """What happened to one op."""
+
+    op_id: str | None
+    seq: int
+    status: Literal["applied", "duplicate", "conflict", "rejected"]
+    code: str | None = None
+    field: str | None = None
+    message: str | None = None
+
+
+class Gap(msgspec.Struct, frozen=True):
+    """The batch stopped here: the server expected ``expected`` and got ``got``."""
+
+    expected: int
+    got: int
+
+
+class PushOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Answer to a push: the device's new high-water mark and one result per op handled."""
+
+    high_water: int
+    results: list[OpResult]
+    gap: Gap | None = None
+
+
+class Change(msgspec.Struct, frozen=True, kw_only=True):
+    """One changed thing, as it is now."""
+
+    seq: int
+    entity: str
+    id: int | str
+    data: dict[str, Any] | None
+
+
+class PullOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Answer to a pull: changes after the cursor, and where to continue."""
+
+    changes: list[Change]
+    next_cursor: int
+    has_more: bool
+
+
+class SyncError(Exception):
+    """The request as a whole is refused.
+
+    Attributes:
+        code: Machine-readable reason.
+        message: English message id.
+        status: HTTP status.
+    """
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status

@@ -1,0 +1,252 @@
+"""The sync API: exactly-once push, gaps, rejected ops kept, conflicts, pull by cursor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests import dbutil
+from tests.support.field import new_uid, open_session, window
+from tests.support.identities import make_staff, sign_in
+
+
+def headcount(seq: int, session: int, category: str = "issuance", delta: int = 1) -> dict[str, Any]:
+    """A headcount op as a tablet sends it."""
+    _, start, _ = window()
+    return {
+        "op_id": str(uuid.uuid4()),
+        "seq": seq,
+        "type": "headcount.add",
+        "client_time": dt.datetime.now(dt.UTC).isoformat(),
+        "payload": {
+            "work_session_id": session,
+            "slot_start": start.isoformat(),
+            "category": category,
+            "delta": delta,
+        },
+    }
+
+
+async def device(client: httpx.AsyncClient, label: str = "tablet") -> str:
+    """Register a device; returns its id."""
+    response = await client.post("/api/devices", json={"label": label})
+    assert response.status_code == 200, response.text
+    assert response.json()["high_water"] == 0
+    return str(response.json()["device_id"])
+
+
+async def push(client: httpx.AsyncClient, device_id: str, ops: list[dict[str, Any]]) -> Any:
+    """Push a batch; returns the decoded answer."""
+    response = await client.post(
+        "/api/sync/push", json={"device_id": device_id, "schema_version": 1, "ops": ops}
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def total(url: str, session: int) -> int:
+    """Sum of the session's headcounts."""
+    rows = dbutil.fetch(
+        url, f"SELECT COALESCE(SUM(delta), 0) FROM headcount WHERE work_session = {session}"
+    )
+    return int(rows[0][0])
+
+
+@pytest.fixture
+async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
+    """An open session at 本庁舎 with the operator signed in."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    return ids
+
+
+async def test_same_batch_twice_counts_once(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A batch pushed again is all duplicates and changes nothing."""
+    tablet = await device(client)
+    batch = [headcount(seq, field["session"]) for seq in (1, 2, 3)]
+    first = await push(client, tablet, batch)
+    assert first["high_water"] == 3
+    assert [r["status"] for r in first["results"]] == ["applied"] * 3
+    again = await push(client, tablet, batch)
+    assert again["high_water"] == 3
+    assert [r["status"] for r in again["results"]] == ["duplicate"] * 3
+    assert total(database_url, field["session"]) == 3
+
+
+async def test_gap_is_refused_and_the_client_recovers(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A batch that skips ahead stops at the gap; resending from the mark completes it."""
+    tablet = await device(client)
+    ops = [headcount(seq, field["session"]) for seq in (1, 2, 3, 4)]
+    early = await push(client, tablet, ops[2:])
+    assert early == {"high_water": 0, "results": [], "gap": {"expected": 1, "got": 3}}
+    assert total(database_url, field["session"]) == 0
+    done = await push(client, tablet, ops)
+    assert done["high_water"] == 4 and done["gap"] is None
+    assert total(database_url, field["session"]) == 4
+
+
+async def test_a_bad_op_is_kept_and_does_not_block(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A rejected op advances the mark, is kept with its reason, and later ops apply."""
+    tablet = await device(client)
+    batch = [
+        headcount(1, field["session"]),
+        headcount(2, field["session"], category="no-such-thing"),
+        headcount(3, field["session"], delta=-5),
+        headcount(4, field["session"]),
+    ]
+    answer = await push(client, tablet, batch)
+    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+        ("applied", None),
+        ("rejected", "category_unknown"),
+        ("rejected", "below_zero"),
+        ("applied", None),
+    ]
+    assert answer["high_water"] == 4
+    assert total(database_url, field["session"]) == 2
+    kept = dbutil.fetch(
+        database_url, "SELECT seq, status, code, field FROM sync_issue ORDER BY seq"
+    )
+    assert kept == [
+        (2, "rejected", "category_unknown", "category"),
+        (3, "rejected", "below_zero", "delta"),
+    ]
+
+
+async def test_ops_for_someone_else_are_quarantined(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """An op naming another person than the signed-in one is rejected and kept."""
+    tablet = await device(client)
+    op = headcount(1, field["session"]) | {"actor_id": field["in_charge"]}
+    answer = await push(client, tablet, [op])
+    assert answer["results"][0]["code"] == "actor_unverified"
+    assert total(database_url, field["session"]) == 0
+    assert dbutil.fetch(database_url, "SELECT code FROM sync_issue") == [("actor_unverified",)]
+
+
+async def test_incident_edits_merge_per_field(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """Same field from the same base: a conflict keeping both values; other fields merge."""
+    uid = new_uid()
+    tablet_a, tablet_b = await device(client, "A"), await device(client, "B")
+    create = {
+        "op_id": str(uuid.uuid4()),
+        "seq": 1,
+        "type": "incident.create",
+        "payload": {
+            "uid": uid,
+            "site_id": 1,
+            "work_session_id": field["session"],
+            "category": "complaint",
+            "severity": "low",
+            "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
+            "description": "待ち時間の苦情",
+        },
+    }
+    await push(client, tablet_a, [create])
+
+    def edit(seq: int, **fields: Any) -> dict[str, Any]:
+        return {
+            "op_id": str(uuid.uuid4()),
+            "seq": seq,
+            "type": "incident.update",
+            "base_version": 1,
+            "payload": {"uid": uid, **fields},
+        }
+
+    a = await push(client, tablet_a, [edit(2, immediate_action="整理券を配布", severity="medium")])
+    b = await push(
+        client,
+        tablet_b,
+        [edit(1, immediate_action="責任者が説明", description="長い待ち時間の苦情")],
+    )
+    assert a["results"][0]["status"] == "applied"
+    assert b["results"][0]["status"] == "conflict"
+    assert b["results"][0]["field"] == "immediate_action"
+    row = dbutil.fetch(
+        database_url,
+        f"SELECT immediate_action, description, severity FROM incident WHERE uid = '{uid}'",
+    )
+    assert row == [("整理券を配布", "長い待ち時間の苦情", "medium")]
+    conflict = dbutil.fetch(
+        database_url,
+        "SELECT field, server_value, incoming_value FROM sync_issue WHERE status = 'conflict'",
+    )
+    assert conflict == [("immediate_action", '"整理券を配布"', '"責任者が説明"')]
+
+
+async def test_old_schema_and_revoked_devices_are_refused(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings, database_url: str
+) -> None:
+    """An unknown schema version gets 409; a revoked device gets 403; nothing changes."""
+    tablet = await device(client)
+    old = await client.post(
+        "/api/sync/push",
+        json={"device_id": tablet, "schema_version": 99, "ops": [headcount(1, field["session"])]},
+    )
+    assert old.status_code == 409
+    assert old.json()["error"] == "schema_version"
+    manager = await make_staff("business_manager")
+    await sign_in(client, manager, settings)
+    assert (await client.post(f"/devices/{tablet}/revoke")).status_code == 303
+    await sign_in(client, field["operator"], settings)
+    revoked = await client.post(
+        "/api/sync/push",
+        json={"device_id": tablet, "schema_version": 1, "ops": [headcount(1, field["session"])]},
+    )
+    assert revoked.status_code == 403
+    assert total(database_url, field["session"]) == 0
+
+
+async def pull_all(client: httpx.AsyncClient, cursor: int) -> tuple[list[dict[str, Any]], int]:
+    """Pull page after page until nothing more remains; returns changes and the cursor."""
+    changes: list[dict[str, Any]] = []
+    for _ in range(1000):
+        page = (await client.get("/api/sync/pull", params={"cursor": cursor, "limit": 200})).json()
+        changes += page["changes"]
+        assert page["next_cursor"] >= cursor
+        cursor = page["next_cursor"]
+        if not page["has_more"]:
+            return changes, cursor
+    raise AssertionError("pull never finished")
+
+
+async def test_pull_returns_changes_after_the_cursor(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings
+) -> None:
+    """Pull gives each changed thing as it is now; from the last cursor, only newer changes."""
+    tablet = await device(client)
+    await push(client, tablet, [headcount(seq, field["session"]) for seq in (1, 2)])
+    first, cursor = await pull_all(client, 0)
+    mine = [c for c in first if c["entity"] == "work_session" and c["id"] == field["session"]]
+    assert mine[-1]["data"]["totals"] == {"issuance": 2}
+    assert mine[-1]["data"]["status"] == "open"
+    nothing, same = await pull_all(client, cursor)
+    assert nothing == [] and same == cursor
+    await push(client, tablet, [headcount(3, field["session"])])
+    later, _ = await pull_all(client, cursor)
+    assert [(c["entity"], c["id"]) for c in later] == [("work_session", field["session"])]
+    assert later[0]["data"]["totals"] == {"issuance": 3}
+
+
+async def test_pull_is_scoped_to_the_operators_sites(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings
+) -> None:
+    """An operator does not receive work sessions of sites they do not work at."""
+    other = await open_session(settings, site_id=2)
+    changes, _ = await pull_all(client, 0)
+    ids = {c["id"] for c in changes if c["entity"] == "work_session"}
+    assert field["session"] in ids
+    assert other["session"] not in ids
