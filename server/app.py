@@ -24,6 +24,7 @@ from server.incidents import routes as incidents_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
+from server.sync import client_routes
 from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
@@ -71,6 +72,7 @@ def create_app(settings: Settings) -> Litestar:
             *headcounts_routes.ROUTES,
             *incidents_routes.ROUTES,
             *sync_routes.ROUTES,
+            *client_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,
