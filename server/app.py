@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
         lifespan=[lifespan],
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         openapi_config=OpenAPIConfig(
             title="Madoguchi",
             version="1",

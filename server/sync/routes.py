@@ -13,6 +13,7 @@ from server.auth.schemas import Identity
 from server.settings import Settings
 from server.sync import pull as pull_service
 from server.sync import push as push_service
+from server.sync.compression import gzip_request_middleware
 from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
 from server.web.forms import actor_of
 from server.web.pages import page, translate
@@ -36,7 +37,13 @@ async def register_device(
     return await push_service.register_device(label=data.label, staff_id=request.user.staff_id)
 
 
-@post("/api/sync/push", opt=WRITE, status_code=200, request_max_body_size=PUSH_LIMIT)
+@post(
+    "/api/sync/push",
+    opt=WRITE,
+    status_code=200,
+    request_max_body_size=PUSH_LIMIT,
+    middleware=[gzip_request_middleware],
+)
 async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> Response[Any]:
     """Applies a device's batch of ops exactly once; one result per op handled."""
     try:

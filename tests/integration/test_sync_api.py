@@ -250,3 +250,42 @@ async def test_pull_is_scoped_to_the_operators_sites(
     ids = {c["id"] for c in changes if c["entity"] == "work_session"}
     assert field["session"] in ids
     assert other["session"] not in ids
+
+
+async def test_gzip_batches_are_accepted(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A gzip-compressed batch applies like a plain one; broken gzip is a 400, a bomb a 413."""
+    import gzip
+    import json
+
+    tablet = await device(client)
+    batch = {
+        "device_id": tablet,
+        "schema_version": 1,
+        "ops": [headcount(seq, field["session"]) for seq in range(1, 101)],
+    }
+    body = gzip.compress(json.dumps(batch).encode())
+    headers = {"content-type": "application/json", "content-encoding": "gzip"}
+    response = await client.post("/api/sync/push", content=body, headers=headers)
+    assert response.status_code == 200, response.text
+    assert response.json()["high_water"] == 100
+    assert total(database_url, field["session"]) == 100
+    assert (
+        await client.post("/api/sync/push", content=b"not gzip", headers=headers)
+    ).status_code == 400
+    bomb = gzip.compress(b" " * (40 * 1024 * 1024))
+    assert (await client.post("/api/sync/push", content=bomb, headers=headers)).status_code == 413
+    assert total(database_url, field["session"]) == 100
+
+
+async def test_large_answers_are_compressed(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """Large answers (scripts, the API schema) are sent gzip-compressed to clients that ask."""
+    for path in ("/static/vendor/htmx-2.0.11.min.js", "/schema/openapi.json"):
+        response = await client.get(path, headers={"accept-encoding": "gzip"})
+        assert response.status_code == 200, path
+        assert response.headers.get("content-encoding") == "gzip", path
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert "/api/sync/push" in schema["paths"]
