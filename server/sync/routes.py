@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, JSONBody, Parameter
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
 from server.auth.schemas import Identity
+from server.messages import N_
 from server.settings import Settings
 from server.sync import pull as pull_service
 from server.sync import push as push_service
@@ -79,4 +83,42 @@ async def revoke(request: Request[Any, Identity, Any], device_id: FromPath[str])
     return Redirect("/devices", status_code=303)
 
 
-ROUTES = [register_device, push, pull, devices_page, revoke]
+UPLOAD_LIMIT = 16 * 1024 * 1024
+
+
+@get("/sync/upload", opt=WRITE)
+async def upload_page(request: Request[Any, Identity, Any]) -> Template:
+    """Upload a file of unsent changes exported from a tablet."""
+    return page(request, "sync/upload.html")
+
+
+@post("/sync/upload", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, status_code=200)
+async def upload(
+    request: Request[Any, Identity, Any],
+    data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+) -> Template:
+    """Applies an exported file exactly like a push: what already arrived counts once."""
+    file = data.get("file")
+    error, result = "", None
+    try:
+        if file is None:
+            raise SyncError("file_missing", N_("Choose the exported file."))
+        try:
+            batch = msgspec.json.decode(await file.read(), type=PushIn)
+        except (msgspec.DecodeError, msgspec.ValidationError) as bad:
+            raise SyncError("file_invalid", N_("This is not a Madoguchi export file.")) from bad
+        result = await push_service.push(batch, actor_of(request), _settings(request).field)
+    except SyncError as refused:
+        error = translate(request, refused.message)
+    counts: dict[str, int] = {}
+    for item in result.results if result else []:
+        counts[item.status] = counts.get(item.status, 0) + 1
+    return page(
+        request,
+        "sync/upload.html",
+        {"error": error, "result": result, "counts": counts},
+        status_code=200 if result else 400,
+    )
+
+
+ROUTES = [register_device, push, pull, devices_page, revoke, upload_page, upload]

@@ -289,3 +289,31 @@ async def test_large_answers_are_compressed(
         assert response.headers.get("content-encoding") == "gzip", path
     schema = (await client.get("/schema/openapi.json")).json()
     assert "/api/sync/push" in schema["paths"]
+
+
+async def test_exported_file_uploads_exactly_once(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """An export file applies like a push; uploading it again, or after a push, adds nothing."""
+    import json
+
+    tablet = await device(client)
+    batch = {
+        "device_id": tablet,
+        "schema_version": 1,
+        "ops": [headcount(seq, field["session"]) for seq in range(1, 6)],
+    }
+    await push(client, tablet, batch["ops"][:2])
+    files = {"file": ("madoguchi-unsent.json", json.dumps(batch).encode(), "application/json")}
+    page = await client.post("/sync/upload", files=files)
+    assert page.status_code == 200, page.text
+    assert 'data-testid="applied">3<' in page.text
+    assert 'data-testid="duplicate">2<' in page.text
+    again = await client.post("/sync/upload", files=files)
+    assert 'data-testid="duplicate">5<' in again.text
+    assert total(database_url, field["session"]) == 5
+    bad = await client.post(
+        "/sync/upload", files={"file": ("x.json", b"{oops", "application/json")}
+    )
+    assert bad.status_code == 400
+    assert "書き出しファイルではありません" in bad.text
