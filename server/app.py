@@ -22,6 +22,7 @@ from server.auth.policy import Permission
 from server.auth.web import authorize, csrf_middleware, session_middleware
 from server.headcounts import routes as headcounts_routes
 from server.incidents import routes as incidents_routes
+from server.reconciliation import routes as reconciliation_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
@@ -74,6 +75,7 @@ def create_app(settings: Settings) -> Litestar:
             *incidents_routes.ROUTES,
             *sync_routes.ROUTES,
             *client_routes.ROUTES,
+            *reconciliation_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,

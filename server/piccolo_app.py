@@ -14,6 +14,7 @@ from server.auth.tables import (
 )
 from server.headcounts.tables import Headcount, HeadcountCategory
 from server.incidents.tables import Incident, IncidentRevision
+from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site
 from server.staff.tables import Staff
 from server.sync.tables import Device, SyncIssue
@@ -42,6 +43,7 @@ APP_CONFIG = AppConfig(
         IncidentRevision,
         Device,
         SyncIssue,
+        DeviceDayReport,
     ],
     migration_dependencies=[],
     commands=[],

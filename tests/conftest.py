@@ -105,6 +105,7 @@ def remove_test_rows(url: str) -> None:
     """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
     for statement in (
         "DELETE FROM sync_issue",
+        "DELETE FROM device_day_report",
         "DELETE FROM device",
         "DELETE FROM incident_revision",
         "DELETE FROM incident",

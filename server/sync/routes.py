@@ -8,7 +8,7 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, JSONBody, Parameter
+from litestar.params import Body, FromPath, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
@@ -63,8 +63,8 @@ async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> 
 @get("/api/sync/pull", opt=READ)
 async def pull(
     request: Request[Any, Identity, Any],
-    cursor: Annotated[int, Parameter(ge=0)] = 0,
-    limit: Annotated[int, Parameter(ge=1, le=1000)] = 500,
+    cursor: Annotated[int, QueryParameter(ge=0)] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
 ) -> PullOut:
     """What changed in the caller's scope since ``cursor``, with the next cursor."""
     return await pull_service.pull(cursor, limit, actor_of(request), _settings(request).field)

@@ -32,6 +32,8 @@ MY_NUMBER_MESSAGE = N_(
 )
 assert MY_NUMBER_MESSAGE == MESSAGE_EN  # noqa: S101 - one wording on both sides
 
+JST = dt.timezone(dt.timedelta(hours=9))
+
 Handler = Callable[[Any, ApplyContext], Awaitable[Applied]]
 
 PERMISSIONS: dict[str, Permission] = {
@@ -55,6 +57,11 @@ def op_type(op: ops.Op) -> str:
     """The op's ``type`` tag."""
     tag: str = type(op).__struct_config__.tag  # type: ignore[assignment]
     return tag
+
+
+def client_day(client_time: dt.datetime | None) -> str | None:
+    """The JST day an op was made on, by the device's clock (for reconciliation)."""
+    return None if client_time is None else client_time.astimezone(JST).date().isoformat()
 
 
 def check_text(payload: ops.Payload) -> None:
@@ -156,7 +163,7 @@ async def apply_op(
             actor_id=actor.staff_id,
             device_id=op.device_id,
             target=applied.target,
-            detail={"op_id": op.op_id} if op.op_id else None,
+            detail={"op_id": op.op_id, "day": client_day(op.client_time)} if op.op_id else None,
             at=context.now,
         )
     return applied

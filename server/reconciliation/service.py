@@ -1,0 +1,99 @@
+"""Compare each device's daily report with the ops the server received from it.
+
+Both sides compute ``digest = sha256("\\n".join(sorted(op_ids)))`` over the ops the device
+made that day (by the device's clock, in JST); "device says 37, server has 36" names a
+lost op before the day is locked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import msgspec
+
+from server import db
+from server.audit.tables import AuditEvent
+from server.reconciliation.schemas import Comparison, DayReport
+from server.reconciliation.tables import DeviceDayReport
+from server.sync.service import JST, client_day
+from server.sync.tables import Device, SyncIssue
+
+__all__ = ["JST", "compare_day", "digest", "received_ids", "save_reports"]
+
+
+def digest(op_ids: list[str]) -> str:
+    """The digest both sides compute over a day's op ids."""
+    return hashlib.sha256("\n".join(sorted(op_ids)).encode()).hexdigest()
+
+
+async def save_reports(device_uid: str, reports: list[DayReport]) -> int:
+    """Store a device's reports (replacing earlier ones for the same days).
+
+    Returns:
+        How many were stored; 0 when the device is unknown or revoked.
+    """
+    async with db.writing():
+        if not await Device.exists().where(
+            (Device.uid == device_uid) & Device.revoked_at.is_null()
+        ):
+            return 0
+        for report in reports:
+            key = f"{device_uid}:{report.day.isoformat()}"
+            await DeviceDayReport.delete().where(DeviceDayReport.key == key)
+            await DeviceDayReport.insert(
+                DeviceDayReport(
+                    key=key,
+                    device_uid=device_uid,
+                    day=report.day,
+                    op_count=report.op_count,
+                    digest=report.digest,
+                )
+            )
+    return len(reports)
+
+
+async def received_ids(device_uid: str, day: dt.date) -> list[str]:
+    """Ids of the ops the server received from a device for one day (applied, in
+    conflict, or rejected and kept)."""
+    marker = f'"day":"{day.isoformat()}"'
+    audited = await AuditEvent.select(AuditEvent.detail).where(
+        (AuditEvent.device_id == device_uid) & AuditEvent.detail.like(f"%{marker}%")
+    )
+    ids = {str(msgspec.json.decode(r["detail"]).get("op_id")) for r in audited}
+    kept = await SyncIssue.select(SyncIssue.op_id, SyncIssue.op).where(
+        (SyncIssue.device_uid == device_uid) & (SyncIssue.status == "rejected")
+    )
+    for row in kept:
+        op = msgspec.json.decode(row["op"])
+        time = op.get("client_time")
+        if time and client_day(dt.datetime.fromisoformat(time)) == day.isoformat():
+            ids.add(str(row["op_id"]))
+    ids.discard("None")
+    return sorted(ids)
+
+
+async def compare_day(day: dt.date) -> list[Comparison]:
+    """Every device that reported ``day`` or sent ops made that day, both accounts side by side."""
+    reports = {
+        r["device_uid"]: r for r in await DeviceDayReport.select().where(DeviceDayReport.day == day)
+    }
+    devices = await Device.select(Device.uid, Device.label)
+    found = []
+    for device in devices:
+        ids = await received_ids(str(device["uid"]), day)
+        report = reports.get(device["uid"])
+        if report is None and not ids:
+            continue
+        found.append(
+            Comparison(
+                device_id=str(device["uid"]),
+                label=str(device["label"]),
+                day=day,
+                device_count=None if report is None else int(report["op_count"]),
+                device_digest=None if report is None else str(report["digest"]),
+                server_count=len(ids),
+                server_digest=digest(ids),
+            )
+        )
+    return found
