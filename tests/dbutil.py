@@ -16,7 +16,7 @@ import asyncpg
 T = TypeVar("T")
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
+def run_coroutine(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion, also from inside a running event loop (async tests)."""
     try:
         asyncio.get_running_loop()
@@ -57,7 +57,7 @@ def create_throwaway(base_url: str, folder: Path, label: str = "t") -> str:
     """
     name = f"madoguchi_{label}_{uuid.uuid4().hex[:12]}"
     if is_postgres(base_url):
-        _run(_pg_execute(base_url, f'CREATE DATABASE "{name}"'))
+        run_coroutine(_pg_execute(base_url, f'CREATE DATABASE "{name}"'))
         return _with_database(base_url, name)
     return f"sqlite:///{folder / (name + '.db')}"
 
@@ -71,7 +71,7 @@ def drop_throwaway(base_url: str, url: str) -> None:
     """
     if is_postgres(url):
         name = urlsplit(url).path.lstrip("/")
-        _run(_pg_execute(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        run_coroutine(_pg_execute(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     else:
         path = Path(url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
@@ -105,7 +105,7 @@ def schema_snapshot(url: str) -> list[tuple[str, ...]]:
         Sorted rows describing the schema.
     """
     if is_postgres(url):
-        return _run(_pg_schema(url))
+        return run_coroutine(_pg_schema(url))
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         rows = connection.execute(
             "SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master"
@@ -133,7 +133,7 @@ def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
         Its rows.
     """
     if is_postgres(url):
-        return _run(_pg_fetch(url, sql))
+        return run_coroutine(_pg_fetch(url, sql))
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         return connection.execute(sql).fetchall()
 
@@ -146,7 +146,7 @@ def execute(url: str, sql: str) -> None:
         sql: The statement.
     """
     if is_postgres(url):
-        _run(_pg_execute(url, sql))
+        run_coroutine(_pg_execute(url, sql))
         return
     with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
         connection.execute(sql)

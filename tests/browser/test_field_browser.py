@@ -60,7 +60,7 @@ async def _today_session(settings: Settings) -> dict[str, Any]:
 def today_session() -> dict[str, Any]:
     """A staffed, planned session at 本庁舎 around now, and an operator's session cookie."""
     settings = Settings.from_env()
-    return dbutil._run(_today_session(settings))
+    return dbutil.run_coroutine(_today_session(settings))
 
 
 def signed_in(tab: Any, live_server: str, cookie: str) -> None:
