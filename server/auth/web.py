@@ -28,6 +28,7 @@ CSRF_COOKIE = "madoguchi_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+PUBLIC_FILES = ("/static/", "/sw.js")
 
 
 def _settings(scope: Scope) -> Settings:
@@ -39,7 +40,10 @@ def session_middleware(app: ASGIApp) -> ASGIApp:
     """Put the signed-in :class:`Identity` (or None) in ``scope["user"]``."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
+        if scope["type"] == ScopeType.HTTP and scope["path"].startswith(PUBLIC_FILES):
+            scope["user"] = None  # static files: no database round trip for a session
+            scope["auth"] = None
+        elif scope["type"] == ScopeType.HTTP:
             request: Request[Any, Any, Any] = Request(scope)
             scope["user"] = await service.resolve_login_session(
                 request.cookies.get(SESSION_COOKIE), _settings(scope).auth

@@ -1,6 +1,7 @@
 """Structured request logs: one JSON line per request, with no personal data.
 
-A line carries method, route path (no query string, no body, no address, no user agent),
+A line carries method, route template (no path values, no query string, no body, no
+address, no user agent),
 status and duration, so logs can be kept and shared without exposing residents or staff.
 """
 
@@ -84,7 +85,9 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
                         "fields": {
                             "request_id": request_id,
                             "method": scope["method"],
-                            "path": scope["path"],
+                            # The route's template, not the raw path: an invite link's token
+                            # or an id in a URL is not written to the log.
+                            "path": scope.get("path_template") or scope["path"],
                             "status": message["status"],
                             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         }

@@ -27,3 +27,14 @@ async def test_one_json_line_per_request(
     assert "山田" not in line
     assert "123456789012" not in line
     assert "lang" not in line
+
+
+async def test_path_values_are_not_logged(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An invite link's token (a path value) is logged as the route template, not itself."""
+    with caplog.at_level(logging.INFO, logger="madoguchi.request"):
+        await client.get("/invite/SECRET-TOKEN-1234567890")
+    line = JsonFormatter().format(next(r for r in caplog.records if r.name == "madoguchi.request"))
+    assert "SECRET-TOKEN" not in line
+    assert json.loads(line)["path"] == "/invite/{token}"
