@@ -76,29 +76,17 @@ async def record(
             "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
         )
         seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
-        digest = entry_hash(
-            prev_hash=prev_hash,
-            seq=seq,
-            occurred_at=occurred_at,
-            actor_id=actor_id,
-            device_id=device_id,
-            action=action,
-            target=target,
-            detail=detail_json,
-        )
-        await AuditEvent.insert(
-            AuditEvent(
-                seq=seq,
-                occurred_at=occurred_at,
-                actor_id=actor_id,
-                device_id=device_id,
-                action=action,
-                target=target,
-                detail=detail_json,
-                prev_hash=prev_hash,
-                hash=digest,
-            )
-        )
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            "actor_id": actor_id,
+            "device_id": device_id,
+            "action": action,
+            "target": target,
+            "detail": detail_json,
+        }
+        digest = entry_hash(prev_hash=prev_hash, **fields)
+        await AuditEvent.insert(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
         await AuditHead.update({AuditHead.hash: digest}).where(AuditHead._meta.primary_key == 1)
     return seq
 
