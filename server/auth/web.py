@@ -29,6 +29,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_FILES = ("/static/", "/sw.js")
+CSRF_MAX_AGE = 400 * 24 * 3600
 
 
 def _settings(scope: Scope) -> Settings:
@@ -103,6 +104,8 @@ def csrf_middleware(app: ASGIApp) -> ASGIApp:
             header = Cookie(
                 key=CSRF_COOKIE,
                 value=token,
+                # Long-lived: an offline tablet's worker keeps using the token it was given.
+                max_age=CSRF_MAX_AGE,
                 httponly=True,
                 samesite="strict",
                 secure=settings.auth.secure_cookies,

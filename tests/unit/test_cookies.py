@@ -31,3 +31,19 @@ def test_https_origin_is_the_passkey_origin() -> None:
     )
     assert settings.auth.rp_id == "madoguchi.example.jp"
     assert settings.auth.origins == ("https://madoguchi.example.jp", "https://tablet.example.jp")
+
+
+async def test_csrf_cookie_outlives_the_browser_session() -> None:
+    """The CSRF cookie persists (Max-Age), so a tablet's stored token survives a restart."""
+    import httpx
+
+    from server.app import create_app
+    from server.auth.web import CSRF_MAX_AGE
+
+    transport = httpx.ASGITransport(app=create_app(Settings.from_env()))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        response = await client.get("/login")
+    header = response.headers["set-cookie"]
+    assert header.startswith("madoguchi_csrf=")
+    assert f"Max-Age={CSRF_MAX_AGE}" in header
+    assert "SameSite=strict" in header
