@@ -11,9 +11,11 @@ never blocks the ones behind it.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 import uuid
 from typing import Any
 
+import asyncpg
 import msgspec
 
 from server import db
@@ -34,6 +36,9 @@ from server.sync.schemas import (
 )
 from server.sync.service import apply_op, op_type
 from server.sync.tables import Device, SyncIssue
+
+MAX_OP_ID = 40
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 
 
 def _now() -> dt.datetime:
@@ -88,6 +93,8 @@ def _check_batch(batch: PushIn) -> None:
     for op in batch.ops:
         if op.seq is None or op.seq < 1 or op.device_id not in (None, batch.device_id):
             raise SyncError("op_invalid", N_("A change in the batch has no valid sequence."))
+        if op.op_id is not None and not 0 < len(op.op_id) <= MAX_OP_ID:
+            raise SyncError("op_invalid", N_("A change in the batch has no valid id."))
         if op.seq <= previous:
             raise SyncError("op_order", N_("Changes in a batch must be in sequence order."))
         previous = op.seq
@@ -165,6 +172,16 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
                     field,
                     record_conflicts=True,
                 )
+            except INTEGRITY_ERRORS as error:
+                # A unique id already used by another op (a client bug): refuse this op
+                # alone, so the device's later ops still arrive.
+                await savepoint.rollback_to()
+                await _keep(batch, op, "rejected", "op_id_reused", "op_id")
+                results.append(
+                    OpResult(op_id=op.op_id, seq=seq, status="rejected", code="op_id_reused")
+                )
+                del error
+                continue
             except OpRejected as error:
                 await savepoint.rollback_to()
                 await _keep(batch, op, "rejected", error.code, error.field)

@@ -317,3 +317,34 @@ async def test_exported_file_uploads_exactly_once(
     )
     assert bad.status_code == 400
     assert "書き出しファイルではありません" in bad.text
+
+
+async def test_a_reused_op_id_is_rejected_alone(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """An op reusing an earlier op's id is rejected and kept; the device keeps syncing."""
+    tablet = await device(client)
+    first = headcount(1, field["session"])
+    reused = headcount(2, field["session"]) | {"op_id": first["op_id"]}
+    answer = await push(client, tablet, [first, reused, headcount(3, field["session"])])
+    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+        ("applied", None),
+        ("rejected", "op_id_reused"),
+        ("applied", None),
+    ]
+    assert answer["high_water"] == 3
+    assert total(database_url, field["session"]) == 2
+
+
+async def test_an_overlong_op_id_refuses_the_batch(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """An op id longer than 40 characters is a malformed batch (400), not a server error."""
+    tablet = await device(client)
+    op = headcount(1, field["session"]) | {"op_id": "x" * 41}
+    response = await client.post(
+        "/api/sync/push", json={"device_id": tablet, "schema_version": 1, "ops": [op]}
+    )
+    assert response.status_code == 400
+    assert response.json()["error"] == "op_invalid"
+    assert total(database_url, field["session"]) == 0
