@@ -7,7 +7,7 @@ LOCK_HASH := $(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12
 RUN_STAMP := $(VENV)/.run-$(LOCK_HASH)
 DEV_STAMP := $(VENV)/.dev-$(LOCK_HASH)
 
-.PHONY: run test install install-dev browser lint typecheck pytest demo clean
+.PHONY: run test install install-dev browser lint typecheck pytest bench demo clean
 
 run: install ## install, migrate and serve on the embedded SQLite
 	$(BIN)/madoguchi migrate
@@ -43,6 +43,9 @@ typecheck: install-dev
 
 pytest: install-dev
 	$(BIN)/pytest
+
+bench: install-dev ## speed figures on SQLite and PostgreSQL → docs/performance.md
+	$(BIN)/python -m bench
 
 demo: install
 	$(BIN)/madoguchi migrate

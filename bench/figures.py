@@ -1,0 +1,313 @@
+"""The measurements: push ingest, replay, pull, backlog and wire size.
+
+Every figure is measured ``runs`` times; the report keeps each run's value and gives the
+median, min and max.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gzip
+import json
+import math
+import os
+import random
+import secrets
+import time
+from collections import Counter
+from dataclasses import dataclass
+
+import httpx
+
+from bench import data
+from bench.server import Server
+from tests.support.sync_client import PULL, SyncClient, sign_in
+
+CLIENT_TIMEOUT = 300.0
+MAX_SERVER_ERRORS = 25  # 5xx answers in a row before a device gives up
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big each measurement is."""
+
+    runs: int
+    push_ops_one_device: int
+    push_ops_per_device_20: int
+    replay_batch: int
+    backlog_ops: int
+    history: tuple[int, ...]
+    history_max: int  # the largest history tried, if building it looks quick enough
+    pull_samples_empty: int
+    pull_samples_page: int
+    page: int = 500
+
+    @classmethod
+    def full(cls) -> Sizes:
+        return cls(
+            runs=3,
+            push_ops_one_device=3_000,
+            push_ops_per_device_20=500,
+            replay_batch=500,
+            backlog_ops=10_000,
+            history=(0, 10_000, 100_000),
+            history_max=1_000_000,
+            pull_samples_empty=100,
+            pull_samples_page=20,
+        )
+
+    @classmethod
+    def smoke(cls) -> Sizes:
+        return cls(
+            runs=1,
+            push_ops_one_device=200,
+            push_ops_per_device_20=10,
+            replay_batch=100,
+            backlog_ops=300,
+            history=(0, 1_000),
+            history_max=0,
+            pull_samples_empty=10,
+            pull_samples_page=3,
+        )
+
+
+def p99(values: list[float]) -> float:
+    """99th percentile, nearest rank (with few samples it is the largest)."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.99 * len(ordered)) - 1)]
+
+
+async def signed_in_client(server: Server, made: data.Field) -> httpx.AsyncClient:
+    """An HTTP client with a login session for the operator and the CSRF header."""
+    http = httpx.AsyncClient(base_url=server.base, timeout=CLIENT_TIMEOUT)
+    await sign_in(http, made.operator, made.settings)
+    return http
+
+
+async def device(http: httpx.AsyncClient, made: data.Field, label: str) -> SyncClient:
+    """A registered device for the signed-in operator."""
+    return await SyncClient.register(http, label, actor_id=made.operator, within=30)
+
+
+def statuses(clients: list[SyncClient]) -> Counter[str]:
+    """Every result status the clients received."""
+    seen: Counter[str] = Counter()
+    for client in clients:
+        for results in client.log.results.values():
+            seen.update(r["status"] for r in results)
+    return seen
+
+
+# --- 1. push ingest -------------------------------------------------------------------------
+
+
+async def push_ingest(
+    server: Server, made: data.Field, *, batch: int, devices: int, per_device: int, seed: int
+) -> dict[str, float]:
+    """``devices`` devices at once, each pushing ``per_device`` headcount ops in batches of
+    ``batch``; then the same rows through plain ``executemany`` (the ceiling)."""
+    rng = random.Random(seed)
+    https = [await signed_in_client(server, made) for _ in range(devices)]
+    try:
+        clients = [await device(h, made, f"bench {i}") for i, h in enumerate(https)]
+        for client in clients:
+            for _ in range(per_device):
+                client.enqueue("headcount.add", made.headcount(rng))
+        began = time.perf_counter()
+        # 5xx answers are retried with back-off, as a tablet does; they are counted.
+        await asyncio.gather(
+            *(
+                c.sync(batch, within=CLIENT_TIMEOUT, max_server_errors=MAX_SERVER_ERRORS)
+                for c in clients
+            )
+        )
+        elapsed = time.perf_counter() - began
+    finally:
+        for h in https:
+            await h.aclose()
+    total = devices * per_device
+    seen = statuses(clients)
+    if seen != Counter({"applied": total}):
+        raise RuntimeError(f"push answered {dict(seen)}, expected {total} applied")
+    ceiling = await data.ceiling(made, total, batch, rng)
+    ops_per_s = total / elapsed
+    return {
+        "value": ops_per_s,
+        "ceiling": ceiling,
+        "ratio": ops_per_s / ceiling,
+        "ops": total,
+        "seconds": elapsed,
+        "pushes": sum(c.log.pushes for c in clients),
+        "server_errors": sum(len(c.log.server_errors) for c in clients),
+        "connection_errors": sum(c.log.connection_errors for c in clients),
+    }
+
+
+# --- 2. replay ------------------------------------------------------------------------------
+
+
+async def replay(server: Server, made: data.Field, *, batch: int, seed: int) -> dict[str, float]:
+    """A batch pushed once, then the very same batch again (its answer was lost)."""
+    rng = random.Random(seed)
+    http = await signed_in_client(server, made)
+    try:
+        client = await device(http, made, "bench replay")
+        ops = [client.enqueue("headcount.add", made.headcount(rng)) for _ in range(batch)]
+        times: list[float] = []
+        ids: list[str] = []
+        answers = []
+        for _ in range(2):
+            began = time.perf_counter()
+            response = await client.post_batch(ops)
+            times.append((time.perf_counter() - began) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"push answered {response.status_code}: {response.text[:300]}")
+            ids.append(response.headers["x-request-id"])
+            answers.append(Counter(r["status"] for r in response.json()["results"]))
+    finally:
+        await http.aclose()
+    if answers != [Counter({"applied": batch}), Counter({"duplicate": batch})]:
+        raise RuntimeError(f"replay answers {answers}")
+    first, again = await server.durations(ids)
+    return {
+        "value": again,
+        "ceiling": first,
+        "ratio": again / first,
+        "client_first_ms": times[0],
+        "client_replay_ms": times[1],
+    }
+
+
+# --- 3. pull --------------------------------------------------------------------------------
+
+
+async def pull_samples(
+    server: Server,
+    http: httpx.AsyncClient,
+    cursor: int,
+    limit: int,
+    samples: int,
+    changes: int,
+    budget_s: float = 10.0,
+) -> dict[str, float]:
+    """Up to ``samples`` pulls from ``cursor`` on a warm connection (at least 3, and fewer
+    once ``budget_s`` is spent); p99 of server and client time."""
+    ids, client_ms = [], []
+    deadline = time.perf_counter() + budget_s
+    for number in range(samples):
+        if number >= 3 and time.perf_counter() > deadline:
+            break
+        began = time.perf_counter()
+        response = await http.get(PULL, params={"cursor": cursor, "limit": limit})
+        client_ms.append((time.perf_counter() - began) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"pull answered {response.status_code}: {response.text[:300]}")
+        got = len(response.json()["changes"])
+        if got != changes:
+            raise RuntimeError(f"pull from {cursor} gave {got} changes, expected {changes}")
+        ids.append(response.headers["x-request-id"])
+    server_ms = await server.durations(ids)
+    return {
+        "value": p99(server_ms),
+        "client_p99_ms": p99(client_ms),
+        "server_median_ms": sorted(server_ms)[len(server_ms) // 2],
+        "samples": len(server_ms),
+    }
+
+
+# --- 4. backlog -----------------------------------------------------------------------------
+
+
+async def backlog(server: Server, made: data.Field, *, ops: int, seed: int) -> dict[str, float]:
+    """One device with ``ops`` queued ops, synced in batches of 500 until acknowledged."""
+    rng = random.Random(seed)
+    http = await signed_in_client(server, made)
+    try:
+        client = await device(http, made, "bench backlog")
+        for _ in range(ops):
+            client.enqueue("headcount.add", made.headcount(rng))
+        began = time.perf_counter()
+        await client.sync(500, within=CLIENT_TIMEOUT, max_server_errors=MAX_SERVER_ERRORS)
+        elapsed = time.perf_counter() - began
+    finally:
+        await http.aclose()
+    seen = statuses([client])
+    if seen != Counter({"applied": ops}):
+        raise RuntimeError(f"backlog answered {dict(seen)}")
+    return {
+        "value": elapsed,
+        "ops": ops,
+        "pushes": client.log.pushes,
+        "server_errors": len(client.log.server_errors),
+    }
+
+
+# --- 5. wire --------------------------------------------------------------------------------
+
+
+def uuidv7(moment: dt.datetime) -> str:
+    """An op id as the tablet makes them (``static/js/outbox.js``)."""
+    millis = int(moment.timestamp() * 1000)
+    value = bytearray(millis.to_bytes(6, "big") + secrets.token_bytes(10))
+    value[6] = (value[6] & 0x0F) | 0x70
+    value[8] = (value[8] & 0x3F) | 0x80
+    text = value.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def js_time(moment: dt.datetime) -> str:
+    """``new Date().toISOString()``: milliseconds and a ``Z``."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+async def wire(server: Server, made: data.Field, *, seed: int, size: int = 500) -> dict[str, float]:
+    """Bytes per headcount op in a ``size``-op batch shaped as the tablet sends it
+    (``JSON.stringify``), gzip at zlib's default level; the server must accept it."""
+    rng = random.Random(seed)
+    http = await signed_in_client(server, made)
+    try:
+        client = await device(http, made, "bench wire")
+        ops = []
+        # A tablet makes ops over hours: one every 2–30 s (random milliseconds), which
+        # changes the ids' time prefix and the client times as in the field.
+        moment = dt.datetime.now(dt.UTC) - dt.timedelta(hours=3)
+        for seq in range(1, size + 1):
+            moment += dt.timedelta(milliseconds=rng.randint(2_000, 30_000))
+            ops.append(
+                {
+                    "op_id": uuidv7(moment),
+                    "device_id": client.device_id,
+                    "seq": seq,
+                    "type": "headcount.add",
+                    "actor_id": made.operator,
+                    "client_time": js_time(moment),
+                    "base_version": None,
+                    "payload": made.headcount(rng),
+                }
+            )
+        body = json.dumps(
+            {"device_id": client.device_id, "schema_version": 1, "ops": ops},
+            separators=(",", ":"),
+            ensure_ascii=False,
+        ).encode()
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        response = await http.post(
+            "/api/sync/push",
+            content=packed,
+            headers={"content-type": "application/json", "content-encoding": "gzip"},
+        )
+    finally:
+        await http.aclose()
+    if response.status_code != 200 or response.json()["high_water"] != size:
+        raise RuntimeError(f"gzip push answered {response.status_code}: {response.text[:300]}")
+    return {
+        "value": len(packed) / size,
+        "json_bytes_per_op": len(body) / size,
+        "gzip9_bytes_per_op": len(gzip.compress(body, compresslevel=9, mtime=0)) / size,
+    }
+
+
+def seed_base() -> int:
+    """A seed for this run's choices (``BENCH_SEED`` repeats one)."""
+    return int(os.environ.get("BENCH_SEED") or random.SystemRandom().randrange(2**31))

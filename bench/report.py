@@ -1,0 +1,202 @@
+"""Results: the figures' summaries, the machine, the JSON file and the Markdown section."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import sqlite3
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+NOT_MEASURED = [
+    "Push ingest from many devices, PostgreSQL, 2 server workers",
+    "Field page: first load and time to interactive",
+    "Field page: a counter tap answered offline",
+]
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a figure is and what it should reach."""
+
+    label: str
+    unit: str
+    target: str
+    met: Callable[[float, float | None], bool]
+
+
+def push_spec(batch: int, devices: int) -> Spec:
+    return Spec(
+        f"Push ingest, batches of {batch}, {devices} device{'s' if devices > 1 else ''}",
+        "ops/s",
+        "ratio ≥ 0.40",
+        lambda value, ratio: ratio is not None and ratio >= 0.40,
+    )
+
+
+def pull_spec(kind: str, history: int, limit_ms: float) -> Spec:
+    what = "Empty pull" if kind == "empty" else "500-change pull page"
+    if history == 0:
+        return Spec(
+            f"{what} p99 (server), no history",
+            "ms",
+            f"≤ {limit_ms:g} ms",
+            lambda value, ratio: value <= limit_ms,
+        )
+    return Spec(
+        f"{what} p99 (server), {history:,} rows of history",
+        "ms",
+        f"≤ {limit_ms:g} ms, ratio ≤ 1.5× (vs no history)",
+        lambda value, ratio: value <= limit_ms and ratio is not None and ratio <= 1.5,
+    )
+
+
+def spec_of(name: str) -> Spec:
+    """The spec for a figure name (``push_b100_d20``, ``pull_page_h100000``, …)."""
+    if name.startswith("push_"):
+        batch, devices = name.removeprefix("push_b").split("_d")
+        return push_spec(int(batch), int(devices))
+    if name.startswith("pull_"):
+        kind, history = name.removeprefix("pull_").split("_h")
+        return pull_spec(kind, int(history), 5.0 if kind == "empty" else 20.0)
+    if name == "replay":
+        return Spec(
+            "Replay of an applied batch (server ms; ceiling = first apply)",
+            "ms",
+            "ratio ≤ 0.20",
+            lambda value, ratio: ratio is not None and ratio <= 0.20,
+        )
+    if name == "backlog":
+        return Spec(
+            "Backlog of queued ops synced end to end (batches of 500)",
+            "s",
+            "≤ 3 s (10,000 ops)",
+            lambda value, ratio: value <= 3.0,
+        )
+    if name == "wire":
+        return Spec(
+            "Wire: gzip bytes per headcount op in a 500-op batch",
+            "B/op",
+            "≤ 120 B",
+            lambda value, ratio: value <= 120,
+        )
+    raise KeyError(name)
+
+
+def summarize(name: str, runs: list[dict[str, Any]], *, full_size: bool = True) -> dict[str, Any]:
+    """Median, min and max of each run's value (and ceiling, ratio) with the verdict."""
+    spec = spec_of(name)
+    out: dict[str, Any] = {"label": spec.label, "unit": spec.unit, "target": spec.target}
+    for key in ("value", "ceiling", "ratio"):
+        values = [float(r[key]) for r in runs if r.get(key) is not None]
+        if values:
+            out[key] = {
+                "median": statistics.median(values),
+                "min": min(values),
+                "max": max(values),
+            }
+    value = out["value"]["median"]
+    ratio = out["ratio"]["median"] if "ratio" in out else None
+    out["met"] = bool(spec.met(value, ratio)) if full_size else None
+    out["runs"] = runs
+    return out
+
+
+def machine(pg_version: str | None) -> dict[str, Any]:
+    """Cores, memory, CPU, Python, SQLite and PostgreSQL versions."""
+    memory_kb = 0
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory_kb = int(line.split()[1])
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "cores": os.cpu_count(),
+        "memory_gib": round(memory_kb / 1024 / 1024, 1),
+        "cpu": cpu,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg_version,
+        "load_average_at_start": _load(),
+    }
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def _fmt(number: float | None) -> str:
+    if number is None:
+        return "—"
+    if abs(number) >= 100:
+        return f"{number:,.0f}"
+    if abs(number) >= 10:
+        return f"{number:.1f}"
+    if abs(number) >= 0.1:
+        return f"{number:.2f}"
+    return f"{number:.2g}"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """The Markdown section for ``docs/performance.md``."""
+    info = results["machine"]
+    lines = [
+        f"## Run of {results['date']} ({results['mode']})",
+        "",
+        f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB memory, "
+        f"{info['os']}; Python {info['python']}, SQLite {info['sqlite']}, "
+        f"PostgreSQL {info['postgresql'] or 'not used'}; load average "
+        f"{info['load_average_at_start']} at the start, {results.get('load_average_at_end')} at "
+        "the end (other work on the machine skews figures). "
+        f"Commit `{results['commit']}`"
+        f"{' (with uncommitted changes)' if results.get('dirty') else ''}. "
+        f"Command: `{results['command']}` ({results['seconds']:.0f} s).",
+        "",
+        "Each figure is the median of "
+        f"{results['runs']} run{'s' if results['runs'] != 1 else ''} (min and max beside it). "
+        "Server times are the `duration_ms` of the server's JSON request log line, matched "
+        "to each request by its `x-request-id`.",
+    ]
+    for engine, block in results["databases"].items():
+        lines += [
+            "",
+            f"### {engine} ({block['version']})",
+            "",
+            "| figure | median | min | max | ceiling | ratio | target | met |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for figure in block["figures"].values():
+            value, ceiling, ratio = figure["value"], figure.get("ceiling"), figure.get("ratio")
+            met = {True: "met", False: "**not met**", None: "n/a (smoke sizes)"}[figure["met"]]
+            lines.append(
+                f"| {figure['label']} | {_fmt(value['median'])} {figure['unit']} "
+                f"| {_fmt(value['min'])} | {_fmt(value['max'])} "
+                f"| {_fmt(ceiling['median']) if ceiling else '—'} "
+                f"| {_fmt(ratio['median']) if ratio else '—'} "
+                f"| {figure['target']} | {met} |"
+            )
+        for name in NOT_MEASURED:
+            lines.append(f"| {name} | not measured yet | | | | | | |")
+        for note in block.get("notes", []):
+            lines += ["", f"- {note}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+def now_utc() -> str:
+    """The date and time, UTC."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")

@@ -1,0 +1,179 @@
+"""One engine's benchmarks, start to end, on throwaway databases it creates and drops."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bench import data, figures, report
+from bench.server import Server
+
+PUSH_CONFIGS = ((100, 1), (500, 1), (100, 20), (500, 20))
+MAX_HISTORY_BUILD_S = 240.0  # the largest history is built only when it looks this quick
+
+
+def say(message: str) -> None:
+    """Progress on stderr."""
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def repeat(
+    runs: int, measure: Callable[[int], Awaitable[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """``runs`` measurements, each with its own seed offset."""
+    return [await measure(i) for i in range(runs)]
+
+
+async def _push_family(
+    base_url: str, folder: Path, sizes: figures.Sizes, seed: int, engine: str, notes: list[str]
+) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    made = await data.make_field(base_url, folder, "bench")
+    server = Server(made.env, folder / f"server-{engine}-push.log")
+    try:
+        await server.start()
+        # Warm-up (not measured): first requests import code paths and fill caches.
+        await figures.push_ingest(server, made, batch=100, devices=1, per_device=100, seed=seed)
+        for batch, devices in PUSH_CONFIGS:
+            per_device = (
+                sizes.push_ops_one_device
+                if devices == 1
+                else min(sizes.push_ops_per_device_20, 2 * batch)
+            )
+            say(f"{engine}: push, batches of {batch}, {devices} device(s), {per_device} ops each")
+
+            async def one(
+                i: int, batch: int = batch, devices: int = devices, per_device: int = per_device
+            ) -> dict[str, Any]:
+                return await figures.push_ingest(
+                    server,
+                    made,
+                    batch=batch,
+                    devices=devices,
+                    per_device=per_device,
+                    seed=seed + 100 * i + batch + devices,
+                )
+
+            found[f"push_b{batch}_d{devices}"] = await repeat(sizes.runs, one)
+        say(f"{engine}: replay of a {sizes.replay_batch}-op batch")
+        found["replay"] = await repeat(
+            max(sizes.runs, 3) if sizes.runs > 1 else 1,
+            lambda i: figures.replay(server, made, batch=sizes.replay_batch, seed=seed + i),
+        )
+        say(f"{engine}: backlog of {sizes.backlog_ops} ops")
+        found["backlog"] = await repeat(
+            sizes.runs,
+            lambda i: figures.backlog(server, made, ops=sizes.backlog_ops, seed=seed + i),
+        )
+        say(f"{engine}: wire size")
+        found["wire"] = await repeat(
+            sizes.runs, lambda i: figures.wire(server, made, seed=seed + i)
+        )
+    finally:
+        await server.stop()
+        data.drop_field(made)
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    locked = log.count("database is locked")
+    for name, runs in found.items():
+        errors = sum(int(r.get("server_errors", 0)) for r in runs)
+        if errors:
+            notes.append(
+                f"`{name}`: {errors} push answers were 5xx over {len(runs)} run(s) (retried "
+                "with back-off, as a tablet does; the time includes them)."
+                + (f" The server log says 'database is locked' {locked} times." if locked else "")
+            )
+    return found
+
+
+async def _pull_family(
+    base_url: str, folder: Path, sizes: figures.Sizes, seed: int, engine: str, notes: list[str]
+) -> dict[str, Any]:
+    import random
+
+    found: dict[str, Any] = {}
+    rng = random.Random(seed)
+    made = await data.make_field(base_url, folder, "benchpull")
+    server = Server(made.env, folder / f"server-{engine}-pull.log")
+    try:
+        await server.start()
+        http = await figures.signed_in_client(server, made)
+        try:
+            history = 0
+            levels = list(sizes.history)
+            if sizes.history_max:
+                levels.append(sizes.history_max)
+            build_rate = 0.0  # rows per second of the last build
+            for level in levels:
+                if level == sizes.history_max and level not in sizes.history:
+                    estimate = (level - history) / build_rate if build_rate else 0.0
+                    if estimate > MAX_HISTORY_BUILD_S:
+                        notes.append(
+                            f"History of {level:,} rows not built: estimated {estimate:.0f} s "
+                            f"(over {MAX_HISTORY_BUILD_S:.0f} s) at the rate of the last build."
+                        )
+                        continue
+                say(f"{engine}: building history to {level:,} rows")
+                began = time.perf_counter()
+                await data.add_history(made, level - history, rng)
+                built = time.perf_counter() - began
+                if level > history:
+                    build_rate = (level - history) / built
+                    notes.append(
+                        f"History {history:,} → {level:,} rows written in bulk in {built:.1f} s."
+                    )
+                history = level
+                before, after = await data.add_tail(made, sizes.page)
+                say(f"{engine}: pulls with {level:,} rows of history")
+                # Warm-up: the first pulls after a bulk load read pages from disk.
+                await figures.pull_samples(server, http, after, sizes.page, 3, 0)
+                await figures.pull_samples(server, http, before, sizes.page, 1, sizes.page)
+                empty, page = [], []
+                for _ in range(sizes.runs):
+                    empty.append(
+                        await figures.pull_samples(
+                            server, http, after, sizes.page, sizes.pull_samples_empty, 0
+                        )
+                    )
+                    page.append(
+                        await figures.pull_samples(
+                            server, http, before, sizes.page, sizes.pull_samples_page, sizes.page
+                        )
+                    )
+                found[f"pull_empty_h{level}"] = empty
+                found[f"pull_page_h{level}"] = page
+        finally:
+            await http.aclose()
+    finally:
+        await server.stop()
+        data.drop_field(made)
+    # Ratios against the same run with no history.
+    for name, runs in found.items():
+        base = found[name.rsplit("_h", 1)[0] + "_h0"]
+        if not name.endswith("_h0"):
+            for run, first in zip(runs, base, strict=True):
+                run["ratio"] = run["value"] / first["value"]
+    return found
+
+
+async def run_engine(
+    base_url: str, folder: Path, sizes: figures.Sizes, seed: int
+) -> tuple[str, dict[str, Any]]:
+    """Every figure on one engine; returns its name and its results block."""
+    engine = "PostgreSQL" if data.is_postgres(base_url) else "SQLite"
+    notes: list[str] = []
+    say(f"{engine}: push, replay, backlog, wire")
+    raw = await _push_family(base_url, folder, sizes, seed, engine, notes)
+    say(f"{engine}: pull")
+    raw.update(await _pull_family(base_url, folder, sizes, seed, engine, notes))
+    smoke = sizes.runs == 1 and sizes.backlog_ops < 10_000
+    block = {
+        "version": "",
+        "figures": {
+            name: report.summarize(name, runs, full_size=not smoke) for name, runs in raw.items()
+        },
+        "notes": notes,
+    }
+    return engine, block
