@@ -1,6 +1,211 @@
-// Madoguchi service worker. The offline field client is being built (issue 5); until then
-// this worker only takes control and passes every request to the network.
-const VERSION = 'v0';
-self.addEventListener('install', () => self.skipWaiting());
-self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
+// Madoguchi service worker (an ES module; register with {type: 'module'}).
+// - Precaches the field shell in a versioned cache; an old version's caches go only when a
+//   new version activates, which it does only when no page still runs the old one.
+// - Navigations: network first with a short timeout, else the cached page (each /field page
+//   fetched successfully is cached).
+// - Static assets: stale-while-revalidate.
+// - Taps (POST /field/sessions/{id}/count) are answered here, online or offline: the op is
+//   appended to the IndexedDB outbox and the counters fragment is rendered from local state.
+import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
+
+const VERSION = 'v1';
+const SHELL = `madoguchi-shell-${VERSION}`;
+const PAGES = 'madoguchi-pages';
+const NAVIGATION_TIMEOUT = 3000;
+const SHELL_FILES = [
+  '/static/css/app.css',
+  '/static/css/field.css',
+  '/static/css/incidents.css',
+  '/static/vendor/htmx-2.0.11.min.js',
+  '/static/icons/icon.svg',
+  '/static/js/guard.js',
+  '/static/js/mynumber.js',
+  '/static/js/idb.js',
+  '/static/js/outbox.js',
+  '/static/js/render.js',
+  '/static/js/tap.js',
+  '/static/js/sync.js',
+  '/static/js/field.js',
+];
+
 self.VERSION = VERSION;
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(caches.open(SHELL).then((cache) => cache.addAll(SHELL_FILES)));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    const names = await caches.keys();
+    await Promise.all(names
+      .filter((name) => name.startsWith('madoguchi-shell-') && name !== SHELL)
+      .map((name) => caches.delete(name)));
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('message', (event) => {
+  const { type, url } = event.data ?? {};
+  if (type === 'cache-page' && typeof url === 'string') {
+    const reply = event.ports[0];
+    event.waitUntil(cachePage(url).then(
+      (ok) => reply?.postMessage({ ok, version: VERSION }),
+      () => reply?.postMessage({ ok: false, version: VERSION }),
+    ));
+  } else if (type === 'version') {
+    event.ports[0]?.postMessage({ version: VERSION });
+  } else if (type === 'claim') {
+    event.waitUntil(self.clients.claim());
+  } else if (type === 'skip-waiting') {
+    self.skipWaiting();
+  }
+});
+
+// Pages kept for offline use: the field pages and the incident form they link to.
+const isFieldPage = (url) => url.origin === self.location.origin
+  && (url.pathname.startsWith('/field') || url.pathname === '/incidents/new');
+const INCIDENT_UID = /(<input type="hidden" name="uid" value=")[^"]*(")/;
+
+// A cached incident form gets a fresh uid each time it is served, so two incidents filed
+// offline from one cached page stay two (a double submit of one form stays one).
+async function fresh(url, page) {
+  if (url.pathname !== '/incidents/new') return page;
+  const html = (await page.text()).replace(INCIDENT_UID, `$1${crypto.randomUUID()}$2`);
+  return new Response(html, { status: 200, headers: page.headers });
+}
+
+async function cachePage(href) {
+  const url = new URL(href, self.location.origin);
+  if (!isFieldPage(url)) return false;
+  const response = await fetch(url, { credentials: 'same-origin', redirect: 'follow' });
+  if (!response.ok || response.redirected) return false;
+  await (await caches.open(PAGES)).put(url.href, response);
+  return true;
+}
+
+async function navigate(event) {
+  const url = new URL(event.request.url);
+  const network = fetch(event.request).then(async (response) => {
+    if (response.ok && !response.redirected && isFieldPage(url)) {
+      await (await caches.open(PAGES)).put(url.href, response.clone());
+    }
+    return response;
+  });
+  const cached = async () => {
+    const page = await caches.match(url.href, { cacheName: PAGES, ignoreVary: true });
+    return page && fresh(url, page);
+  };
+  const timeout = new Promise((resolve) => { setTimeout(() => resolve('timeout'), NAVIGATION_TIMEOUT); });
+  try {
+    const first = await Promise.race([network, timeout]);
+    if (first !== 'timeout') return first;
+    const page = await cached();
+    if (page) {
+      event.waitUntil(network.catch(() => null));
+      return page;
+    }
+    return await network;
+  } catch (error) {
+    const page = await cached();
+    if (page) return page;
+    throw error;
+  }
+}
+
+async function staleWhileRevalidate(event) {
+  const cached = await caches.match(event.request, { ignoreVary: true });
+  const refresh = fetch(event.request).then(async (response) => {
+    if (response.ok) await (await caches.open(SHELL)).put(event.request, response.clone());
+    return response;
+  });
+  if (cached) {
+    event.waitUntil(refresh.catch(() => null));
+    return cached;
+  }
+  return refresh;
+}
+
+async function answerTap(event, sessionId) {
+  const form = await event.request.clone().formData();
+  const answer = await localTap(sessionId, {
+    category: String(form.get('category') ?? ''),
+    delta: form.get('delta'),
+    slot: form.get('slot'),
+  });
+  // Not a tap this page can make (no snapshot, unknown category): the server answers.
+  if (!answer) return fetch(event.request);
+  notify({ type: 'op-added', added: Boolean(answer.op) });
+  return new Response(answer.html, {
+    status: 200,
+    headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
+}
+
+// Start/Finish buttons (plain form posts): the op goes to the outbox, the page reloads.
+async function answerTransition(event, sessionId, kind) {
+  const page = new URL(`/field/sessions/${sessionId}`, self.location.origin).href;
+  if (await localTransition(sessionId, kind)) {
+    notify({ type: 'op-added', added: true });
+    return Response.redirect(page, 303);
+  }
+  try {
+    return await fetch(event.request);
+  } catch (error) {
+    return Response.redirect(page, 303);
+  }
+}
+
+// Filing an incident: the server when it answers; offline, the outbox (the form's uid is
+// the incident's), then back to the work session's page.
+async function fileIncident(event) {
+  const form = await event.request.clone().formData();
+  try {
+    return await fetch(event.request);
+  } catch (error) {
+    const sessionId = Number.parseInt(String(form.get('work_session_id') ?? ''), 10) || null;
+    const queued = await localIncident(form, sessionId);
+    if (!queued) throw error;
+    notify({ type: 'op-added', added: true });
+    const back = sessionId ? `/field/sessions/${sessionId}` : '/field';
+    return Response.redirect(new URL(back, self.location.origin).href, 303);
+  }
+}
+
+// Signing out forgets the pages kept for offline use (they show names and work); the
+// outbox stays, so nothing entered is lost.
+async function signOut(event) {
+  const response = await fetch(event.request);
+  if (response.ok || response.type === 'opaqueredirect' || response.redirected) await caches.delete(PAGES);
+  return response;
+}
+
+async function notify(message) {
+  for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(message);
+}
+
+self.addEventListener('fetch', (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method === 'POST') {
+    const tap = TAP.exec(url.pathname);
+    if (tap) event.respondWith(answerTap(event, Number(tap[1])));
+    if (url.pathname === '/logout' && request.mode === 'navigate') {
+      event.respondWith(signOut(event));
+      return;
+    }
+    if (url.pathname === '/incidents' && request.mode === 'navigate') {
+      event.respondWith(fileIncident(event));
+      return;
+    }
+    const transition = TRANSITION.exec(url.pathname);
+    if (transition) event.respondWith(answerTransition(event, Number(transition[1]), transition[2]));
+    return;
+  }
+  if (request.method !== 'GET') return;
+  if (request.mode === 'navigate') {
+    event.respondWith(navigate(event));
+  } else if (url.pathname.startsWith('/static/')) {
+    event.respondWith(staleWhileRevalidate(event));
+  }
+});

@@ -8,20 +8,25 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
 from server.auth.policy import MANAGERS, Permission, allows
 from server.auth.schemas import Identity
 from server.headcounts import service
+from server.headcounts.schemas import Totals
+from server.messages import N_
 from server.settings import Settings
 from server.sync import ops
+from server.sync.tables import Device
 from server.web.forms import submit
-from server.web.pages import page, translate
+from server.web.pages import page, request_language, translate
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
 JST = dt.timezone(dt.timedelta(hours=9))
+DEVICE_COOKIE = "madoguchi_device"
 READ = {"permission": Permission.READ_ALL}
 WRITE = {"permission": Permission.FIELD_WRITE}
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -49,11 +54,15 @@ def current_slot(session: WorkSessionOut, slot_minutes: int, now: dt.datetime) -
 
 
 async def _counters_context(
-    request: Request[Any, Identity, Any], session: WorkSessionOut, error: str = ""
+    request: Request[Any, Identity, Any],
+    session: WorkSessionOut,
+    error: str = "",
+    totals: Totals | None = None,
 ) -> dict[str, Any]:
     settings: Settings = request.app.state.settings
     minutes = settings.field.slot_minutes
-    totals = await service.totals(session.id)
+    if totals is None:
+        totals = await service.totals(session.id)
     start = session.actual_start or session.planned_start
     end = max(session.planned_end, session.actual_end or session.planned_end)
     slot = current_slot(session, minutes, _now())
@@ -74,10 +83,81 @@ async def _counters_context(
 async def _load(work_session_id: int) -> WorkSessionOut:
     session = await work_sessions.get(work_session_id)
     if session is None:
-        from litestar.exceptions import NotFoundException
-
         raise NotFoundException("No such work session.")
     return session
+
+
+async def _high_water(device_id: str | None) -> int:
+    if not device_id:
+        return 0
+    rows = await Device.select(Device.high_water).where(Device.uid == device_id[:36])
+    return int(rows[0]["high_water"]) if rows else 0
+
+
+async def _snapshot(session_id: int, device_id: str | None) -> tuple[Totals, int]:
+    """Totals and this device's high-water mark, seen at one moment.
+
+    The mark is read before and after the totals; if a push from this device landed in
+    between, read again, so the totals hold exactly this device's ops up to the mark.
+    """
+    mark = await _high_water(device_id)
+    for _ in range(5):
+        totals = await service.totals(session_id)
+        again = await _high_water(device_id)
+        if again == mark:
+            break
+        mark = again
+    return totals, mark
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _field_data(
+    request: Request[Any, Identity, Any], context: dict[str, Any], mark: int
+) -> dict[str, Any]:
+    """What the service worker needs to answer taps offline: the page's state, as data."""
+    session: WorkSessionOut = context["session"]
+    totals: Totals = context["totals"]
+    lang = context.get("lang") or ""
+    return {
+        "session_id": session.id,
+        "site_id": session.site_id,
+        "status": session.status,
+        "actor_id": request.user.staff_id,
+        "can_write": context["can_write"],
+        "slot_minutes": context["slot_minutes"],
+        "slots": [_iso(s) for s in context["slots"]],
+        "categories": [
+            {
+                "code": c.code,
+                "label": c.label(lang),
+                "confirm": translate(request, N_("Subtract one from %(label)s?"))
+                % {"label": c.label(lang)},
+            }
+            for c in context["categories"]
+        ],
+        "cells": [[_iso(slot), category, n] for (slot, category), n in totals.cells.items()],
+        "device_id": request.cookies.get(DEVICE_COOKIE),
+        "high_water": mark,
+        "rendered_at": _iso(_now()),
+        "has_in_charge": session.in_charge is not None,
+        "status_labels": {
+            "planned": translate(request, N_("Planned")),
+            "open": translate(request, N_("Open now")),
+            "closed": translate(request, N_("Finished")),
+            "locked": translate(request, N_("Locked")),
+        },
+        "messages": {
+            "needs_in_charge": translate(
+                request, N_("An open work session needs a person in charge.")
+            ),
+            "time_slot": translate(request, N_("Time slot")),
+            "total": translate(request, N_("Total")),
+            "below_zero": translate(request, N_("A total cannot go below zero.")),
+        },
+    }
 
 
 @get("/field", opt=READ)
@@ -97,7 +177,13 @@ async def field_session(
 ) -> Template:
     """One work session on the tablet: open/close, big counters, totals, incident button."""
     session = await _load(work_session_id)
-    return page(request, "headcounts/field.html", await _counters_context(request, session))
+    totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
+    context = await _counters_context(request, session, totals=totals)
+    context["lang"] = request_language(request)
+    context["field_data"] = _field_data(request, context, mark)
+    response = page(request, "headcounts/field.html", context)
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
 
 
 @post("/field/sessions/{work_session_id:int}/count", opt=WRITE, status_code=200)

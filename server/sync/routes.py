@@ -95,13 +95,13 @@ async def upload_page(request: Request[Any, Identity, Any]) -> Template:
 @post("/sync/upload", opt=WRITE, request_max_body_size=UPLOAD_LIMIT, status_code=200)
 async def upload(
     request: Request[Any, Identity, Any],
-    data: Annotated[dict[str, UploadFile], Body(media_type=RequestEncodingType.MULTI_PART)],
+    data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> Template:
     """Applies an exported file exactly like a push: what already arrived counts once."""
     file = data.get("file")
     error, result = "", None
     try:
-        if file is None:
+        if not isinstance(file, UploadFile):
             raise SyncError("file_missing", N_("Choose the exported file."))
         try:
             batch = msgspec.json.decode(await file.read(), type=PushIn)

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -46,12 +47,15 @@ def live_server() -> Iterator[str]:
     """`madoguchi serve` in its own process on a free port; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "MADOGUCHI_PORT": str(port), "MADOGUCHI_HOST": "127.0.0.1"}
+    # The server logs every request: to a file, since a pipe nobody reads fills up
+    # (64 KiB, a few hundred requests) and then blocks the server mid-suite.
+    log = Path(tempfile.mkdtemp(prefix="madoguchi-serve-")) / "serve.log"
     process = subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log.open("wb"),
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -63,8 +67,9 @@ def live_server() -> Iterator[str]:
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                _, err = process.communicate()
-                raise RuntimeError(f"server did not start: {err.decode()[-2000:]}") from None
+                process.wait()
+                err = log.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"server did not start: {err}") from None
             time.sleep(0.2)
     yield base
     process.terminate()

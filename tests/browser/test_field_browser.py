@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from tests.support.identities import make_staff
 pytestmark = pytest.mark.browser
 
 CATEGORIES = ("issuance", "pin_reset", "certificate_renewal")
+UNSENT = "async () => (await (await import('/static/js/outbox.js')).pending()).length"
 
 
 async def _today_session(settings: Settings) -> dict[str, Any]:
@@ -94,6 +96,10 @@ def test_operator_counts_corrects_and_files_an_incident(
     tab.get_by_test_id("minus-issuance").click()
     expect(total(tab, "issuance")).to_have_text("2")
     expect(tab.get_by_test_id("grand-total")).to_have_text("5")
+    # Taps are answered on the tablet (outbox first); wait until the sync loop sent them.
+    deadline = time.monotonic() + 15
+    while tab.evaluate(UNSENT) and time.monotonic() < deadline:
+        time.sleep(0.1)
 
     rows = dbutil.fetch(
         database_url,

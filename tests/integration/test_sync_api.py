@@ -305,7 +305,9 @@ async def test_exported_file_uploads_exactly_once(
     }
     await push(client, tablet, batch["ops"][:2])
     files = {"file": ("madoguchi-unsent.json", json.dumps(batch).encode(), "application/json")}
-    page = await client.post("/sync/upload", files=files)
+    # As the page's form sends it: the CSRF token as a text field beside the file.
+    form = {"csrf_token": client.headers["x-csrf-token"]}
+    page = await client.post("/sync/upload", files=files, data=form)
     assert page.status_code == 200, page.text
     assert 'data-testid="applied">3<' in page.text
     assert 'data-testid="duplicate">2<' in page.text

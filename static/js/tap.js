@@ -1,0 +1,79 @@
+// A counter tap answered on the tablet: the op goes to the outbox, the counters fragment is
+// rendered from local state. Used by the service worker, and by the page while no worker
+// controls it yet.
+import { getAll } from './idb.js';
+import { append, pending, snapshot } from './outbox.js';
+import { localState, renderCounters } from './render.js';
+
+// Returns the fragment's HTML, or null when this tap is not one to answer locally.
+export async function localTap(sessionId, { category, delta, slot }) {
+  const snap = await snapshot(sessionId);
+  const n = Number.parseInt(String(delta ?? ''), 10);
+  if (!snap || !snap.categories.some((c) => c.code === category)
+      || !Number.isInteger(n) || n === 0 || Number.isNaN(Date.parse(String(slot)))) return null;
+  const result = await append('headcount.add', {
+    work_session_id: sessionId,
+    slot_start: String(slot),
+    category,
+    delta: n,
+  }, {
+    actorId: snap.actor_id,
+    check: (ops) => {
+      const state = localState(snap, ops);
+      if (state.status !== 'open') return 'not_open';
+      if ((state.byCategory[category] ?? 0) + n < 0) return snap.messages.below_zero;
+      return null;
+    },
+  });
+  const ops = [...(await getAll('sent')), ...(await pending())];
+  const error = result.refused && result.refused !== 'not_open' ? result.refused : '';
+  return { html: renderCounters(snap, localState(snap, ops), { error }), op: result.op ?? null };
+}
+
+export const TAP = /^\/field\/sessions\/(\d+)\/count$/;
+
+export const TRANSITION = /^\/field\/sessions\/(\d+)\/(open|close)$/;
+
+// Opening or closing a work session on the tablet: an op in the outbox. Returns false when
+// the snapshot says it cannot be done (the server then answers, with its message).
+export async function localTransition(sessionId, kind) {
+  const snap = await snapshot(sessionId);
+  if (!snap || !snap.can_write || !snap.has_in_charge) return false;
+  const result = await append(`work_session.${kind}`, {
+    work_session_id: sessionId,
+    at: new Date().toISOString(),
+  }, {
+    actorId: snap.actor_id,
+    check: (ops) => {
+      const { status } = localState(snap, ops);
+      return (kind === 'open' ? status === 'planned' : status === 'open') ? null : 'status';
+    },
+  });
+  return Boolean(result.op);
+}
+
+const text = (form, name) => String(form.get(name) ?? '').replace(/\r\n/g, '\n').trim();
+
+// An incident filed offline: `incident.create` with the form's uid (once per uid).
+export async function localIncident(form, sessionId) {
+  const uid = text(form, 'uid') || crypto.randomUUID();
+  const siteId = Number.parseInt(text(form, 'site_id'), 10);
+  const date = text(form, 'occurred_date');
+  const time = text(form, 'occurred_time');
+  if (!Number.isInteger(siteId) || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !/^\d{2}:\d{2}$/.test(time)) return false;
+  const snap = sessionId ? await snapshot(sessionId) : null;
+  const result = await append('incident.create', {
+    uid,
+    site_id: siteId,
+    work_session_id: sessionId,
+    category: text(form, 'category'),
+    severity: text(form, 'severity'),
+    occurred_at: `${date}T${time}:00+09:00`,
+    description: text(form, 'description'),
+    immediate_action: text(form, 'immediate_action'),
+  }, {
+    actorId: snap?.actor_id ?? null,
+    check: (ops) => (ops.some((op) => op.type === 'incident.create' && op.payload.uid === uid) ? 'duplicate' : null),
+  });
+  return Boolean(result.op) || result.refused === 'duplicate';
+}

@@ -1,0 +1,134 @@
+"""What the offline field client gets from the server: the page's data island and the shell."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.support.field import open_session, window
+from tests.support.identities import sign_in
+
+ISLAND = re.compile(r'<script type="application/json" id="field-data">(.*?)</script>', re.DOTALL)
+
+
+def island(html: str) -> dict[str, Any]:
+    """The field page's data island, decoded."""
+    found = ISLAND.search(html)
+    assert found, "no field-data island"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def tap(seq: int, session: int, category: str, delta: int = 1) -> dict[str, Any]:
+    """A headcount op as the tablet's outbox holds it."""
+    _, start, _ = window()
+    return {
+        "op_id": str(uuid.uuid4()),
+        "seq": seq,
+        "type": "headcount.add",
+        "client_time": dt.datetime.now(dt.UTC).isoformat(),
+        "base_version": None,
+        "payload": {
+            "work_session_id": session,
+            "slot_start": start.astimezone(dt.UTC).isoformat(),
+            "category": category,
+            "delta": delta,
+        },
+    }
+
+
+@pytest.fixture
+async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
+    """An open session at 本庁舎 with its operator signed in."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    return ids
+
+
+async def test_field_page_carries_its_state_as_data(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """The island holds what the worker needs to render counters; CSP-safe, not executed."""
+    response = await client.get(f"/field/sessions/{field['session']}")
+    assert response.status_code == 200
+    assert '<script type="module" src="/static/js/field.js"></script>' in response.text
+    data = island(response.text)
+    assert data["session_id"] == field["session"]
+    assert data["status"] == "open"
+    assert data["actor_id"] == field["operator"]
+    assert data["can_write"] is True
+    assert data["cells"] == []
+    assert data["high_water"] == 0 and data["device_id"] is None
+    assert {c["code"] for c in data["categories"]} >= {"issuance", "pin_reset"}
+    issuance = next(c for c in data["categories"] if c["code"] == "issuance")
+    assert issuance["label"] == "交付"
+    assert issuance["confirm"] == "「交付」を1減らしますか？"
+    assert data["messages"]["below_zero"] == "合計を0未満にすることはできません。"
+    assert all(s.endswith("+00:00") for s in data["slots"])
+    assert 'data-msg-offline="オフラインです。' in response.text
+    assert data["has_in_charge"] is True
+    assert data["status_labels"]["open"] == "開設中"
+    # Both transitions are in the page; the one that does not apply now is hidden.
+    assert 'class="session-open" hidden' in response.text
+    assert 'data-testid="close-session"' in response.text
+
+
+async def test_island_totals_and_the_devices_mark_agree(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """With the device cookie, the mark says which of the device's ops the totals include."""
+    registered = await client.post("/api/devices", json={"label": "tablet"})
+    device = registered.json()["device_id"]
+    session = field["session"]
+    batch = [tap(1, session, "issuance"), tap(2, session, "issuance"), tap(3, session, "pin_reset")]
+    pushed = await client.post(
+        "/api/sync/push", json={"device_id": device, "schema_version": 1, "ops": batch}
+    )
+    assert pushed.json()["high_water"] == 3
+    client.cookies.set("madoguchi_device", device)
+    data = island((await client.get(f"/field/sessions/{session}")).text)
+    assert data["device_id"] == device and data["high_water"] == 3
+    totals: dict[str, int] = {}
+    for _, category, n in data["cells"]:
+        totals[category] = totals.get(category, 0) + n
+    assert totals == {"issuance": 2, "pin_reset": 1}
+    client.cookies.set("madoguchi_device", "no-such-device")
+    assert island((await client.get(f"/field/sessions/{session}")).text)["high_water"] == 0
+
+
+async def test_island_text_cannot_end_the_script(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """Text in the island is JSON-escaped, so no label can close the data block."""
+    response = await client.get(f"/field/sessions/{field['session']}")
+    block = ISLAND.search(response.text)
+    assert block and "<" not in block.group(1)
+
+
+async def test_service_worker_and_its_shell(client: httpx.AsyncClient) -> None:
+    """The worker is served from the root, uncached; every file it precaches exists."""
+    response = await client.get("/sw.js")
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-cache"
+    source = response.text
+    version = re.search(r"const VERSION = '(v\d+)'", source)
+    assert version
+    listed = re.search(r"const SHELL_FILES = \[(.*?)\];", source, re.DOTALL)
+    assert listed
+    files = re.findall(r"'(/static/[^']+)'", listed.group(1))
+    assert "/static/js/field.js" in files and "/static/vendor/htmx-2.0.11.min.js" in files
+    for path in files:
+        asset = await client.get(path)
+        assert asset.status_code == 200, path
+    imported = set(re.findall(r"from '(/static/js/[^']+)'", source))
+    for path in [f for f in files if f.endswith(".js")]:
+        module = (await client.get(path)).text
+        imported |= {f"/static/js/{name}" for name in re.findall(r"from '\./([^']+)'", module)}
+    assert imported <= set(files), imported - set(files)
