@@ -46,9 +46,7 @@ def _now() -> dt.datetime:
 
 def current_slot(session: WorkSessionOut, slot_minutes: int, now: dt.datetime) -> dt.datetime:
     """The slot a tap now belongs to: the current one, or the nearest inside the session."""
-    start = session.actual_start or session.planned_start
-    end = max(session.planned_end, session.actual_end or session.planned_end)
-    window = service.slots(start, end, slot_minutes)
+    window = service.session_slots(session, slot_minutes)
     slot = service.slot_of(now, slot_minutes)
     return min(max(slot, window[0]), window[-1]) if window else slot
 
@@ -63,14 +61,12 @@ async def _counters_context(
     minutes = settings.field.slot_minutes
     if totals is None:
         totals = await service.totals(session.id)
-    start = session.actual_start or session.planned_start
-    end = max(session.planned_end, session.actual_end or session.planned_end)
     slot = current_slot(session, minutes, _now())
     return {
         "session": session,
         "categories": await service.categories(session.site_kind),
         "totals": totals,
-        "slots": service.slots(start, end, minutes),
+        "slots": service.session_slots(session, minutes),
         "slot": slot,
         "slot_end": slot + dt.timedelta(minutes=minutes),
         "slot_minutes": minutes,

@@ -15,7 +15,7 @@ from server.sites.service import site_group
 from server.sync.context import Applied, ApplyContext
 from server.sync.ops import AddCategory, AddHeadcount, SetCategoryActive
 from server.work_sessions import service as work_sessions
-from server.work_sessions.tables import WorkSession
+from server.work_sessions.schemas import WorkSessionOut
 
 MAX_DELTA = 100
 MAX_LABEL = 100
@@ -101,6 +101,14 @@ def slots(start: dt.datetime, end: dt.datetime, slot_minutes: int) -> list[dt.da
     return found
 
 
+def session_slots(session: WorkSessionOut, slot_minutes: int) -> list[dt.datetime]:
+    """The slots a work session covers: from its (actual or planned) start to the later of
+    its planned and actual end."""
+    start = session.actual_start or session.planned_start
+    end = max(session.planned_end, session.actual_end or session.planned_end)
+    return slots(start, end, slot_minutes)
+
+
 async def totals(work_session_id: int) -> Totals:
     """Sums for a work session."""
     rows = await Headcount.raw(
@@ -152,19 +160,14 @@ async def apply_add(
     if payload.category not in {c.code for c in await categories(session.site_kind)}:
         raise OpRejected("category_unknown", N_("Unknown category."), field="category")
     slot_minutes = context.field.slot_minutes
-    start = session.actual_start or session.planned_start
-    end = max(session.planned_end, session.actual_end or session.planned_end)
     slot = payload.slot_start.astimezone(dt.UTC)
-    if slot != slot_of(slot, slot_minutes) or slot not in slots(start, end, slot_minutes):
+    if slot != slot_of(slot, slot_minutes) or slot not in session_slots(session, slot_minutes):
         raise OpRejected(
             "slot_outside", N_("This time slot is outside the work session."), field="slot_start"
         )
     if payload.delta < 0:
-        # Lock the session row so two corrections cannot both pass the check (PostgreSQL;
-        # SQLite's write transaction is already exclusive).
-        await WorkSession.update({WorkSession.version: WorkSession.version}).where(
-            WorkSession._meta.primary_key == session.id
-        )
+        # Two corrections must not both pass the check.
+        await work_sessions.lock_row(session.id)
         current = await Headcount.raw(
             "SELECT COALESCE(SUM(delta), 0) AS n FROM headcount "
             "WHERE work_session = {} AND category = {}",

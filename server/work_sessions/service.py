@@ -201,7 +201,7 @@ async def _overlapping(staff_id: int, session: WorkSessionOut) -> bool:
     )
 
 
-async def _lock(work_session_id: int) -> None:
+async def lock_row(work_session_id: int) -> None:
     """Take the session row's lock first, so concurrent staffing changes check in turn
     (PostgreSQL; SQLite's write transaction is already exclusive)."""
     await WorkSession.update({WorkSession.version: WorkSession.version}).where(
@@ -211,7 +211,7 @@ async def _lock(work_session_id: int) -> None:
 
 async def apply_assign(payload: AssignStaff, context: ApplyContext) -> Applied:
     """Apply ``work_session.assign``."""
-    await _lock(payload.work_session_id)
+    await lock_row(payload.work_session_id)
     session = await _load(payload.work_session_id)
     person = (
         await Staff.select(Staff.role, Staff.active)
