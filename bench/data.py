@@ -22,6 +22,7 @@ import asyncpg
 from bench.server import run_cli
 from server import db
 from server.audit.service import entry_hash
+from server.common.clock import JST
 from server.settings import Settings
 from tests import dbutil
 from tests.support.field import open_session, window
@@ -29,7 +30,6 @@ from tests.support.field import open_session, window
 SITE = 1  # 本庁舎 市民課, an office site (seeded by the migrations)
 CATEGORIES = ("issuance", "pin_reset", "certificate_renewal", "card_update", "consultation")
 SLOTS = 12  # 10:00–16:00 JST in 30-minute slots
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 def is_postgres(url: str) -> bool:

@@ -12,6 +12,7 @@ import uuid
 from typing import Literal
 
 from server import db
+from server.common.clock import JST
 from server.settings import Settings
 from server.sites import service as sites
 from server.staff import service as staff_service
@@ -21,7 +22,6 @@ from server.sync.context import Actor
 from server.sync.service import apply_op
 
 Duty = Literal["in_charge", "operator"]
-JST = dt.timezone(dt.timedelta(hours=9))
 DEMO_VENUES = (
     (
         "kwansei-uegahara",

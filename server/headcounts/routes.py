@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.policy import MANAGERS, Permission, allows
 from server.auth.schemas import Identity
+from server.common.clock import JST
 from server.headcounts import service
 from server.headcounts.schemas import Totals
 from server.messages import N_
@@ -25,7 +26,6 @@ from server.web.pages import page, request_language, translate
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
-JST = dt.timezone(dt.timedelta(hours=9))
 DEVICE_COOKIE = "madoguchi_device"
 READ = {"permission": Permission.READ_ALL}
 WRITE = {"permission": Permission.FIELD_WRITE}

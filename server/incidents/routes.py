@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission, allows
 from server.auth.schemas import Identity
+from server.common.clock import JST
 from server.incidents import service
 from server.incidents.schemas import (
     CATEGORY_LABELS,
@@ -40,7 +41,6 @@ from server.web.pages import page, translate
 READ = {"permission": Permission.READ_ALL}
 WRITE = {"permission": Permission.FIELD_WRITE}
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 DATETIME_FIELDS = frozenset({"occurred_at", "reported_to_city_at"})
 TEXT_FIELDS = ("description", "immediate_action", "recurrence_prevention")
 CHOICES = {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "status": STATUS_LABELS}

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.incidents.schemas import STATUS_ORDER, IncidentOut, Revision
 from server.incidents.tables import Incident, IncidentRevision
@@ -91,15 +92,14 @@ async def search(
 ) -> list[IncidentOut]:
     """Incidents matching the filters, newest first (dates are of occurrence, in JST)."""
     query = Incident.select(*_columns())
-    jst = dt.timezone(dt.timedelta(hours=9))
     if site_id is not None:
         query = query.where(Incident.site == site_id)
     if work_session_id is not None:
         query = query.where(Incident.work_session == work_session_id)
     if date_from is not None:
-        query = query.where(Incident.occurred_at >= dt.datetime.combine(date_from, dt.time(), jst))
+        query = query.where(Incident.occurred_at >= dt.datetime.combine(date_from, dt.time(), JST))
     if date_to is not None:
-        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), jst)
+        end = dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time(), JST)
         query = query.where(Incident.occurred_at < end)
     if status:
         query = query.where(Incident.status == status)

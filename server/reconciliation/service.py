@@ -14,9 +14,10 @@ import msgspec
 
 from server import db
 from server.audit.tables import AuditEvent
+from server.common.clock import JST
 from server.reconciliation.schemas import Comparison, DayReport
 from server.reconciliation.tables import DeviceDayReport
-from server.sync.service import JST, client_day
+from server.sync.service import client_day
 from server.sync.tables import Device, SyncIssue
 
 __all__ = ["JST", "compare_day", "digest", "received_ids", "save_reports"]

@@ -14,6 +14,7 @@ from typing import Any
 from server import db
 from server.audit import service as audit
 from server.auth.policy import Permission, allows
+from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
 from server.headcounts import service as headcounts
@@ -32,7 +33,6 @@ MY_NUMBER_MESSAGE = N_(
 )
 assert MY_NUMBER_MESSAGE == MESSAGE_EN  # noqa: S101 - one wording on both sides
 
-JST = dt.timezone(dt.timedelta(hours=9))
 
 Handler = Callable[[Any, ApplyContext], Awaitable[Applied]]
 

@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 
 from server.auth.policy import CONTRACTOR, ROLE_LABELS, Permission, allows
 from server.auth.schemas import Identity
+from server.common.clock import JST
 from server.messages import N_
 from server.sites import service as sites
 from server.staff import service as staff
@@ -29,7 +30,6 @@ from server.web.pages import page, translate
 from server.work_sessions import service
 from server.work_sessions.schemas import WorkSessionOut
 
-JST = dt.timezone(dt.timedelta(hours=9), "JST")
 READ = {"permission": Permission.READ_ALL}
 PLAN = {"permission": Permission.PLAN_WORK}
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)

@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from server.auth.policy import CONTRACTOR
+from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.messages import N_
 from server.sites import service as sites
@@ -30,7 +31,6 @@ from server.sync.ops import (
 from server.work_sessions.schemas import Assignment, WorkSessionOut
 from server.work_sessions.tables import WorkSession, WorkSessionStaff
 
-JST = dt.timezone(dt.timedelta(hours=9))
 IN_CHARGE_ROLES = frozenset({"business_manager", "deputy_manager"})
 EDITABLE = frozenset({"planned", "open"})
 MAX_WINDOW = dt.timedelta(hours=16)

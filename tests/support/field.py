@@ -6,13 +6,12 @@ import datetime as dt
 import uuid
 from typing import Any
 
+from server.common.clock import JST
 from server.settings import Settings
 from server.sync import ops
 from server.sync.context import Actor, Applied
 from server.sync.service import apply_op
 from tests.support.identities import make_staff
-
-JST = dt.timezone(dt.timedelta(hours=9))
 
 
 async def apply(op: ops.Op, staff_id: int, role: str, settings: Settings, **kw: Any) -> Applied:
