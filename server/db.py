@@ -6,12 +6,14 @@ settings it is given, so tests and the CLI can point one process at any database
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 
+from server.db_sqlite import PooledSQLiteEngine
 from server.settings import DatabaseSettings
 
 
@@ -30,13 +32,6 @@ class LazyPostgresEngine(PostgresEngine):
         """No extensions to create."""
 
 
-class LazySQLiteEngine(SQLiteEngine):
-    """A SQLite engine that does not touch the file when constructed."""
-
-    async def check_version(self) -> None:
-        """Skip the constructor's version check."""
-
-
 def make_engine(database: DatabaseSettings) -> Engine[Any]:
     """Build the Piccolo engine the settings describe.
 
@@ -47,7 +42,7 @@ def make_engine(database: DatabaseSettings) -> Engine[Any]:
         A SQLite or PostgreSQL engine; nothing is opened yet.
     """
     if database.engine == "sqlite":
-        return LazySQLiteEngine(
+        return PooledSQLiteEngine(
             path=str(database.sqlite_path),
             timeout=database.sqlite_busy_timeout_ms / 1000,
         )
@@ -100,14 +95,16 @@ async def stop(engine: Engine[Any]) -> None:
     """
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+    elif isinstance(engine, PooledSQLiteEngine):
+        await engine.close_pool()
 
 
 def write_transaction(engine: Engine[Any]) -> Any:
     """A transaction for writes.
 
     On SQLite it is ``BEGIN IMMEDIATE``: the write lock is taken at the start, so two
-    writers queue on the busy timeout instead of one failing halfway with "database is
-    locked" when it upgrades a read lock.
+    writers queue instead of one failing halfway with "database is locked" when it
+    upgrades a read lock (see :mod:`server.db_sqlite`).
 
     Args:
         engine: The app's engine.
@@ -115,8 +112,8 @@ def write_transaction(engine: Engine[Any]) -> Any:
     Returns:
         An async context manager.
     """
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
+    if isinstance(engine, PooledSQLiteEngine):
+        return engine.writing()
     return engine.transaction()
 
 
@@ -135,4 +132,70 @@ def writing() -> Any:
     Returns:
         An async context manager.
     """
-    return write_transaction(app_tables()[0]._meta.db)
+    return write_transaction(_anchor()._meta.db)
+
+
+@functools.cache
+def _compiled(sql: str, postgres: bool, count: int) -> str:
+    marks = [f"${i}" for i in range(1, count + 1)] if postgres else ["?"] * count
+    return sql.format(*marks)
+
+
+@functools.cache
+def _anchor() -> Any:
+    # Any of our tables: they all share the engine bind_engine set.
+    return app_tables()[0]
+
+
+async def _run(connection: Any, postgres: bool, query: str, args: tuple[Any, ...]) -> Any:
+    if postgres:
+        return [dict(row) for row in await connection.fetch(query, *args)]
+    return await connection.execute_fetchall(query, args)
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run one statement without Piccolo's query building (the hot paths: push, pull, the
+    login session), on the open transaction's connection or else a pooled one.
+
+    Args:
+        sql: The statement, with ``{}`` marking each argument.
+        *args: The arguments, in order.
+
+    Returns:
+        The rows as dicts (empty for statements that return nothing).
+    """
+    engine = _anchor()._meta.db
+    postgres = isinstance(engine, PostgresEngine)
+    query = _compiled(sql, postgres, len(args))
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        found: list[dict[str, Any]] = await _run(transaction.connection, postgres, query, args)
+        return found
+    if not postgres:
+        pooled = await engine.get_connection()
+        try:
+            return list(await _run(pooled, False, query, args))
+        finally:
+            await pooled.close()
+    if engine.pool is not None:
+        async with engine.pool.acquire() as connection:
+            return list(await _run(connection, True, query, args))
+    connection = await engine.get_new_connection()
+    try:
+        return list(await _run(connection, True, query, args))
+    finally:
+        await connection.close()
+
+
+def is_postgres() -> bool:
+    """Whether the app's engine is PostgreSQL."""
+    return isinstance(_anchor()._meta.db, PostgresEngine)
+
+
+def reading() -> Any:
+    """A read transaction: one consistent snapshot for several queries.
+
+    Returns:
+        An async context manager.
+    """
+    return _anchor()._meta.db.transaction()

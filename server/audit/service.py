@@ -46,6 +46,67 @@ def entry_hash(
     return hashlib.sha256(canonical).hexdigest()
 
 
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry to append. Ids and codes only, never names or free text."""
+
+    action: str
+    actor_id: int | None = None
+    device_id: str | None = None
+    target: str = ""
+    detail: dict[str, Any] | None = None
+    at: dt.datetime | None = None
+
+
+INSERT_CHUNK = 200  # entries per INSERT (9 arguments each)
+
+
+async def record_many(entries: list[Entry]) -> list[int]:
+    """Append entries in order, with one lock of the chain's head for all of them.
+
+    Must run inside the caller's write transaction, so the audited changes and their
+    entries commit together.
+
+    Args:
+        entries: What happened, in order.
+
+    Returns:
+        The entries' sequence numbers.
+    """
+    if not entries:
+        return []
+    async with db.writing():
+        # The UPDATE takes the head row's lock before anything is read.
+        rows = await db.fetch(
+            "UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", len(entries)
+        )
+        last, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
+        now = dt.datetime.now(dt.UTC)
+        values: list[tuple[Any, ...]] = []
+        for seq, entry in enumerate(entries, start=last - len(entries) + 1):
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "occurred_at": entry.at or now,
+                "actor_id": entry.actor_id,
+                "device_id": entry.device_id,
+                "action": entry.action,
+                "target": entry.target,
+                "detail": msgspec.json.encode(entry.detail or {}, order="sorted").decode(),
+            }
+            digest = entry_hash(prev_hash=prev_hash, **fields)
+            values.append((*fields.values(), prev_hash, digest))
+            prev_hash = digest
+        for start in range(0, len(values), INSERT_CHUNK):
+            chunk = values[start : start + INSERT_CHUNK]
+            marks = ", ".join("({}, {}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
+            await db.fetch(
+                "INSERT INTO audit_event (seq, occurred_at, actor_id, device_id, action, "  # noqa: S608 - placeholders only
+                f"target, detail, prev_hash, hash) VALUES {marks}",
+                *(value for row in chunk for value in row),
+            )
+        await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
+    return list(range(last - len(entries) + 1, last + 1))
+
+
 async def record(
     action: str,
     *,
@@ -55,7 +116,7 @@ async def record(
     detail: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> int:
-    """Append an entry. Callers pass ids and codes only, never names or free text.
+    """Append one entry (see :func:`record_many`). Callers pass ids and codes only.
 
     Args:
         action: What happened, e.g. ``auth.login``.
@@ -68,27 +129,10 @@ async def record(
     Returns:
         The entry's sequence number.
     """
-    occurred_at = at or dt.datetime.now(dt.UTC)
-    detail_json = msgspec.json.encode(detail or {}, order="sorted").decode()
-    async with db.writing():
-        # The UPDATE takes the head row's lock before anything is read.
-        rows = await AuditHead.raw(
-            "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash"
-        )
-        seq, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "occurred_at": occurred_at,
-            "actor_id": actor_id,
-            "device_id": device_id,
-            "action": action,
-            "target": target,
-            "detail": detail_json,
-        }
-        digest = entry_hash(prev_hash=prev_hash, **fields)
-        await AuditEvent.insert(AuditEvent(**fields, prev_hash=prev_hash, hash=digest))
-        await AuditHead.update({AuditHead.hash: digest}).where(AuditHead._meta.primary_key == 1)
-    return seq
+    entry = Entry(
+        action=action, actor_id=actor_id, device_id=device_id, target=target, detail=detail, at=at
+    )
+    return (await record_many([entry]))[0]
 
 
 async def verify(batch: int = 1000) -> VerifyResult:

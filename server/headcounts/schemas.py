@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 
+from server.sync.ops import AddHeadcount
+
 
 class Category(msgspec.Struct, frozen=True, kw_only=True):
     """A counted category."""
@@ -27,3 +29,11 @@ class Totals(msgspec.Struct, frozen=True, kw_only=True):
     by_slot: dict[dt.datetime, int]
     cells: dict[tuple[dt.datetime, str], int]
     total: int
+
+
+class Increment(msgspec.Struct, frozen=True, kw_only=True):
+    """One ``headcount.add`` to apply, with the op's id and device (kept on the row)."""
+
+    payload: AddHeadcount
+    op_id: str | None = None
+    device_id: str | None = None

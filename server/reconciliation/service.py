@@ -61,7 +61,11 @@ async def received_ids(device_uid: str, day: dt.date) -> list[str]:
     audited = await AuditEvent.select(AuditEvent.detail).where(
         (AuditEvent.device_id == device_uid) & AuditEvent.detail.like(f"%{marker}%")
     )
-    ids = {str(msgspec.json.decode(r["detail"]).get("op_id")) for r in audited}
+    ids: set[str] = set()
+    for row in audited:
+        detail = msgspec.json.decode(row["detail"])
+        # One op's entry names it; a run of counts' entry names them all.
+        ids.update(str(i) for i in detail.get("op_ids", [detail.get("op_id")]))
     kept = await SyncIssue.select(SyncIssue.op_id, SyncIssue.op).where(
         (SyncIssue.device_uid == device_uid) & (SyncIssue.status == "rejected")
     )

@@ -34,7 +34,7 @@ from server.sync.schemas import (
     PushOut,
     SyncError,
 )
-from server.sync.service import apply_op, op_type
+from server.sync.service import apply_counts, apply_op, op_type
 from server.sync.tables import Device, SyncIssue
 
 MAX_OP_ID = 40
@@ -119,8 +119,74 @@ async def _keep(
     )
 
 
+def _rejected(op: ops.Op, error: OpRejected) -> OpResult:
+    return OpResult(
+        op_id=op.op_id,
+        seq=op.seq or 0,
+        status="rejected",
+        code=error.code,
+        field=error.field,
+        message=error.message % error.params if error.params else error.message,
+    )
+
+
+async def _apply_one(
+    transaction: Any, batch: PushIn, op: ops.Op, actor: Actor, field: FieldSettings
+) -> OpResult:
+    """One op inside a savepoint: a rejected op is rolled back alone and kept."""
+    seq = op.seq or 0
+    savepoint = await transaction.savepoint()
+    try:
+        applied = await apply_op(op, actor, field, record_conflicts=True)
+    except INTEGRITY_ERRORS:
+        # A unique id already used by another op (a client bug): refuse this op alone,
+        # so the device's later ops still arrive.
+        await savepoint.rollback_to()
+        await _keep(batch, op, "rejected", "op_id_reused", "op_id")
+        return OpResult(op_id=op.op_id, seq=seq, status="rejected", code="op_id_reused")
+    except OpRejected as error:
+        await savepoint.rollback_to()
+        await _keep(batch, op, "rejected", error.code, error.field)
+        return _rejected(op, error)
+    await savepoint.release()
+    for conflict in applied.conflicts:
+        await _keep(
+            batch,
+            op,
+            "conflict",
+            "conflict",
+            conflict.field,
+            entity=applied.target,
+            base_version=op.base_version,
+            server_value=msgspec.json.encode(conflict.server_value).decode(),
+            incoming_value=msgspec.json.encode(conflict.incoming_value).decode(),
+        )
+    return OpResult(
+        op_id=op.op_id,
+        seq=seq,
+        status="conflict" if applied.conflicts else "applied",
+        field=applied.conflicts[0].field if applied.conflicts else None,
+    )
+
+
+async def _apply_counts(
+    batch: PushIn, counts: list[ops.HeadcountAdd], actor: Actor, field: FieldSettings
+) -> list[OpResult]:
+    """A run of counts together: their rule checks each one, so no savepoints are needed."""
+    results = []
+    for op, outcome in zip(counts, await apply_counts(counts, actor, field), strict=True):
+        if isinstance(outcome, OpRejected):
+            await _keep(batch, op, "rejected", outcome.code, outcome.field)
+            results.append(_rejected(op, outcome))
+        else:
+            results.append(OpResult(op_id=op.op_id, seq=op.seq or 0, status="applied"))
+    return results
+
+
 async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     """Apply a device's batch exactly once.
+
+    Consecutive counts (``headcount.add``) are applied as one run; any other op on its own.
 
     Args:
         batch: The device's ops in ``seq`` order.
@@ -136,9 +202,10 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     _check_batch(batch)
     results: list[OpResult] = []
     gap: Gap | None = None
+    counts: list[ops.HeadcountAdd] = []
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
-        rows = await Device.raw(
+        rows = await db.fetch(
             "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
             "RETURNING high_water",
             _now(),
@@ -164,58 +231,16 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
                     OpResult(op_id=op.op_id, seq=seq, status="rejected", code="actor_unverified")
                 )
                 continue
-            savepoint = await transaction.savepoint()
-            try:
-                applied = await apply_op(
-                    msgspec.structs.replace(op, device_id=batch.device_id),
-                    actor,
-                    field,
-                    record_conflicts=True,
-                )
-            except INTEGRITY_ERRORS as error:
-                # A unique id already used by another op (a client bug): refuse this op
-                # alone, so the device's later ops still arrive.
-                await savepoint.rollback_to()
-                await _keep(batch, op, "rejected", "op_id_reused", "op_id")
-                results.append(
-                    OpResult(op_id=op.op_id, seq=seq, status="rejected", code="op_id_reused")
-                )
-                del error
+            op = msgspec.structs.replace(op, device_id=batch.device_id)
+            if isinstance(op, ops.HeadcountAdd):
+                counts.append(op)
                 continue
-            except OpRejected as error:
-                await savepoint.rollback_to()
-                await _keep(batch, op, "rejected", error.code, error.field)
-                results.append(
-                    OpResult(
-                        op_id=op.op_id,
-                        seq=seq,
-                        status="rejected",
-                        code=error.code,
-                        field=error.field,
-                        message=error.message % error.params if error.params else error.message,
-                    )
-                )
-                continue
-            await savepoint.release()
-            for conflict in applied.conflicts:
-                await _keep(
-                    batch,
-                    op,
-                    "conflict",
-                    "conflict",
-                    conflict.field,
-                    entity=applied.target,
-                    base_version=op.base_version,
-                    server_value=msgspec.json.encode(conflict.server_value).decode(),
-                    incoming_value=msgspec.json.encode(conflict.incoming_value).decode(),
-                )
-            results.append(
-                OpResult(
-                    op_id=op.op_id,
-                    seq=seq,
-                    status="conflict" if applied.conflicts else "applied",
-                    field=applied.conflicts[0].field if applied.conflicts else None,
-                )
-            )
-        await Device.update({Device.high_water: mark}).where(Device.uid == batch.device_id)
+            if counts:
+                results.extend(await _apply_counts(batch, counts, actor, field))
+                counts = []
+            results.append(await _apply_one(transaction, batch, op, actor, field))
+        if counts:
+            results.extend(await _apply_counts(batch, counts, actor, field))
+        await db.fetch("UPDATE device SET high_water = {} WHERE uid = {}", mark, batch.device_id)
+    results.sort(key=lambda result: result.seq)
     return PushOut(high_water=mark, results=results, gap=gap)

@@ -9,10 +9,12 @@ sessions are not edited.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
 
+from server import db
 from server.auth.policy import CONTRACTOR
 from server.common.clock import JST
 from server.common.errors import OpRejected
@@ -71,16 +73,26 @@ def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
     )
 
 
+async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
+    """Work sessions by id (unknown ids are left out), with their staff unless not needed."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    marks = ", ".join("{}" for _ in wanted)
+    # Plain SQL: a synced batch reads its sessions on every push.
+    rows = await db.fetch(
+        "SELECT ws.*, s.name_ja AS site_name_ja, s.name_en AS site_name_en, "  # noqa: S608 - placeholders only
+        f"s.kind AS site_kind FROM work_session ws JOIN site s ON s.id = ws.site "
+        f"WHERE ws.id IN ({marks})",
+        *wanted,
+    )
+    staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
+    return {int(r["id"]): _out(r, staff.get(int(r["id"]), [])) for r in rows}
+
+
 async def get(work_session_id: int) -> WorkSessionOut | None:
     """One work session with its staff, or None."""
-    row = (
-        await WorkSession.select(*_columns())
-        .where(WorkSession._meta.primary_key == work_session_id)
-        .first()
-    )
-    if row is None:
-        return None
-    return _out(row, (await _staff_of([work_session_id])).get(work_session_id, []))
+    return (await get_many([work_session_id])).get(work_session_id)
 
 
 async def search(

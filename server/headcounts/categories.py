@@ -1,0 +1,71 @@
+"""Categories counted at each kind of site: seeded defaults, added and retired by managers."""
+
+from __future__ import annotations
+
+import uuid
+
+import msgspec
+
+from server import db
+from server.common.errors import OpRejected
+from server.headcounts.schemas import Category
+from server.headcounts.tables import HeadcountCategory
+from server.messages import N_
+from server.sites.service import site_group
+from server.sync.context import Applied, ApplyContext
+from server.sync.ops import AddCategory, SetCategoryActive
+
+MAX_LABEL = 100
+
+
+async def categories(site_kind: str, *, include_inactive: bool = False) -> list[Category]:
+    """Categories counted at a kind of site, in display order (active ones only by default)."""
+    rows = await db.fetch(
+        "SELECT code, label_ja, label_en, active FROM headcount_category "
+        "WHERE site_group = {} ORDER BY sort_order, id",
+        site_group(site_kind),
+    )
+    found = [msgspec.convert(r, Category, strict=False) for r in rows]
+    return found if include_inactive else [c for c in found if c.active]
+
+
+GROUP_KIND = {"outreach": "outreach_venue", "office": "office"}
+
+
+async def apply_category_add(payload: AddCategory, context: ApplyContext) -> Applied:
+    """Apply ``headcount.category_add``: appended after the group's existing categories."""
+    label = " ".join(payload.label_ja.split())
+    if not label or len(label) > MAX_LABEL:
+        raise OpRejected(
+            "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
+        )
+    existing = await categories(GROUP_KIND[payload.site_group], include_inactive=True)
+    if any(c.label_ja == label for c in existing):
+        raise OpRejected("label_taken", N_("This category already exists."), field="label_ja")
+    code = f"c-{uuid.uuid4().hex[:8]}"
+    rows = await HeadcountCategory.insert(
+        HeadcountCategory(
+            code=code,
+            site_group=payload.site_group,
+            label_ja=label,
+            label_en=" ".join(payload.label_en.split())[:MAX_LABEL] or label,
+            sort_order=1000 + len(existing),
+            active=True,
+        )
+    ).returning(HeadcountCategory._meta.primary_key)
+    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=code)
+
+
+async def apply_category_set_active(payload: SetCategoryActive, context: ApplyContext) -> Applied:
+    """Apply ``headcount.category_set_active``; counts already made stay as they are."""
+    rows = (
+        await HeadcountCategory.update({HeadcountCategory.active: payload.active})
+        .where(
+            (HeadcountCategory.site_group == payload.site_group)
+            & (HeadcountCategory.code == payload.code)
+        )
+        .returning(HeadcountCategory._meta.primary_key)
+    )
+    if not rows:
+        raise OpRejected("category_unknown", N_("Unknown category."), field="code")
+    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=payload.code)
