@@ -165,25 +165,37 @@ class _Run:
         pending[category] = pending.get(category, 0) + delta
 
 
-async def _taken(op_ids: list[str]) -> set[str]:
-    taken: set[str] = set()
-    for start in range(0, len(op_ids), INSERT_CHUNK):
-        chunk = op_ids[start : start + INSERT_CHUNK]
-        marks = ", ".join("{}" for _ in chunk)
-        rows = await db.fetch(f"SELECT op_id FROM headcount WHERE op_id IN ({marks})", *chunk)  # noqa: S608 - placeholders only
-        taken.update(str(r["op_id"]) for r in rows)
-    return taken
+COLUMNS = "work_session, slot_start, category, delta, device_id, actor_id, op_id, created_at"
+# PostgreSQL takes a run as one array per column: one short statement, prepared once,
+# instead of a statement with eight arguments per row to parse and plan every time.
+PG_TYPES = ("integer", "timestamptz", "text", "integer", "text", "integer", "text", "timestamptz")
 
 
-async def _insert(rows: list[tuple[Any, ...]]) -> None:
+async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
+    """Insert the rows; an op id already stored is skipped, not an error.
+
+    Returns:
+        The op ids inserted.
+    """
+    inserted: set[str] = set()
+    if db.is_postgres() and rows:
+        arrays = ", ".join(f"{{}}::{kind}[]" for kind in PG_TYPES)
+        found = await db.fetch(
+            f"INSERT INTO headcount ({COLUMNS}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - constants
+            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
+            *(list(column) for column in zip(*rows, strict=True)),
+        )
+        return {str(r["op_id"]) for r in found}
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         values = ", ".join("({}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
-        await db.fetch(
-            "INSERT INTO headcount (work_session, slot_start, category, delta, device_id, "  # noqa: S608 - placeholders only
-            f"actor_id, op_id, created_at) VALUES {values}",
+        found = await db.fetch(
+            f"INSERT INTO headcount ({COLUMNS}) VALUES {values} "  # noqa: S608 - placeholders only
+            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
             *(value for row in chunk for value in row),
         )
+        inserted.update(str(r["op_id"]) for r in found)
+    return inserted
 
 
 async def apply_adds(
@@ -208,7 +220,38 @@ async def apply_adds(
         ),
         context.field.slot_minutes,
     )
-    taken = await _taken([i.op_id for i in increments if i.op_id])
+    # Corrections are checked against totals that include this run's earlier counts; if
+    # one of those turns out to reuse a stored id, the run is planned again without it.
+    guard = await db.savepoint() if any(i.payload.delta < 0 for i in increments) else None
+    taken: set[str] = set()
+    while True:
+        results, rows = await _plan(run, increments, taken, context)
+        inserted = await _insert(rows)
+        missing = {row[6] for row in rows if row[6] is not None and row[6] not in inserted}
+        if not missing:
+            break
+        taken |= missing
+        if guard is None:
+            results = [
+                REUSED if isinstance(r, Applied) and i.op_id in missing else r
+                for i, r in zip(increments, results, strict=True)
+            ]
+            break
+        await guard.rollback_to()
+    if guard is not None:
+        await guard.release()
+    return results
+
+
+REUSED = OpRejected("op_id_reused", N_("This change's id was already used."))
+
+
+async def _plan(
+    run: _Run, increments: list[Increment], taken: set[str], context: ApplyContext
+) -> tuple[list[Applied | OpRejected], list[tuple[Any, ...]]]:
+    """Check each count in order; the rows to insert and every count's outcome."""
+    run.pending.clear()
+    taken = set(taken)
     results: list[Applied | OpRejected] = []
     rows: list[tuple[Any, ...]] = []
     for increment in increments:
@@ -216,7 +259,7 @@ async def apply_adds(
         try:
             if increment.op_id is not None and increment.op_id in taken:
                 # An id already used by another op (a client bug): refuse this one alone.
-                raise OpRejected("op_id_reused", N_("This change's id was already used."))
+                raise REUSED
             session = await run.check(increment)
             if payload.delta < 0 and await run.total(session.id, payload.category) < -payload.delta:
                 raise OpRejected("below_zero", N_("A total cannot go below zero."), field="delta")
@@ -239,5 +282,4 @@ async def apply_adds(
             )
         )
         results.append(Applied(target=f"work_session:{session.id}", entity_id=session.id))
-    await _insert(rows)
-    return results
+    return results, rows

@@ -350,3 +350,61 @@ async def test_an_overlong_op_id_refuses_the_batch(
     assert response.status_code == 400
     assert response.json()["error"] == "op_invalid"
     assert total(database_url, field["session"]) == 0
+
+
+async def test_an_id_stored_by_an_earlier_batch_is_rejected_alone(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A count reusing the id of a count stored earlier is refused; its neighbours apply."""
+    tablet = await device(client)
+    first = headcount(1, field["session"])
+    await push(client, tablet, [first])
+    reused = headcount(2, field["session"], delta=5) | {"op_id": first["op_id"]}
+    answer = await push(client, tablet, [reused, headcount(3, field["session"])])
+    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+        ("rejected", "op_id_reused"),
+        ("applied", None),
+    ]
+    assert total(database_url, field["session"]) == 2
+
+
+async def test_a_correction_never_leans_on_a_count_with_a_reused_id(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A correction covered only by a refused count (reused id) is refused too: total ≥ 0."""
+    tablet = await device(client)
+    first = headcount(1, field["session"])
+    await push(client, tablet, [first])
+    reused = headcount(2, field["session"], delta=5) | {"op_id": first["op_id"]}
+    answer = await push(
+        client,
+        tablet,
+        [
+            reused,
+            headcount(3, field["session"], delta=-3),
+            headcount(4, field["session"], delta=-1),
+        ],
+    )
+    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+        ("rejected", "op_id_reused"),
+        ("rejected", "below_zero"),
+        ("applied", None),
+    ]
+    assert total(database_url, field["session"]) == 0
+
+
+async def test_a_correction_counts_the_same_batchs_earlier_counts(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """Counts and corrections in one batch are checked in order against the running total."""
+    tablet = await device(client)
+    ops = [
+        headcount(1, field["session"], delta=2),
+        headcount(2, field["session"], delta=-2),
+        headcount(3, field["session"], delta=-1),
+        headcount(4, field["session"], delta=3),
+        headcount(5, field["session"], delta=-3),
+    ]
+    answer = await push(client, tablet, ops)
+    assert [r.get("code") for r in answer["results"]] == [None, None, "below_zero", None, None]
+    assert total(database_url, field["session"]) == 0
