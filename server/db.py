@@ -201,6 +201,17 @@ async def savepoint() -> Any:
     return await _anchor()._meta.db.current_transaction.get().savepoint()
 
 
+def one_of(column: str, values: list[Any]) -> tuple[str, list[Any]]:
+    """A ``column`` matches one of ``values`` condition for :func:`fetch`, and its arguments.
+
+    PostgreSQL gets one array argument (one statement shape to prepare whatever the count);
+    SQLite an ``IN`` list.
+    """
+    if is_postgres():
+        return f"{column} = ANY({{}})", [list(values)]
+    return f"{column} IN ({', '.join('{}' for _ in values)})", list(values)
+
+
 def is_postgres() -> bool:
     """Whether the app's engine is PostgreSQL."""
     return isinstance(_anchor()._meta.db, PostgresEngine)

@@ -27,6 +27,7 @@ __all__ = [
     "apply_category_add",
     "apply_category_set_active",
     "categories",
+    "category_totals",
     "session_slots",
     "slot_of",
     "totals",
@@ -66,6 +67,22 @@ def session_slots(session: WorkSessionOut, slot_minutes: int) -> list[dt.datetim
     start = session.actual_start or session.planned_start
     end = max(session.planned_end, session.actual_end or session.planned_end)
     return slots(start, end, slot_minutes)
+
+
+async def category_totals(work_session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Totals per category of several work sessions, in one query."""
+    if not work_session_ids:
+        return {}
+    where, args = db.one_of("work_session", work_session_ids)
+    rows = await db.fetch(
+        f"SELECT work_session, category, SUM(delta) AS n FROM headcount WHERE {where} "  # noqa: S608 - placeholders only
+        "GROUP BY work_session, category",
+        *args,
+    )
+    found: dict[int, dict[str, int]] = {i: {} for i in work_session_ids}
+    for row in rows:
+        found[int(row["work_session"])][row["category"]] = int(row["n"])
+    return found
 
 
 async def totals(work_session_id: int) -> Totals:

@@ -69,14 +69,14 @@ async def get(uid: str, *, now: dt.datetime, report_minutes: int) -> IncidentOut
     return None if row is None else _out(row, now, report_minutes)
 
 
-async def get_by_id(
-    incident_id: int, *, now: dt.datetime, report_minutes: int
-) -> IncidentOut | None:
-    """One incident by its database id, or None."""
-    row = (
-        await Incident.select(*_columns()).where(Incident._meta.primary_key == incident_id).first()
-    )
-    return None if row is None else _out(row, now, report_minutes)
+async def get_many_by_id(
+    ids: list[int], *, now: dt.datetime, report_minutes: int
+) -> dict[int, IncidentOut]:
+    """Incidents by database id (unknown ids are left out)."""
+    if not ids:
+        return {}
+    rows = await Incident.select(*_columns()).where(Incident._meta.primary_key.is_in(ids))
+    return {int(row["id"]): _out(row, now, report_minutes) for row in rows}
 
 
 async def search(
@@ -218,7 +218,9 @@ async def apply_update(
     """Apply ``incident.update``: only given fields change; the edit is kept in history.
 
     An edit made from an older version is refused when a field it changes was changed since
-    (the sync layer turns that into a conflict record for a supervisor).
+    (the sync layer turns that into a conflict record for a supervisor). Changes made since
+    by the same device do not count: a tablet editing offline twice from one rendered
+    version saw its own first edit.
     """
     row = await Incident.select().where(Incident.uid == payload.uid).first()
     if row is None:
@@ -234,10 +236,18 @@ async def apply_update(
     changes = {f: [row[f], v] for f, v in wanted.items() if row[f] != v}
     conflicts: list[Conflict] = []
     if base_version is not None and base_version < row["version"]:
-        since = await IncidentRevision.select(IncidentRevision.changes).where(
+        since = await IncidentRevision.select(
+            IncidentRevision.changes, IncidentRevision.device_id
+        ).where(
             (IncidentRevision.incident == row["id"]) & (IncidentRevision.version > base_version)
         )
-        touched = set().union(*(msgspec.json.decode(r["changes"]).keys() for r in since))
+        touched = set().union(
+            *(
+                msgspec.json.decode(r["changes"]).keys()
+                for r in since
+                if device_id is None or r["device_id"] != device_id
+            )
+        )
         clash = sorted(touched & set(changes))
         if clash and not context.record_conflicts:
             raise OpRejected(
@@ -272,8 +282,12 @@ async def apply_update(
             field="recurrence_prevention",
         )
     if not changes:
+        # Every field it changes clashed: nothing to write, but the conflicts are kept.
         return Applied(
-            target=f"incident:{row['id']}", entity_id=payload.uid, version=row["version"]
+            target=f"incident:{row['id']}",
+            entity_id=payload.uid,
+            version=row["version"],
+            conflicts=conflicts,
         )
     version = int(row["version"]) + 1
     await Incident.update(

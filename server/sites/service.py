@@ -41,6 +41,14 @@ def site_group(kind: str) -> str:
     return "outreach" if kind == "outreach_venue" else "office"
 
 
+async def get_many(ids: list[int]) -> dict[int, SiteOut]:
+    """Sites by id (unknown ids are left out)."""
+    if not ids:
+        return {}
+    rows = await Site.select().where(Site._meta.primary_key.is_in(ids))
+    return {int(row["id"]): msgspec.convert(row, SiteOut, strict=False) for row in rows}
+
+
 async def get_site(site_id: int) -> SiteOut | None:
     """One site, or None."""
     row = await Site.select().where(Site._meta.primary_key == site_id).first()

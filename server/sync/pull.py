@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from server.audit.tables import AuditEvent
+from server import db
 from server.auth.policy import MANAGERS
 from server.headcounts import service as headcounts
 from server.headcounts.tables import HeadcountCategory
@@ -41,44 +41,42 @@ async def _my_sites(actor: Actor) -> set[int] | None:
     return {int(r["site"]) for r in rows}
 
 
-async def _state(
-    entity: str, key: str, field: FieldSettings, now: dt.datetime
-) -> tuple[int | str, dict[str, Any] | None, int | None]:
-    """(id, current data or None when gone, site id for scoping)."""
-    number = int(key) if key.isdigit() else 0
+Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
+
+
+async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datetime) -> Loaded:
+    """Current data of several things of one kind, in a few queries: per id, (data or None
+    when gone, site id for scoping, the id clients know it by)."""
+    found: Loaded = {}
     if entity == "site":
-        site = await sites.get_site(number)
-        return number, None if site is None else msgspec.to_builtins(site), number
-    if entity == "work_session":
-        session = await work_sessions.get(number)
-        if session is None:
-            return number, None, None
-        totals = await headcounts.totals(number)
-        data = msgspec.to_builtins(session)
-        data["totals"] = totals.by_category
-        return number, data, session.site_id
-    if entity == "incident":
-        row = await incidents.get_by_id(
-            number, now=now, report_minutes=field.incident_report_minutes
+        for number, site in (await sites.get_many(ids)).items():
+            found[number] = (msgspec.to_builtins(site), number, number)
+    elif entity == "work_session":
+        sessions = await work_sessions.get_many(ids)
+        totals = await headcounts.category_totals(list(sessions))
+        for number, session in sessions.items():
+            data = msgspec.to_builtins(session)
+            data["totals"] = totals.get(number, {})
+            found[number] = (data, session.site_id, number)
+    elif entity == "incident":
+        rows = await incidents.get_many_by_id(
+            ids, now=now, report_minutes=field.incident_report_minutes
         )
-        return (
-            (number, None, None)
-            if row is None
-            else (row.uid, msgspec.to_builtins(row), row.site_id)
+        for number, row in rows.items():
+            found[number] = (msgspec.to_builtins(row), row.site_id, row.uid)
+    elif entity == "headcount_category":
+        categories = await HeadcountCategory.select().where(
+            HeadcountCategory._meta.primary_key.is_in(ids)
         )
-    if entity == "headcount_category":
-        category = (
-            await HeadcountCategory.select()
-            .where(HeadcountCategory._meta.primary_key == number)
-            .first()
-        )
-        return number, None if category is None else dict(category), None
-    person = (
-        await Staff.select(Staff.display_name, Staff.role, Staff.active)
-        .where(Staff._meta.primary_key == number)
-        .first()
-    )
-    return number, None if person is None else {"id": number, **person}, None
+        for category in categories:
+            found[int(category["id"])] = (dict(category), None, int(category["id"]))
+    else:
+        people = await Staff.select(
+            Staff._meta.primary_key, Staff.display_name, Staff.role, Staff.active
+        ).where(Staff._meta.primary_key.is_in(ids))
+        for person in people:
+            found[int(person["id"])] = (dict(person), None, int(person["id"]))
+    return found
 
 
 async def pull(cursor: int, limit: int, actor: Actor, field: FieldSettings) -> PullOut:
@@ -94,24 +92,29 @@ async def pull(cursor: int, limit: int, actor: Actor, field: FieldSettings) -> P
         The changes, the next cursor and whether more remain.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    rows = (
-        await AuditEvent.select(AuditEvent.seq, AuditEvent.target)
-        .where(AuditEvent.seq > cursor)
-        .order_by(AuditEvent.seq)
-        .limit(limit)
-    )
-    latest: dict[tuple[str, str], int] = {}
-    for row in rows:
-        entity, _, key = str(row["target"]).partition(":")
-        if entity in ENTITIES and key:
-            latest[(entity, key)] = int(row["seq"])
-    scope = await _my_sites(actor)
-    now = dt.datetime.now(dt.UTC)
+    async with db.reading():
+        rows = await db.fetch(
+            "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}",
+            cursor,
+            limit,
+        )
+        latest: dict[tuple[str, int], int] = {}
+        for row in rows:
+            entity, _, key = str(row["target"]).partition(":")
+            if entity in ENTITIES and key.isdigit():
+                latest[(entity, int(key))] = int(row["seq"])
+        scope = await _my_sites(actor) if latest else None
+        now = dt.datetime.now(dt.UTC)
+        loaded: dict[str, Loaded] = {}
+        for entity in ENTITIES:
+            ids = [key for (kind, key) in latest if kind == entity]
+            if ids:
+                loaded[entity] = await _load(entity, ids, field, now)
     changes = []
-    for (entity, key), seq in sorted(latest.items(), key=lambda item: item[1]):
-        entity_id, data, site_id = await _state(entity, key, field, now)
+    for (kind, number), seq in sorted(latest.items(), key=lambda item: item[1]):
+        data, site_id, public_id = loaded[kind].get(number, (None, None, number))
         if scope is not None and site_id is not None and site_id not in scope:
             continue
-        changes.append(Change(seq=seq, entity=entity, id=entity_id, data=data))
+        changes.append(Change(seq=seq, entity=kind, id=public_id, data=data))
     next_cursor = int(rows[-1]["seq"]) if rows else cursor
     return PullOut(changes=changes, next_cursor=next_cursor, has_more=len(rows) == limit)

@@ -78,13 +78,12 @@ async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, 
     wanted = sorted(set(ids))
     if not wanted:
         return {}
-    marks = ", ".join("{}" for _ in wanted)
-    # Plain SQL: a synced batch reads its sessions on every push.
+    where, args = db.one_of("ws.id", wanted)
+    # Plain SQL: a synced batch reads its sessions on every push, a pull hundreds at once.
     rows = await db.fetch(
         "SELECT ws.*, s.name_ja AS site_name_ja, s.name_en AS site_name_en, "  # noqa: S608 - placeholders only
-        f"s.kind AS site_kind FROM work_session ws JOIN site s ON s.id = ws.site "
-        f"WHERE ws.id IN ({marks})",
-        *wanted,
+        f"s.kind AS site_kind FROM work_session ws JOIN site s ON s.id = ws.site WHERE {where}",
+        *args,
     )
     staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
     return {int(r["id"]): _out(r, staff.get(int(r["id"]), [])) for r in rows}

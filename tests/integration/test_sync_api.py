@@ -408,3 +408,63 @@ async def test_a_correction_counts_the_same_batchs_earlier_counts(
     answer = await push(client, tablet, ops)
     assert [r.get("code") for r in answer["results"]] == [None, None, "below_zero", None, None]
     assert total(database_url, field["session"]) == 0
+
+
+async def test_pull_gives_every_kind_of_change_as_it_is_now(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings
+) -> None:
+    """One page holds sites, work sessions, incidents (by uid), categories and staff."""
+    from server.staff import service as staff_service
+
+    manager = await make_staff("business_manager")
+    leaver = await make_staff("operator")
+    await staff_service.deactivate(actor_id=manager, actor_role="business_manager", staff_id=leaver)
+    await sign_in(client, manager, settings)
+    tablet = await device(client)
+    uid = new_uid()
+    ops: list[dict[str, Any]] = [
+        {
+            "op_id": str(uuid.uuid4()),
+            "seq": 1,
+            "type": "site.add_venue",
+            "payload": {"name_ja": "中央大学 学生会館", "venue_kind": "university"},
+        },
+        {
+            "op_id": str(uuid.uuid4()),
+            "seq": 2,
+            "type": "headcount.category_add",
+            "payload": {"site_group": "office", "label_ja": "再交付"},
+        },
+        {
+            "op_id": str(uuid.uuid4()),
+            "seq": 3,
+            "type": "incident.create",
+            "payload": {
+                "uid": uid,
+                "site_id": 1,
+                "work_session_id": field["session"],
+                "category": "complaint",
+                "severity": "low",
+                "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
+                "description": "案内表示がわかりにくい",
+            },
+        },
+        headcount(4, field["session"], delta=2),
+    ]
+    answer = await push(client, tablet, ops)
+    assert [r["status"] for r in answer["results"]] == ["applied"] * 4, answer
+    changes, _ = await pull_all(client, 0)
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for change in changes:
+        by_kind.setdefault(change["entity"], []).append(change)
+    assert {"site", "work_session", "incident", "headcount_category", "staff"} <= set(by_kind)
+    assert any(c["data"]["name_ja"] == "中央大学 学生会館" for c in by_kind["site"])
+    assert any(c["data"]["label_ja"] == "再交付" for c in by_kind["headcount_category"])
+    (incident,) = [c for c in by_kind["incident"] if c["id"] == uid]
+    assert incident["data"]["description"] == "案内表示がわかりにくい"
+    session = next(c for c in by_kind["work_session"] if c["id"] == field["session"])
+    assert session["data"]["totals"] == {"issuance": 2}
+    (gone,) = [c for c in by_kind["staff"] if c["id"] == leaver]
+    assert gone["data"]["active"] is False
+    seqs = [c["seq"] for c in changes]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
