@@ -57,7 +57,9 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     at: dt.datetime | None = None
 
 
-INSERT_CHUNK = 200  # entries per INSERT (9 arguments each)
+INSERT_CHUNK = 200  # entries per INSERT on SQLite (9 arguments each)
+COLUMNS = "seq, occurred_at, actor_id, device_id, action, target, detail, prev_hash, hash"
+PG_TYPES = ("bigint", "timestamptz", "integer", "text", "text", "text", "text", "text", "text")
 
 
 async def record_many(entries: list[Entry]) -> list[int]:
@@ -95,12 +97,21 @@ async def record_many(entries: list[Entry]) -> list[int]:
             digest = entry_hash(prev_hash=prev_hash, **fields)
             values.append((*fields.values(), prev_hash, digest))
             prev_hash = digest
+        if db.is_postgres():
+            # One round trip while the head is locked: the entries and the new head together.
+            arrays = ", ".join(f"{{}}::{kind}[]" for kind in PG_TYPES)
+            await db.fetch(
+                f"WITH added AS (INSERT INTO audit_event ({COLUMNS}) "  # noqa: S608 - constants
+                f"SELECT * FROM unnest({arrays})) UPDATE audit_head SET hash = {{}} WHERE id = 1",
+                *(list(column) for column in zip(*values, strict=True)),
+                prev_hash,
+            )
+            return list(range(last - len(entries) + 1, last + 1))
         for start in range(0, len(values), INSERT_CHUNK):
             chunk = values[start : start + INSERT_CHUNK]
             marks = ", ".join("({}, {}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
             await db.fetch(
-                "INSERT INTO audit_event (seq, occurred_at, actor_id, device_id, action, "  # noqa: S608 - placeholders only
-                f"target, detail, prev_hash, hash) VALUES {marks}",
+                f"INSERT INTO audit_event ({COLUMNS}) VALUES {marks}",  # noqa: S608 - placeholders only
                 *(value for row in chunk for value in row),
             )
         await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)

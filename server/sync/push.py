@@ -19,6 +19,7 @@ import asyncpg
 import msgspec
 
 from server import db
+from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.messages import N_
 from server.settings import FieldSettings
@@ -170,11 +171,16 @@ async def _apply_one(
 
 
 async def _apply_counts(
-    batch: PushIn, counts: list[ops.HeadcountAdd], actor: Actor, field: FieldSettings
+    batch: PushIn,
+    counts: list[ops.HeadcountAdd],
+    actor: Actor,
+    field: FieldSettings,
+    audit_later: list[audit.Entry],
 ) -> list[OpResult]:
     """A run of counts together: their rule checks each one, so no savepoints are needed."""
     results = []
-    for op, outcome in zip(counts, await apply_counts(counts, actor, field), strict=True):
+    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later)
+    for op, outcome in zip(counts, outcomes, strict=True):
         if isinstance(outcome, OpRejected):
             await _keep(batch, op, "rejected", outcome.code, outcome.field)
             results.append(_rejected(op, outcome))
@@ -215,6 +221,7 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     results: list[OpResult] = []
     gap: Gap | None = None
     counts: list[ops.HeadcountAdd] = []
+    audit_later: list[audit.Entry] = []
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
         rows = await db.fetch(
@@ -248,11 +255,13 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
                 counts.append(op)
                 continue
             if counts:
-                results.extend(await _apply_counts(batch, counts, actor, field))
+                results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
                 counts = []
             results.append(await _apply_one(transaction, batch, op, actor, field))
         if counts:
-            results.extend(await _apply_counts(batch, counts, actor, field))
+            results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
         await db.fetch("UPDATE device SET high_water = {} WHERE uid = {}", mark, batch.device_id)
+        # Last: the audit chain's head is locked until this transaction commits.
+        await audit.record_many(audit_later)
     results.sort(key=lambda result: result.seq)
     return PushOut(high_water=mark, results=results, gap=gap)

@@ -176,6 +176,7 @@ async def apply_counts(
     field: FieldSettings,
     *,
     now: dt.datetime | None = None,
+    audit_later: list[audit.Entry] | None = None,
 ) -> list[Applied | OpRejected]:
     """Apply ``headcount.add`` ops in order: the rule of :func:`apply_op`, at batch speed.
 
@@ -188,6 +189,9 @@ async def apply_counts(
         actor: Who they act for.
         field: Field-work settings.
         now: The server's clock (tests may pin it).
+        audit_later: Where to leave the audit entries instead of appending them; the caller
+            must append them in the same transaction. A push appends them last, so the
+            chain's head stays locked only for the end of its transaction.
 
     Returns:
         Per op, what it changed or why it was refused (refused ones change nothing).
@@ -206,19 +210,21 @@ async def apply_counts(
             if isinstance(result, Applied):
                 key = (result.target, op.device_id, client_day(op.client_time))
                 groups.setdefault(key, []).append(op.op_id)
-        await audit.record_many(
-            [
-                audit.Entry(
-                    action="headcount.add",
-                    actor_id=actor.staff_id,
-                    device_id=device_id,
-                    target=target,
-                    detail=_count_detail(op_ids, day),
-                    at=context.now,
-                )
-                for (target, device_id, day), op_ids in groups.items()
-            ]
-        )
+        entries = [
+            audit.Entry(
+                action="headcount.add",
+                actor_id=actor.staff_id,
+                device_id=device_id,
+                target=target,
+                detail=_count_detail(op_ids, day),
+                at=context.now,
+            )
+            for (target, device_id, day), op_ids in groups.items()
+        ]
+        if audit_later is None:
+            await audit.record_many(entries)
+        else:
+            audit_later.extend(entries)
     return results
 
 
