@@ -1,8 +1,9 @@
-"""``python -m bench [--smoke] [--database-url URL ...]``: measure, then write the results.
+"""``python -m bench [--smoke] [--database-url URL ...] [--only FAMILY,...]``: measure, write.
 
 Without ``--database-url`` both engines run: SQLite (files in a temporary folder) and the
 PostgreSQL server at ``postgresql://postgres@127.0.0.1:5432/test``. Each gets throwaway
-databases, created, migrated with ``madoguchi migrate`` and dropped at the end.
+databases, created, migrated with ``madoguchi migrate`` and dropped at the end. A run
+limited with ``--only`` writes ``results/partial.json`` and appends to no docs unless told.
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from typing import Any
 import asyncpg
 
 from bench import figures, report
-from bench.run import run_engine, say
+from bench.run import FAMILIES, run_engine, say
 from bench.server import ROOT
 
 DEFAULT_URLS = ("sqlite:///var/madoguchi.db", "postgresql://postgres@127.0.0.1:5432/test")
 LATEST = ROOT / "bench" / "results" / "latest.json"
 SMOKE = ROOT / "bench" / "results" / "smoke.json"
+PARTIAL = ROOT / "bench" / "results" / "partial.json"
 DOCS = ROOT / "docs" / "performance.md"
 DOCS_HEADER = """# Performance
 
@@ -36,6 +38,14 @@ Measured by `make bench` (`python -m bench`); each run appends a section below (
 tables are generated: never edit them by hand, run the benchmark). What is measured and
 how: `bench/README.md`. Reading notes under a run are written by hand.
 """
+
+
+def _families(text: str) -> tuple[str, ...]:
+    chosen = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in chosen if name not in FAMILIES]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(FAMILIES)}")
+    return chosen
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         metavar="URL",
         help="an engine to measure: sqlite:///… or a PostgreSQL server URL (repeatable)",
+    )
+    parser.add_argument(
+        "--only",
+        type=_families,
+        default=FAMILIES,
+        metavar="FAMILY,...",
+        help=f"measure only these, comma-separated: {', '.join(FAMILIES)}",
     )
     parser.add_argument("--output", type=Path, help="JSON file (default results/latest.json)")
     parser.add_argument(
@@ -82,6 +99,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     if pg_url and pg_version is None:
         raise SystemExit(f"bench: cannot reach PostgreSQL at {pg_url.split('@')[-1]}")
     seed = figures.seed_base()
+    partial = set(args.only) != set(FAMILIES)
     sqlite_version = sqlite3.sqlite_version
     began = time.perf_counter()
     folder = Path(tempfile.mkdtemp(prefix="madoguchi-bench-"))
@@ -92,7 +110,10 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
         "seed": seed,
         "commit": _git("rev-parse", "--short", "HEAD"),
         "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
-        "command": "python -m bench" + (" --smoke" if args.smoke else ""),
+        "command": "python -m bench"
+        + (" --smoke" if args.smoke else "")
+        + ("" if not partial else f" --only {','.join(args.only)}"),
+        "only": list(args.only),
         "machine": report.machine(pg_version),
         "server_time": "duration_ms of the server's JSON request log (stderr), matched by "
         "x-request-id; client times are kept beside them",
@@ -102,7 +123,7 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
     kept = False
     try:
         for url in urls:
-            engine, block = await run_engine(url, folder, sizes, seed)
+            engine, block = await run_engine(url, folder, sizes, seed, args.only)
             block["version"] = (
                 f"PostgreSQL {pg_version}" if engine == "PostgreSQL" else f"SQLite {sqlite_version}"
             )
@@ -124,10 +145,11 @@ def main() -> int:
     args = _parser().parse_args()
     os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
     results = asyncio.run(_main(args))
-    output = args.output or (SMOKE if args.smoke else LATEST)
+    partial = set(args.only) != set(FAMILIES)
+    output = args.output or (SMOKE if args.smoke else PARTIAL if partial else LATEST)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    docs = args.docs or (None if args.smoke else DOCS)
+    docs = args.docs or (None if args.smoke or partial else DOCS)
     section = report.markdown(results)
     if docs is not None:
         if not docs.exists():

@@ -42,6 +42,14 @@ class Sizes:
     pull_samples_empty: int
     pull_samples_page: int
     page: int = 500
+    # Many devices (bench/devices.py): tablets, ops per push, seconds between cycles, load.
+    devices: int = 200
+    devices_batch: int = 50
+    devices_period_s: float = 5.0
+    devices_seconds: float = 45.0
+    # Field page (bench/field_page.py): offline reloads and taps per run.
+    field_reloads: int = 10
+    field_taps: int = 20
 
     @classmethod
     def full(cls) -> Sizes:
@@ -69,6 +77,11 @@ class Sizes:
             history_max=0,
             pull_samples_empty=10,
             pull_samples_page=3,
+            devices=10,
+            devices_period_s=1.0,
+            devices_seconds=3.0,
+            field_reloads=3,
+            field_taps=3,
         )
 
 

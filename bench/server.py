@@ -1,9 +1,11 @@
-"""A real ``madoguchi serve`` (one worker) in its own process, and its request log.
+"""A real ``madoguchi serve`` in its own process (one worker or more), and its request log.
 
 The server writes one JSON line per request to stderr, with ``request_id`` (also sent back
 as the ``x-request-id`` header) and ``duration_ms``: the time from the request reaching
 the app to its response starting. :meth:`Server.durations` matches the two, so a figure
 can use the server's own time for exactly the requests the harness sent.
+:meth:`Server.cpu_seconds` reads the CPU time of the server's processes (the uvicorn
+master and its worker children) from ``/proc``.
 """
 
 from __future__ import annotations
@@ -48,10 +50,28 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 300) -> None:
         raise RuntimeError(f"madoguchi {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User plus system CPU seconds of one process (0 when it is gone)."""
+    try:
+        after = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    # After the command name: state is index 0, so utime (field 14) is 11, stime 12.
+    return (int(after[11]) + int(after[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class Server:
     """``madoguchi serve`` on a free loopback port, its stderr kept in a file."""
 
-    def __init__(self, env: dict[str, str], log_path: Path, *, wrap: list[str] | None = None):
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_path: Path,
+        *,
+        wrap: list[str] | None = None,
+        workers: int = 1,
+    ):
+        self.workers = workers
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -59,7 +79,7 @@ class Server:
             **env,
             "MADOGUCHI_PORT": str(self.port),
             "MADOGUCHI_HOST": "127.0.0.1",
-            "MADOGUCHI_WORKERS": "1",
+            "MADOGUCHI_WORKERS": str(workers),
             "MADOGUCHI_LOG_LEVEL": "INFO",
             "MADOGUCHI_DEBUG": "false",
         }
@@ -68,11 +88,13 @@ class Server:
         self.process: asyncio.subprocess.Process | None = None
         self.log: TextIO | None = None
         self._offset = 0
+        self._log_start = 0
         self._seen: dict[str, float] = {}
 
     async def start(self) -> None:
         """Start the server and wait until ``/health`` answers 200."""
         self.log = self.log_path.open("a", encoding="utf-8")
+        self._log_start = self.log.tell()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             *self.wrap,
@@ -90,7 +112,11 @@ class Server:
         async with httpx.AsyncClient(base_url=self.base, timeout=2) as probe:
             while True:
                 with contextlib.suppress(httpx.TransportError):
-                    if (await probe.get("/health")).status_code == 200:
+                    # With several workers the first one up answers /health while the
+                    # others still import the app: wait until every worker has started.
+                    if (
+                        await probe.get("/health")
+                    ).status_code == 200 and self._started_workers() >= self.workers:
                         return
                 if self.process.returncode is not None or time.monotonic() > deadline:
                     await self.stop()
@@ -113,6 +139,36 @@ class Server:
         if self.log is not None:
             self.log.close()
             self.log = None
+
+    def _started_workers(self) -> int:
+        if self.workers == 1:
+            return 1
+        if self.log is not None:
+            self.log.flush()
+        with self.log_path.open("rb") as handle:
+            handle.seek(self._log_start)
+            return handle.read().count(b"Application startup complete")
+
+    def pids(self) -> list[int]:
+        """The server's process and every process below it (uvicorn's workers)."""
+        if self.process is None:
+            return []
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    # Field 4 of stat is the parent pid; the command name (field 2) may
+                    # hold spaces, so split after its closing parenthesis.
+                    after = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    parents[int(entry.name)] = int(after[1])
+        found = [self.process.pid]
+        for pid in found:  # grows while walked: children of children too
+            found.extend(child for child, parent in parents.items() if parent == pid)
+        return found
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU seconds used so far by the server's processes."""
+        return sum(process_cpu_seconds(pid) for pid in self.pids())
 
     def tail(self, size: int = 3000) -> str:
         """The end of the server's output."""
