@@ -6,9 +6,13 @@
 // - Static assets: stale-while-revalidate.
 // - Taps (POST /field/sessions/{id}/count) are answered here, online or offline: the op is
 //   appended to the IndexedDB outbox and the counters fragment is rendered from local state.
+//   So are incident edits (POST /incidents/{uid}): an `incident.update` op.
+// - Background Sync: the `sync` event sends the outbox with the page loop's code (push.js).
+import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
+import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
-const VERSION = 'v1';
+const VERSION = 'v2';
 const SHELL = `madoguchi-shell-${VERSION}`;
 const PAGES = 'madoguchi-pages';
 const NAVIGATION_TIMEOUT = 3000;
@@ -21,11 +25,19 @@ const SHELL_FILES = [
   '/static/js/guard.js',
   '/static/js/mynumber.js',
   '/static/js/idb.js',
+  '/static/js/days.js',
   '/static/js/outbox.js',
+  '/static/js/push.js',
   '/static/js/render.js',
   '/static/js/tap.js',
   '/static/js/sync.js',
+  '/static/js/device.js',
+  '/static/js/status.js',
+  '/static/js/worker.js',
+  '/static/js/tablet.js',
   '/static/js/field.js',
+  '/static/js/incident-edit.js',
+  '/static/js/incident.js',
 ];
 
 self.VERSION = VERSION;
@@ -61,9 +73,11 @@ self.addEventListener('message', (event) => {
   }
 });
 
-// Pages kept for offline use: the field pages and the incident form they link to.
+// Pages kept for offline use: the field pages, the incident form they link to, and the
+// incidents opened on this tablet (to edit them offline).
 const isFieldPage = (url) => url.origin === self.location.origin
-  && (url.pathname.startsWith('/field') || url.pathname === '/incidents/new');
+  && (url.pathname.startsWith('/field') || url.pathname === '/incidents/new'
+    || INCIDENT_PAGE.test(url.pathname));
 const INCIDENT_UID = /(<input type="hidden" name="uid" value=")[^"]*(")/;
 
 // A cached incident form gets a fresh uid each time it is served, so two incidents filed
@@ -134,7 +148,8 @@ async function answerTap(event, sessionId) {
   });
   // Not a tap this page can make (no snapshot, unknown category): the server answers.
   if (!answer) return fetch(event.request);
-  notify({ type: 'op-added', added: Boolean(answer.op) });
+  if (answer.op) queued();
+  else notify({ type: 'op-added', added: false });
   return new Response(answer.html, {
     status: 200,
     headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
@@ -145,7 +160,7 @@ async function answerTap(event, sessionId) {
 async function answerTransition(event, sessionId, kind) {
   const page = new URL(`/field/sessions/${sessionId}`, self.location.origin).href;
   if (await localTransition(sessionId, kind)) {
-    notify({ type: 'op-added', added: true });
+    queued();
     return Response.redirect(page, 303);
   }
   try {
@@ -163,12 +178,23 @@ async function fileIncident(event) {
     return await fetch(event.request);
   } catch (error) {
     const sessionId = Number.parseInt(String(form.get('work_session_id') ?? ''), 10) || null;
-    const queued = await localIncident(form, sessionId);
-    if (!queued) throw error;
-    notify({ type: 'op-added', added: true });
+    const kept = await localIncident(form, sessionId);
+    if (!kept) throw error;
+    queued();
     const back = sessionId ? `/field/sessions/${sessionId}` : '/field';
     return Response.redirect(new URL(back, self.location.origin).href, 303);
   }
+}
+
+// Saving the incident edit form: only the changed fields, from the version the page showed,
+// go to the outbox (online too: an edit never waits for the network); then the page again.
+async function answerEdit(event, uid) {
+  const form = await event.request.clone().formData();
+  const result = await localEdit(uid, form);
+  // A form this worker cannot read (a page from an older version): the server answers.
+  if (!result) return fetch(event.request);
+  if (result.op) queued();
+  return Response.redirect(new URL(`/incidents/${uid}`, self.location.origin).href, 303);
 }
 
 // Signing out forgets the pages kept for offline use (they show names and work); the
@@ -183,6 +209,25 @@ async function notify(message) {
   for (const client of await self.clients.matchAll({ type: 'window' })) client.postMessage(message);
 }
 
+// An op was queued: pages update their pending count and send soon; offline, the browser
+// is asked to wake this worker when the connection returns.
+function queued() {
+  notify({ type: 'op-added', added: true });
+  if (!self.navigator.onLine) self.registration.sync?.register(SYNC_TAG).catch(() => null);
+}
+
+// Background Sync: the same sending as the page loop. A failure the connection explains is
+// thrown, so the browser tries again later; other stops wait for a person (sign in, update).
+async function syncOutbox() {
+  const outcome = await sendAll({ csrf: await storedCsrf() });
+  notify({ type: 'synced', outcome });
+  if (outcome === 'offline' || outcome === 'failed') throw new Error(`sync: ${outcome}`);
+}
+
+self.addEventListener('sync', (event) => {
+  if (event.tag === SYNC_TAG) event.waitUntil(syncOutbox());
+});
+
 self.addEventListener('fetch', (event) => {
   const { request } = event;
   const url = new URL(request.url);
@@ -196,6 +241,11 @@ self.addEventListener('fetch', (event) => {
     }
     if (url.pathname === '/incidents' && request.mode === 'navigate') {
       event.respondWith(fileIncident(event));
+      return;
+    }
+    const edit = INCIDENT_PAGE.exec(url.pathname);
+    if (edit && request.mode === 'navigate') {
+      event.respondWith(answerEdit(event, edit[1]));
       return;
     }
     const transition = TRANSITION.exec(url.pathname);

@@ -17,6 +17,8 @@ from server.auth.schemas import Identity
 from server.common.clock import JST
 from server.headcounts import service
 from server.headcounts.schemas import Totals
+from server.incidents import service as incidents
+from server.incidents.schemas import CATEGORY_LABELS
 from server.messages import N_
 from server.settings import Settings
 from server.sync import ops
@@ -177,6 +179,13 @@ async def field_session(
     context = await _counters_context(request, session, totals=totals)
     context["lang"] = request_language(request)
     context["field_data"] = _field_data(request, context, mark)
+    # Listed so the tablet keeps them for offline edits (static/js/incident.js).
+    context["category_labels"] = CATEGORY_LABELS
+    context["incidents"] = await incidents.search(
+        work_session_id=session.id,
+        now=_now(),
+        report_minutes=request.app.state.settings.field.incident_report_minutes,
+    )
     response = page(request, "headcounts/field.html", context)
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response

@@ -443,6 +443,29 @@ def _edit_values(incident: IncidentOut) -> dict[str, Any]:
     }
 
 
+def _offline_base(request: Request[Any, Identity, Any], incident: IncidentOut) -> dict[str, Any]:
+    """What the tablet compares the edit form with, to send only the changed fields.
+
+    The values are as the form shows them (the reported time to the minute, in JST), with
+    the version and render time the service worker needs (``static/js/incident-edit.js``).
+    """
+    day, clock = date_and_time(incident.reported_to_city_at)
+    return {
+        "version": incident.version,
+        "actor_id": request.user.staff_id,
+        "rendered_at": _now().isoformat(),
+        "values": {
+            "category": incident.category,
+            "severity": incident.severity,
+            "description": clean_text(incident.description),
+            "immediate_action": clean_text(incident.immediate_action),
+            "reported_to_city_at": f"{day}T{clock}:00+09:00" if day else None,
+            "recurrence_prevention": clean_text(incident.recurrence_prevention or ""),
+            "status": incident.status,
+        },
+    }
+
+
 async def _load(request: Request[Any, Identity, Any], uid: str) -> IncidentOut:
     incident = await service.get(
         uid, now=_now(), report_minutes=_settings(request).field.incident_report_minutes
@@ -468,7 +491,9 @@ async def _detail_page(
         "form": form or _edit_values(incident),
         "status_choices": STATUS_ORDER[STATUS_ORDER.index(incident.status) :],
         "errors": _place_errors(errors or {}, EDIT_FIELDS),
+        "offline_base": _offline_base(request, incident),
     }
+    context["editable"] = context["can_write"] and incident.status != "closed"
     return page(request, "incidents/detail.html", context, status_code=status_code)
 
 

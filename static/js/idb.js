@@ -1,9 +1,10 @@
 // IndexedDB for the offline field client, shared by the page and the service worker.
 // Stores: meta (device id, next seq), outbox (unsent ops by seq), sent (acknowledged ops by
 // seq, kept while a page snapshot may predate them), sessions (the server's totals a field
-// page was rendered with).
+// page was rendered with), days (the ids of the ops this device made, per JST day, kept
+// after they are sent: reconciliation compares them with what the server received).
 export const DB_NAME = 'madoguchi';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 let opening = null;
 
@@ -17,6 +18,7 @@ export function openDB() {
       if (!db.objectStoreNames.contains('outbox')) db.createObjectStore('outbox', { keyPath: 'seq' });
       if (!db.objectStoreNames.contains('sent')) db.createObjectStore('sent', { keyPath: 'seq' });
       if (!db.objectStoreNames.contains('sessions')) db.createObjectStore('sessions', { keyPath: 'session_id' });
+      if (!db.objectStoreNames.contains('days')) db.createObjectStore('days', { keyPath: 'day' });
     };
     request.onsuccess = () => {
       const db = request.result;
@@ -53,3 +55,16 @@ export async function transact(names, mode, body) {
 export const getAll = (name) => transact([name], 'readonly', (s) => done(s[name].getAll()));
 export const get = (name, key) => transact([name], 'readonly', (s) => done(s[name].get(key)));
 export const put = (name, value) => transact([name], 'readwrite', (s) => done(s[name].put(value)));
+
+// Deletes the whole database (clearing a shared tablet). Other connections (the worker's)
+// close on the versionchange event, so the deletion is not left blocked.
+export async function destroy() {
+  const db = await opening?.catch(() => null);
+  db?.close();
+  opening = null;
+  await new Promise((resolve, reject) => {
+    const request = indexedDB.deleteDatabase(DB_NAME);
+    request.onsuccess = () => resolve();
+    request.onerror = () => reject(request.error);
+  });
+}

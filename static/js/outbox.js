@@ -1,5 +1,6 @@
 // The outbox: every change made on this tablet becomes an op, stored in IndexedDB before
 // anything is shown, and sent later by the sync loop. Shared by the page and the service worker.
+import { recordOp } from './days.js';
 import { done, get, getAll, put, transact } from './idb.js';
 
 export const SCHEMA_VERSION = 1;
@@ -27,10 +28,11 @@ export function saveDevice(deviceId) {
   });
 }
 
-// Appends an op with the next seq of this device, in one transaction. `check(ops)` sees the
-// ops already stored and may refuse (returns a reason) before anything is written.
+// Appends an op with the next seq of this device, in one transaction that also counts it
+// in its day's record. `check(ops)` sees the ops already stored and may refuse (returns a
+// reason) before anything is written.
 export function append(type, payload, { actorId = null, baseVersion = null, check = null } = {}) {
-  return transact(['meta', 'outbox', 'sent'], 'readwrite', async (s) => {
+  return transact(['meta', 'outbox', 'sent', 'days'], 'readwrite', async (s) => {
     if (check) {
       const reason = check([...(await done(s.sent.getAll())), ...(await done(s.outbox.getAll()))]);
       if (reason) return { refused: reason };
@@ -48,6 +50,7 @@ export function append(type, payload, { actorId = null, baseVersion = null, chec
     };
     await done(s.meta.put({ ...meta, next_seq: meta.next_seq + 1 }));
     await done(s.outbox.add(op));
+    await recordOp(s.days, op);
     return { op };
   });
 }

@@ -1,10 +1,12 @@
-// The sync loop: sends the outbox to POST /api/sync/push in batches, in seq order, and drops
-// what the server acknowledged. Runs on start, when the browser comes online, shortly after
-// each tap, and on a timer that backs off (with jitter) while sending fails.
-import { get, put } from './idb.js';
-import { acknowledge, device, pending, rejected, SCHEMA_VERSION } from './outbox.js';
+// The page's sync loop: sends the outbox (push.js) on start, when the browser comes online,
+// shortly after each tap, and on a timer that backs off (with jitter) while sending fails.
+// Ops queued offline also register a Background Sync tag, so the service worker sends them
+// when the connection returns even if no page is open then.
+import { get } from './idb.js';
+import { pending, rejected } from './outbox.js';
+import { saveCsrf, sendAll, SYNC_TAG } from './push.js';
 
-export const BATCH = 200;
+export { BATCH } from './push.js';
 const TAP_DELAY = 800;
 const IDLE_DELAY = 30000;
 const MIN_BACKOFF = 2000;
@@ -25,6 +27,7 @@ export class SyncLoop {
   }
 
   async start() {
+    await saveCsrf(this.csrf);
     this.state.lastSync = (await get('meta', 'last_sync'))?.at ?? null;
     window.addEventListener('online', () => { this.failures = 0; this.schedule(0); });
     document.addEventListener('visibilitychange', () => {
@@ -44,9 +47,18 @@ export class SyncLoop {
     this.timer = setTimeout(() => { this.timer = null; this.run(); }, delay);
   }
 
+  // Stops for good (the tablet's data is being cleared); resolves once a run in flight ends.
+  stop() {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.timer = null;
+    return this.running ?? Promise.resolve();
+  }
+
   tapped() {
     this.refresh();
     this.schedule(TAP_DELAY);
+    if (!navigator.onLine) backgroundSync();
   }
 
   async refresh(changes = {}) {
@@ -58,31 +70,17 @@ export class SyncLoop {
 
   run() {
     if (this.running) return this.running;
-    const go = () => this.drain().finally(() => { this.running = null; });
-    this.running = navigator.locks
-      ? navigator.locks.request('madoguchi-sync', go)
-      : go();
+    this.running = this.drain().finally(() => { this.running = null; });
     return this.running;
   }
 
   async drain() {
-    let outcome = 'done';
-    try {
-      for (let round = 0; round < 1000; round += 1) {
-        const ops = await pending();
-        if (!ops.length) break;
-        if (!navigator.onLine) { outcome = 'offline'; break; }
-        const me = (await this.ensureDevice()) ?? (await device());
-        if (!me?.device_id) { outcome = navigator.onLine ? 'failed' : 'offline'; break; }
-        await this.refresh({ syncing: true });
-        const batch = ops.slice(0, BATCH).map((op) => ({ ...op, device_id: me.device_id }));
-        outcome = await this.push(me.device_id, batch);
-        if (outcome !== 'progress') break;
-        outcome = 'done';
-      }
-    } catch (error) {
-      outcome = navigator.onLine ? 'failed' : 'offline';
-    }
+    const outcome = await sendAll({
+      csrf: this.csrf,
+      ensureDevice: this.ensureDevice,
+      onBusy: () => this.refresh({ syncing: true }),
+    });
+    this.state.lastSync = (await get('meta', 'last_sync'))?.at ?? this.state.lastSync;
     if (outcome === 'done') {
       this.failures = 0;
       await this.refresh({ syncing: false, error: navigator.onLine ? null : 'offline' });
@@ -91,42 +89,16 @@ export class SyncLoop {
       return;
     }
     await this.refresh({ syncing: false, error: outcome });
+    if (outcome === 'offline') backgroundSync();
     if (outcome === 'outdated') { this.stopped = true; return; }
     this.failures += 1;
     this.schedule(jitter(Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.failures - 1))));
   }
+}
 
-  // One batch. Returns 'progress', or why the loop stops for now.
-  async push(deviceId, batch) {
-    let response;
-    try {
-      response = await fetch('/api/sync/push', {
-        method: 'POST',
-        credentials: 'same-origin',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': this.csrf },
-        body: JSON.stringify({ device_id: deviceId, schema_version: SCHEMA_VERSION, ops: batch }),
-      });
-    } catch (error) {
-      return navigator.onLine ? 'failed' : 'offline';
-    }
-    if (response.status === 409) return 'outdated';
-    if (response.status === 401 || response.redirected) return 'signin';
-    if (response.status === 403) {
-      const body = await response.json().catch(() => ({}));
-      return body.error === 'device_unknown' ? 'revoked' : 'signin';
-    }
-    if (!response.ok) return 'failed';
-    const answer = await response.json();
-    const moved = await acknowledge(answer.high_water, answer.results ?? []);
-    const at = Date.now();
-    await put('meta', { key: 'last_sync', at });
-    this.state.lastSync = at;
-    // A gap: the server wants high_water + 1 next, which is where the outbox now starts.
-    // If nothing moved and the outbox cannot start there, resending would not help.
-    if (answer.gap && !moved.length) {
-      const first = (await pending())[0];
-      if (!first || first.seq !== answer.high_water + 1) return 'failed';
-    }
-    return 'progress';
-  }
+// Asks the browser to wake the service worker when the connection returns (where Background
+// Sync exists); its handler sends the outbox like this loop does.
+export async function backgroundSync() {
+  const registration = await navigator.serviceWorker?.getRegistration('/');
+  await registration?.sync?.register(SYNC_TAG).catch(() => null);
 }

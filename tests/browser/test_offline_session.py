@@ -91,7 +91,10 @@ def test_open_count_report_and_close_offline(
         database_url,
         f"SELECT uid, category, severity, description FROM incident WHERE work_session = {session}",
     ) == [(uid, "equipment_failure", "medium", "写真用プリンターが紙詰まり。予備機に切替。")]
-    assert dbutil.fetch(database_url, "SELECT count(*) FROM sync_issue") == [(0,)]
+    device = outbox[0]["device_id"]
+    assert dbutil.fetch(
+        database_url, f"SELECT count(*) FROM sync_issue WHERE device_uid = '{device}'"
+    ) == [(0,)]
     tab.reload()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
     expect(total(tab, "issuance")).to_have_text("3")

@@ -458,13 +458,15 @@ async def test_pull_gives_every_kind_of_change_as_it_is_now(
     for change in changes:
         by_kind.setdefault(change["entity"], []).append(change)
     assert {"site", "work_session", "incident", "headcount_category", "staff"} <= set(by_kind)
-    assert any(c["data"]["name_ja"] == "中央大学 学生会館" for c in by_kind["site"])
-    assert any(c["data"]["label_ja"] == "再交付" for c in by_kind["headcount_category"])
-    (incident,) = [c for c in by_kind["incident"] if c["id"] == uid]
+    # Earlier tests share the database; things they removed come as tombstones (no data).
+    assert any((c["data"] or {}).get("name_ja") == "中央大学 学生会館" for c in by_kind["site"])
+    assert any((c["data"] or {}).get("label_ja") == "再交付" for c in by_kind["headcount_category"])
+    # Pages are read one after another: a thing may come once per page that names it.
+    incident = [c for c in by_kind["incident"] if c["id"] == uid][-1]
     assert incident["data"]["description"] == "案内表示がわかりにくい"
     session = next(c for c in by_kind["work_session"] if c["id"] == field["session"])
     assert session["data"]["totals"] == {"issuance": 2}
-    (gone,) = [c for c in by_kind["staff"] if c["id"] == leaver]
+    gone = [c for c in by_kind["staff"] if c["id"] == leaver][-1]
     assert gone["data"]["active"] is False
     seqs = [c["seq"] for c in changes]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)

@@ -1,0 +1,42 @@
+// What every tablet page that queues ops runs: device registration, the sync loop with its
+// status panel, the service worker, and persistent storage.
+import { deviceRegistrar } from './device.js';
+import { pending } from './outbox.js';
+import { connectPanel, fmt, show } from './status.js';
+import { SyncLoop } from './sync.js';
+import { setupWorker } from './worker.js';
+
+export function tablet({ canWrite, links = [] }) {
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content ?? '';
+  const panel = document.getElementById('sync-status');
+  const ensureDevice = deviceRegistrar({ csrf, canWrite });
+  const loop = new SyncLoop({ csrf, ensureDevice, onChange: (state) => show(panel, state) });
+  connectPanel(panel, loop);
+  navigator.serviceWorker?.addEventListener('message', (event) => {
+    if (event.data?.type === 'op-added') loop.tapped();
+    else if (event.data?.type === 'synced') loop.refresh();
+  });
+  // Signing out with unsent ops: ask first (they are sent only while their author is signed in).
+  document.addEventListener('submit', async (event) => {
+    const form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.dataset.testid !== 'logout-form' || form.dataset.confirmed) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    const unsent = (await pending()).length;
+    // eslint-disable-next-line no-alert
+    if (unsent && !window.confirm(fmt(panel.dataset.msgLogout, { n: unsent }))) return;
+    form.dataset.confirmed = '1';
+    form.requestSubmit();
+  }, true);
+  async function start() {
+    navigator.storage?.persist?.().catch(() => false);
+    await ensureDevice();
+    loop.start();
+    setupWorker(panel, loop, links).then((ready) => {
+      if (!ready) return;
+      panel.dataset.offlineReady = '1';
+      panel.querySelector('.sync-ready').textContent = panel.dataset.msgReady;
+    }).catch(() => null);
+  }
+  return { csrf, panel, loop, start };
+}
