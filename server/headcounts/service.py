@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from piccolo.engine.sqlite import convert_datetime_in
+
 from server import db
 from server.common.errors import OpRejected
 from server.headcounts.categories import (
@@ -125,7 +127,8 @@ class _Run:
         self.stored: dict[int, dict[str, int]] = {}
         self.pending: dict[int, dict[str, int]] = {}
 
-    async def check(self, increment: Increment) -> WorkSessionOut:
+    async def check(self, increment: Increment) -> tuple[WorkSessionOut, dt.datetime]:
+        """The count's session and slot (UTC), or why it is refused."""
         payload = increment.payload
         if payload.delta == 0 or abs(payload.delta) > MAX_DELTA:
             raise OpRejected(
@@ -154,13 +157,14 @@ class _Run:
         window = self.slots.get(session.id)
         if window is None:
             window = self.slots[session.id] = set(session_slots(session, self.slot_minutes))
-        if payload.slot_start.astimezone(dt.UTC) not in window:
+        slot = payload.slot_start.astimezone(dt.UTC)
+        if slot not in window:
             raise OpRejected(
                 "slot_outside",
                 N_("This time slot is outside the work session."),
                 field="slot_start",
             )
-        return session
+        return session, slot
 
     async def total(self, session_id: int, category: str) -> int:
         """A category's total so far: what is stored (read once, under the session row's
@@ -203,6 +207,16 @@ async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
             *(list(column) for column in zip(*rows, strict=True)),
         )
         return {str(r["op_id"]) for r in found}
+    # The run's few slot starts and one server time, turned into SQLite's text once each
+    # (the same function the driver calls on every datetime argument).
+    texts: dict[dt.datetime, str] = {}
+    for index, row in enumerate(rows):
+        slot, created = row[1], row[7]
+        if slot not in texts:
+            texts[slot] = convert_datetime_in(slot)
+        if created not in texts:
+            texts[created] = convert_datetime_in(created)
+        rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         values = ", ".join("({}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
@@ -277,7 +291,7 @@ async def _plan(
             if increment.op_id is not None and increment.op_id in taken:
                 # An id already used by another op (a client bug): refuse this one alone.
                 raise REUSED
-            session = await run.check(increment)
+            session, slot = await run.check(increment)
             if payload.delta < 0 and await run.total(session.id, payload.category) < -payload.delta:
                 raise OpRejected("below_zero", N_("A total cannot go below zero."), field="delta")
         except OpRejected as error:
@@ -289,7 +303,7 @@ async def _plan(
         rows.append(
             (
                 session.id,
-                payload.slot_start.astimezone(dt.UTC),
+                slot,
                 payload.category,
                 payload.delta,
                 increment.device_id,
