@@ -329,7 +329,7 @@ async def test_a_reused_op_id_is_rejected_alone(
     first = headcount(1, field["session"])
     reused = headcount(2, field["session"]) | {"op_id": first["op_id"]}
     answer = await push(client, tablet, [first, reused, headcount(3, field["session"])])
-    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+    assert outcomes(answer) == [
         ("applied", None),
         ("rejected", "op_id_reused"),
         ("applied", None),
@@ -352,19 +352,28 @@ async def test_an_overlong_op_id_refuses_the_batch(
     assert total(database_url, field["session"]) == 0
 
 
+async def one_count_then_its_id_again(
+    client: httpx.AsyncClient, session: int
+) -> tuple[str, dict[str, Any]]:
+    """A device that pushed one count, and a +5 count (seq 2) reusing that count's id."""
+    tablet = await device(client)
+    first = headcount(1, session)
+    await push(client, tablet, [first])
+    return tablet, headcount(2, session, delta=5) | {"op_id": first["op_id"]}
+
+
+def outcomes(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(status, code) of each result."""
+    return [(r["status"], r.get("code")) for r in answer["results"]]
+
+
 async def test_an_id_stored_by_an_earlier_batch_is_rejected_alone(
     client: httpx.AsyncClient, field: dict[str, int], database_url: str
 ) -> None:
     """A count reusing the id of a count stored earlier is refused; its neighbours apply."""
-    tablet = await device(client)
-    first = headcount(1, field["session"])
-    await push(client, tablet, [first])
-    reused = headcount(2, field["session"], delta=5) | {"op_id": first["op_id"]}
+    tablet, reused = await one_count_then_its_id_again(client, field["session"])
     answer = await push(client, tablet, [reused, headcount(3, field["session"])])
-    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
-        ("rejected", "op_id_reused"),
-        ("applied", None),
-    ]
+    assert outcomes(answer) == [("rejected", "op_id_reused"), ("applied", None)]
     assert total(database_url, field["session"]) == 2
 
 
@@ -372,10 +381,7 @@ async def test_a_correction_never_leans_on_a_count_with_a_reused_id(
     client: httpx.AsyncClient, field: dict[str, int], database_url: str
 ) -> None:
     """A correction covered only by a refused count (reused id) is refused too: total ≥ 0."""
-    tablet = await device(client)
-    first = headcount(1, field["session"])
-    await push(client, tablet, [first])
-    reused = headcount(2, field["session"], delta=5) | {"op_id": first["op_id"]}
+    tablet, reused = await one_count_then_its_id_again(client, field["session"])
     answer = await push(
         client,
         tablet,
@@ -385,7 +391,7 @@ async def test_a_correction_never_leans_on_a_count_with_a_reused_id(
             headcount(4, field["session"], delta=-1),
         ],
     )
-    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+    assert outcomes(answer) == [
         ("rejected", "op_id_reused"),
         ("rejected", "below_zero"),
         ("applied", None),
