@@ -18,7 +18,7 @@ from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site
 from server.staff.tables import Staff
 from server.sync.tables import Device, SyncIssue
-from server.work_sessions.tables import WorkSession, WorkSessionStaff
+from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -37,6 +37,7 @@ APP_CONFIG = AppConfig(
         AuditHead,
         WorkSession,
         WorkSessionStaff,
+        WorkSessionRevision,
         HeadcountCategory,
         Headcount,
         Incident,

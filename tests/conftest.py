@@ -111,6 +111,7 @@ def remove_test_rows(url: str) -> None:
         "DELETE FROM incident",
         "DELETE FROM headcount",
         "DELETE FROM work_session_staff",
+        "DELETE FROM work_session_revision",
         "DELETE FROM work_session",
         "DELETE FROM site WHERE NOT fixed",
         "DELETE FROM login_session",

@@ -17,6 +17,7 @@ from server.incidents.schemas import STATUS_ORDER, IncidentOut, Revision
 from server.incidents.tables import Incident, IncidentRevision
 from server.messages import N_
 from server.sites import service as sites
+from server.sync import merge
 from server.sync.context import Applied, ApplyContext, Conflict
 from server.sync.ops import CreateIncident, UpdateIncident
 from server.work_sessions import service as work_sessions
@@ -130,10 +131,6 @@ async def history(uid: str) -> list[Revision]:
     ]
 
 
-def _jsonable(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, dt.datetime) else value
-
-
 async def _record(
     incident_id: int,
     version: int,
@@ -146,7 +143,7 @@ async def _record(
             incident=incident_id,
             version=version,
             changes=msgspec.json.encode(
-                {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()}
+                {k: [merge.jsonable(a), merge.jsonable(b)] for k, (a, b) in changes.items()}
             ).decode(),
             actor_id=context.actor.staff_id,
             device_id=device_id,
@@ -241,30 +238,13 @@ async def apply_update(
         ).where(
             (IncidentRevision.incident == row["id"]) & (IncidentRevision.version > base_version)
         )
-        touched = set().union(
-            *(
-                msgspec.json.decode(r["changes"]).keys()
-                for r in since
-                if device_id is None or r["device_id"] != device_id
-            )
+        touched = merge.touched_since(
+            ((msgspec.json.decode(r["changes"]).keys(), r["device_id"]) for r in since),
+            device_id,
         )
-        clash = sorted(touched & set(changes))
-        if clash and not context.record_conflicts:
-            raise OpRejected(
-                "conflict",
-                N_("Someone else changed this field meanwhile. Reload and try again."),
-                field=clash[0],
-            )
-        for name in clash:
-            server_value, incoming = changes.pop(name)
-            wanted.pop(name)
-            conflicts.append(
-                Conflict(
-                    field=name,
-                    server_value=_jsonable(server_value),
-                    incoming_value=_jsonable(incoming),
-                )
-            )
+        conflicts = merge.split_conflicts(changes, touched, context)
+        for conflict in conflicts:
+            wanted.pop(conflict.field)
     status = wanted.get("status", row["status"])
     if STATUS_ORDER.index(status) < STATUS_ORDER.index(row["status"]):
         raise OpRejected("status_backwards", N_("The status cannot go back."), field="status")

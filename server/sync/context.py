@@ -21,12 +21,14 @@ class ApplyContext(msgspec.Struct, frozen=True, kw_only=True):
 
     ``record_conflicts``: a stale edit of a field changed meanwhile is kept as a conflict
     (synced ops) instead of refused (a form, whose user can reload and retry).
+    ``device_id``: the device the op came from, if any (its own earlier edits never clash).
     """
 
     actor: Actor
     field: FieldSettings
     now: dt.datetime
     record_conflicts: bool = False
+    device_id: str | None = None
 
 
 class Conflict(msgspec.Struct, frozen=True, kw_only=True):

@@ -104,7 +104,9 @@ async def _dispatch(op: ops.Op, context: ApplyContext) -> Applied:
         case ops.WorkSessionClose():
             return await work_sessions.apply_close(op.payload, context)
         case ops.WorkSessionUpdate():
-            return await work_sessions.apply_update(op.payload, context)
+            return await work_sessions.apply_update(
+                op.payload, context, base_version=op.base_version
+            )
         case ops.HeadcountCategoryAdd():
             return await headcounts.apply_category_add(op.payload, context)
         case ops.HeadcountCategorySetActive():
@@ -156,6 +158,7 @@ async def apply_op(
         field=field,
         now=now or dt.datetime.now(dt.UTC),
         record_conflicts=record_conflicts,
+        device_id=op.device_id,
     )
     async with db.writing():
         applied = await _dispatch(op, context)

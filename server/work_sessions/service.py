@@ -21,7 +21,8 @@ from server.common.errors import OpRejected
 from server.messages import N_
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.sync.context import Applied, ApplyContext
+from server.sync import merge
+from server.sync.context import Applied, ApplyContext, Conflict
 from server.sync.ops import (
     AssignStaff,
     CloseWorkSession,
@@ -31,7 +32,7 @@ from server.sync.ops import (
     UpdateWorkSession,
 )
 from server.work_sessions.schemas import Assignment, WorkSessionOut
-from server.work_sessions.tables import WorkSession, WorkSessionStaff
+from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
 
 IN_CHARGE_ROLES = frozenset({"business_manager", "deputy_manager"})
 EDITABLE = frozenset({"planned", "open"})
@@ -152,11 +153,29 @@ async def _load(work_session_id: int, *, editable: bool = True) -> WorkSessionOu
     return session
 
 
-async def _bump(session: WorkSessionOut, values: dict[Any, Any], now: dt.datetime) -> int:
+async def _bump(
+    session: WorkSessionOut,
+    values: dict[Any, Any],
+    context: ApplyContext,
+    *,
+    touched: tuple[str, ...] = (),
+) -> int:
+    """Write ``values`` as the next version and note which fields changed (for merging)."""
     version = session.version + 1
     await WorkSession.update(
-        {**values, WorkSession.version: version, WorkSession.updated_at: now}
+        {**values, WorkSession.version: version, WorkSession.updated_at: context.now}
     ).where(WorkSession._meta.primary_key == session.id)
+    fields = sorted({column._meta.name for column in values} | set(touched))
+    await WorkSessionRevision.insert(
+        WorkSessionRevision(
+            work_session=session.id,
+            version=version,
+            fields=msgspec.json.encode(fields).decode(),
+            actor_id=context.actor.staff_id,
+            device_id=context.device_id,
+            at=context.now,
+        )
+    )
     return version
 
 
@@ -269,7 +288,7 @@ async def apply_assign(payload: AssignStaff, context: ApplyContext) -> Applied:
     await WorkSessionStaff.insert(
         WorkSessionStaff(work_session=session.id, staff=payload.staff_id, duty=payload.duty)
     )
-    version = await _bump(session, {}, context.now)
+    version = await _bump(session, {}, context, touched=("staff",))
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
@@ -290,7 +309,7 @@ async def apply_unassign(payload: UnassignStaff, context: ApplyContext) -> Appli
     await WorkSessionStaff.delete().where(
         (WorkSessionStaff.work_session == session.id) & (WorkSessionStaff.staff == payload.staff_id)
     )
-    version = await _bump(session, {}, context.now)
+    version = await _bump(session, {}, context, touched=("staff",))
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
@@ -306,7 +325,7 @@ async def apply_open(payload: OpenWorkSession, context: ApplyContext) -> Applied
             field="staff",
         )
     version = await _bump(
-        session, {WorkSession.status: "open", WorkSession.actual_start: payload.at}, context.now
+        session, {WorkSession.status: "open", WorkSession.actual_start: payload.at}, context
     )
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
@@ -325,23 +344,44 @@ async def apply_close(payload: CloseWorkSession, context: ApplyContext) -> Appli
     if session.actual_start is not None and payload.at < session.actual_start:
         raise OpRejected("end_before_start", N_("The end must be after the start."), field="at")
     version = await _bump(
-        session, {WorkSession.status: "closed", WorkSession.actual_end: payload.at}, context.now
+        session, {WorkSession.status: "closed", WorkSession.actual_end: payload.at}, context
     )
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
-async def apply_update(payload: UpdateWorkSession, context: ApplyContext) -> Applied:
-    """Apply ``work_session.update`` (only the fields given)."""
+UPDATABLE = ("notes", "planned_start", "planned_end")
+
+
+async def apply_update(
+    payload: UpdateWorkSession, context: ApplyContext, *, base_version: int | None = None
+) -> Applied:
+    """Apply ``work_session.update``: only the fields given, merged per field when the edit
+    was made from an older version (see :mod:`server.sync.merge`)."""
     session = await _load(payload.work_session_id)
-    values: dict[Any, Any] = {}
-    if payload.notes is not msgspec.UNSET:
-        values[WorkSession.notes] = payload.notes.strip()
-    start = session.planned_start
-    end = session.planned_end
-    if payload.planned_start is not msgspec.UNSET:
-        start = values[WorkSession.planned_start] = payload.planned_start
-    if payload.planned_end is not msgspec.UNSET:
-        end = values[WorkSession.planned_end] = payload.planned_end
+    wanted = {f: getattr(payload, f) for f in UPDATABLE if getattr(payload, f) is not msgspec.UNSET}
+    if "notes" in wanted:
+        wanted["notes"] = wanted["notes"].strip()
+    changes = {f: [getattr(session, f), v] for f, v in wanted.items() if getattr(session, f) != v}
+    conflicts: list[Conflict] = []
+    if base_version is not None and base_version < session.version:
+        since = await WorkSessionRevision.select(
+            WorkSessionRevision.fields, WorkSessionRevision.device_id
+        ).where(
+            (WorkSessionRevision.work_session == session.id)
+            & (WorkSessionRevision.version > base_version)
+        )
+        touched = merge.touched_since(
+            ((msgspec.json.decode(r["fields"]), r["device_id"]) for r in since), context.device_id
+        )
+        conflicts = merge.split_conflicts(changes, touched, context)
+    start = changes.get("planned_start", [None, session.planned_start])[1]
+    end = changes.get("planned_end", [None, session.planned_end])[1]
     _check_window(start, end)
-    version = await _bump(session, values, context.now)
-    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
+    target = f"work_session:{session.id}"
+    if not changes:
+        return Applied(
+            target=target, entity_id=session.id, version=session.version, conflicts=conflicts
+        )
+    values = {getattr(WorkSession, f): new for f, (_, new) in changes.items()}
+    version = await _bump(session, values, context)
+    return Applied(target=target, entity_id=session.id, version=version, conflicts=conflicts)

@@ -34,3 +34,15 @@ class WorkSessionStaff(Table, tablename="work_session_staff"):
     work_session = ForeignKey(references=WorkSession, on_delete=OnDelete.cascade, index=True)
     staff = ForeignKey(references=Staff, index=True)
     duty = Varchar(length=12)
+
+
+class WorkSessionRevision(Table, tablename="work_session_revision"):
+    """One change of a work session: the names of the fields it changed (JSON list), by whom,
+    from which device. Lets an edit made from an older version find what changed since."""
+
+    work_session = ForeignKey(references=WorkSession, on_delete=OnDelete.cascade, index=True)
+    version = Integer()
+    fields = Text()
+    actor_id = Integer(null=True, default=None)
+    device_id = Varchar(length=64, null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())
