@@ -12,7 +12,7 @@ import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
-const VERSION = 'v2';
+const VERSION = 'v3';
 const SHELL = `madoguchi-shell-${VERSION}`;
 const PAGES = 'madoguchi-pages';
 const NAVIGATION_TIMEOUT = 3000;
@@ -28,6 +28,7 @@ const SHELL_FILES = [
   '/static/js/days.js',
   '/static/js/outbox.js',
   '/static/js/push.js',
+  '/static/js/pull.js',
   '/static/js/render.js',
   '/static/js/tap.js',
   '/static/js/sync.js',

@@ -146,6 +146,12 @@ async def record(
     return (await record_many([entry]))[0]
 
 
+async def head_seq() -> int:
+    """The sequence number of the latest entry (0 for an empty log): a pull cursor."""
+    rows = await db.fetch("SELECT seq FROM audit_head WHERE id = 1")
+    return int(rows[0]["seq"]) if rows else 0
+
+
 async def verify(batch: int = 1000) -> VerifyResult:
     """Walk the chain from the start and check every link, then the head.
 

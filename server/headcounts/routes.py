@@ -12,6 +12,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from server.audit import service as audit
 from server.auth.policy import MANAGERS, Permission, allows
 from server.auth.schemas import Identity
 from server.common.clock import JST
@@ -175,10 +176,14 @@ async def field_session(
 ) -> Template:
     """One work session on the tablet: open/close, big counters, totals, incident button."""
     session = await _load(work_session_id)
+    # Read before the totals: a tablet that has never pulled starts here, not at the start
+    # of history (pulls give whole states, so changes already in these totals come again
+    # harmlessly).
+    cursor = await audit.head_seq()
     totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
     context = await _counters_context(request, session, totals=totals)
     context["lang"] = request_language(request)
-    context["field_data"] = _field_data(request, context, mark)
+    context["field_data"] = {**_field_data(request, context, mark), "pull_cursor": cursor}
     # Listed so the tablet keeps them for offline edits (static/js/incident.js).
     context["category_labels"] = CATEGORY_LABELS
     context["incidents"] = await incidents.search(

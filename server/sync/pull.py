@@ -10,6 +10,8 @@ the current state of each thing they name, once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
@@ -24,7 +26,9 @@ from server.sites import service as sites
 from server.staff.tables import Staff
 from server.sync.context import Actor
 from server.sync.schemas import Change, PullOut
+from server.sync.tables import Device
 from server.work_sessions import service as work_sessions
+from server.work_sessions.schemas import WorkSessionOut
 from server.work_sessions.tables import WorkSessionStaff
 
 MAX_LIMIT = 1000
@@ -42,6 +46,72 @@ async def _my_sites(actor: Actor) -> set[int] | None:
 
 
 Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
+Cells = dict[tuple[dt.datetime, str], int]
+
+
+def _utc(value: Any) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(dt.UTC)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+async def _cells(work_session_ids: list[int]) -> dict[int, Cells]:
+    """Sums per slot and category of several work sessions, in one query (the field page's
+    snapshot has the same cells)."""
+    where, args = db.one_of("work_session", work_session_ids)
+    rows = await db.fetch(
+        f"SELECT work_session, slot_start, category, SUM(delta) AS n FROM headcount "  # noqa: S608 - placeholders only
+        f"WHERE {where} GROUP BY work_session, slot_start, category",
+        *args,
+    )
+    found: dict[int, Cells] = {i: {} for i in work_session_ids}
+    for row in rows:
+        cells = found[int(row["work_session"])]
+        key = (_utc(row["slot_start"]), str(row["category"]))
+        cells[key] = cells.get(key, 0) + int(row["n"])
+    return found
+
+
+async def _high_water(device_id: str) -> int | None:
+    """A registered, not revoked device's high-water mark; None for any other id."""
+    rows = await db.fetch(
+        "SELECT high_water FROM device WHERE uid = {} AND revoked_at IS NULL", device_id[:36]
+    )
+    return int(rows[0]["high_water"]) if rows else None
+
+
+@asynccontextmanager
+async def _one_snapshot() -> AsyncIterator[None]:
+    """A read transaction whose statements all see one snapshot.
+
+    PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so a push
+    committing between two reads would show in one and not the other; REPEATABLE READ takes
+    one at the first read. ``SET TRANSACTION`` must come before any read, so it runs only
+    when this transaction is the outermost one (Piccolo's begins with a bare ``BEGIN``).
+    """
+    outer = Device._meta.db.current_transaction.get() is None
+    async with db.reading():
+        if outer and db.is_postgres():
+            await db.fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+
+
+def _session_data(session: WorkSessionOut, cells: Cells, slot_minutes: int) -> dict[str, Any]:
+    """A work session as pulled: its fields, totals per category, and what a tablet's field
+    page snapshot holds (cells per slot and category, the slots, whether someone is in
+    charge)."""
+    data: dict[str, Any] = msgspec.to_builtins(session)
+    totals: dict[str, int] = {}
+    for (_, category), n in cells.items():
+        totals[category] = totals.get(category, 0) + n
+    data["totals"] = totals
+    data["cells"] = [[_iso(slot), category, n] for (slot, category), n in cells.items()]
+    data["slots"] = [_iso(s) for s in headcounts.session_slots(session, slot_minutes)]
+    data["has_in_charge"] = session.in_charge is not None
+    return data
 
 
 async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datetime) -> Loaded:
@@ -53,11 +123,13 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
             found[number] = (msgspec.to_builtins(site), number, number)
     elif entity == "work_session":
         sessions = await work_sessions.get_many(ids)
-        totals = await headcounts.category_totals(list(sessions))
+        cells = await _cells(list(sessions)) if sessions else {}
         for number, session in sessions.items():
-            data = msgspec.to_builtins(session)
-            data["totals"] = totals.get(number, {})
-            found[number] = (data, session.site_id, number)
+            found[number] = (
+                _session_data(session, cells[number], field.slot_minutes),
+                session.site_id,
+                number,
+            )
     elif entity == "incident":
         rows = await incidents.get_many_by_id(
             ids, now=now, report_minutes=field.incident_report_minutes
@@ -79,20 +151,29 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
     return found
 
 
-async def pull(cursor: int, limit: int, actor: Actor, field: FieldSettings) -> PullOut:
+async def pull(
+    cursor: int, limit: int, actor: Actor, field: FieldSettings, device_id: str | None = None
+) -> PullOut:
     """Changes after ``cursor`` in the caller's scope.
 
     Args:
         cursor: The last ``next_cursor`` the client saw (0 at first).
         limit: Audit entries to read at most.
         actor: Who asks.
-        field: Field settings (overdue deadline).
+        field: Field settings (overdue deadline, slot length).
+        device_id: The asking tablet's device id: its high-water mark comes with the data,
+            read in the same snapshot. Unknown or revoked ids are ignored.
 
     Returns:
-        The changes, the next cursor and whether more remain.
+        The changes, the next cursor, whether more remain, and the device's mark.
     """
     limit = max(1, min(limit, MAX_LIMIT))
-    async with db.reading():
+    high_water = None
+    async with _one_snapshot():
+        # Taken before the first read: the data is at least this recent.
+        read_at = dt.datetime.now(dt.UTC)
+        if device_id:
+            high_water = await _high_water(device_id)
         rows = await db.fetch(
             "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}",
             cursor,
@@ -117,4 +198,10 @@ async def pull(cursor: int, limit: int, actor: Actor, field: FieldSettings) -> P
             continue
         changes.append(Change(seq=seq, entity=kind, id=public_id, data=data))
     next_cursor = int(rows[-1]["seq"]) if rows else cursor
-    return PullOut(changes=changes, next_cursor=next_cursor, has_more=len(rows) == limit)
+    return PullOut(
+        changes=changes,
+        next_cursor=next_cursor,
+        has_more=len(rows) == limit,
+        high_water=high_water,
+        read_at=read_at,
+    )

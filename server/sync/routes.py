@@ -65,9 +65,13 @@ async def pull(
     request: Request[Any, Identity, Any],
     cursor: Annotated[int, QueryParameter(ge=0)] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
+    device_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
 ) -> PullOut:
-    """What changed in the caller's scope since ``cursor``, with the next cursor."""
-    return await pull_service.pull(cursor, limit, actor_of(request), _settings(request).field)
+    """What changed in the caller's scope since ``cursor``, with the next cursor; with
+    ``device_id``, that device's high-water mark read in the same snapshot."""
+    return await pull_service.pull(
+        cursor, limit, actor_of(request), _settings(request).field, device_id
+    )
 
 
 @get("/devices", opt=MANAGE)

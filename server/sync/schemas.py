@@ -75,11 +75,19 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class PullOut(msgspec.Struct, frozen=True, kw_only=True):
-    """Answer to a pull: changes after the cursor, and where to continue."""
+    """Answer to a pull: changes after the cursor, and where to continue.
+
+    ``high_water`` is the asking device's mark (when it named a registered device), read in
+    the same snapshot as the changes' data: a work session's ``cells`` hold exactly that
+    device's ops up to it. ``read_at`` is the server's clock just before the reads (the data
+    is at least that recent).
+    """
 
     changes: list[Change]
     next_cursor: int
     has_more: bool
+    high_water: int | None = None
+    read_at: dt.datetime | None = None
 
 
 class SyncError(Exception):

@@ -1,7 +1,7 @@
 // The tablet field page: registers this browser as a device and the service worker, keeps
-// the page's snapshot for offline taps, and runs the sync loop with its status line.
-import { getAll } from './idb.js';
-import { pending, saveSnapshot, unseen } from './outbox.js';
+// the page's snapshot for offline taps, and runs the sync loop with its status line. When a
+// pull brings this session's state (other tablets' counts), the counters are drawn again.
+import { localView, saveSnapshot, unseen } from './outbox.js';
 import { localState, renderCounters } from './render.js';
 import { tablet } from './tablet.js';
 import { localTap, TAP } from './tap.js';
@@ -54,8 +54,9 @@ document.addEventListener('click', (event) => {
 
 // The page as this tablet knows it: the server's snapshot plus ops not yet in it (a session
 // opened offline, taps not synced when the page was rendered).
-async function showLocal(snap) {
-  const ops = [...(await getAll('sent')), ...(await pending())];
+async function showLocal() {
+  const { snap, ops } = await localView(data.session_id);
+  if (!snap) return;
   const mine = unseen(snap, ops).filter((op) => op.payload?.work_session_id === snap.session_id);
   if (!mine.length && snap.rendered_at === data.rendered_at) return;
   const state = localState(snap, ops);
@@ -71,5 +72,12 @@ async function showLocal(snap) {
   window.htmx?.process(document.getElementById('counters'));
 }
 
-await showLocal(await saveSnapshot(data));
+// A pull replaced this session's snapshot: draw it, in turn with taps (a tap's answer and
+// this drawing each read the snapshot and ops at once; the later one is shown last).
+loop.onPulled = (ids) => {
+  if (ids.includes(data.session_id)) taps = taps.then(showLocal).catch(() => null);
+};
+
+await saveSnapshot(data);
+await showLocal();
 await start();

@@ -29,12 +29,14 @@ export function saveDevice(deviceId) {
 }
 
 // Appends an op with the next seq of this device, in one transaction that also counts it
-// in its day's record. `check(ops)` sees the ops already stored and may refuse (returns a
-// reason) before anything is written.
-export function append(type, payload, { actorId = null, baseVersion = null, check = null } = {}) {
-  return transact(['meta', 'outbox', 'sent', 'days'], 'readwrite', async (s) => {
+// in its day's record. `check(ops, snap)` sees the ops already stored (and, with `sessionId`,
+// that session's snapshot as stored now: a pull may have replaced it) and may refuse
+// (returns a reason) before anything is written.
+export function append(type, payload, { actorId = null, baseVersion = null, check = null, sessionId = null } = {}) {
+  return transact(['meta', 'outbox', 'sent', 'days', 'sessions'], 'readwrite', async (s) => {
     if (check) {
-      const reason = check([...(await done(s.sent.getAll())), ...(await done(s.outbox.getAll()))]);
+      const snap = sessionId === null ? null : await done(s.sessions.get(sessionId));
+      const reason = check([...(await done(s.sent.getAll())), ...(await done(s.outbox.getAll()))], snap);
       if (reason) return { refused: reason };
     }
     const meta = (await done(s.meta.get('device'))) ?? { key: 'device', device_id: null, next_seq: 1 };
@@ -71,15 +73,31 @@ export function acknowledge(highWater, results) {
       await done(s.outbox.delete(op.seq));
       moved.push(op);
     }
-    // Forget acknowledged ops that every stored page snapshot already includes.
-    const snapshots = await done(s.sessions.getAll());
-    if (snapshots.length) {
-      const floor = Math.min(...snapshots.map((snap) => snap.high_water ?? 0));
-      const sent = await done(s.sent.getAll());
-      for (const op of sent) if (op.seq <= floor && op.status !== 'rejected') await done(s.sent.delete(op.seq));
-    }
+    await pruneSent(s);
     return moved;
   });
+}
+
+// Forgets acknowledged ops that every stored snapshot already includes (seq at most the
+// lowest mark), inside the caller's transaction (holding 'sessions' and 'sent'). Safe only
+// because a snapshot's mark never goes back (supersedes).
+export async function pruneSent(s) {
+  const snapshots = await done(s.sessions.getAll());
+  if (!snapshots.length) return;
+  const floor = Math.min(...snapshots.map((snap) => snap.high_water ?? 0));
+  const sent = await done(s.sent.getAll());
+  for (const op of sent) if (op.seq <= floor && op.status !== 'rejected') await done(s.sent.delete(op.seq));
+}
+
+// Whether snapshot `next` (a rendered page's, or a pulled state) may replace `current`:
+// not older by the server's clock, and this device's mark never goes back (ops below every
+// mark were forgotten, so a lower mark would drop them from the counts).
+export function supersedes(current, next) {
+  if (!current) return true;
+  if (Date.parse(next.rendered_at) < Date.parse(current.rendered_at)) return false;
+  // A page rendered without the device cookie knows no mark (0): never below a known one.
+  const sameDevice = current.device_id && (next.device_id ?? current.device_id) === current.device_id;
+  return !(sameDevice && (next.high_water ?? 0) < (current.high_water ?? 0));
 }
 
 export const rejected = async () => (await getAll('sent')).filter((op) => op.status === 'rejected');
@@ -94,7 +112,7 @@ export function saveSnapshot(data) {
       if (old.session_id !== data.session_id && (old.saved_at ?? '') < oldest) await done(s.sessions.delete(old.session_id));
     }
     const current = await done(s.sessions.get(data.session_id));
-    if (current && Date.parse(current.rendered_at) > Date.parse(data.rendered_at)) return current;
+    if (!supersedes(current, data)) return current;
     const record = { ...data, saved_at: new Date().toISOString() };
     await done(s.sessions.put(record));
     return record;
@@ -102,6 +120,13 @@ export function saveSnapshot(data) {
 }
 
 export const snapshot = (sessionId) => get('sessions', sessionId);
+
+// A session's snapshot with this device's ops, read in one transaction (a pull or an
+// acknowledgement in between could otherwise show an op twice or not at all).
+export const localView = (sessionId) => transact(['sessions', 'sent', 'outbox'], 'readonly', async (s) => ({
+  snap: await done(s.sessions.get(sessionId)),
+  ops: [...(await done(s.sent.getAll())), ...(await done(s.outbox.getAll()))],
+}));
 
 // This device's ops the snapshot does not include yet: unsent, or sent and not refused.
 export function unseen(snap, ops) {

@@ -8,7 +8,7 @@ import { acknowledge, device, pending, SCHEMA_VERSION } from './outbox.js';
 
 export const BATCH = 200;
 export const SYNC_TAG = 'madoguchi-push';
-const LOCK = 'madoguchi-sync';
+export const LOCK = 'madoguchi-sync';
 
 // The page keeps its CSRF token here, so the worker can send with no page open.
 export const storedCsrf = async () => (await get('meta', 'csrf'))?.token ?? '';

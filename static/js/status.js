@@ -22,6 +22,7 @@ export function show(panel, state) {
   panel.dataset.pending = String(state.pending);
   panel.dataset.state = state.syncing ? 'syncing' : state.error ?? 'ok';
   if (state.lastSync) panel.dataset.lastSync = String(state.lastSync);
+  if (state.lastPull) panel.dataset.lastPull = String(state.lastPull);
 }
 
 // Unsent ops to a file (the push format), for a supervisor to upload at /sync/upload when

@@ -1,14 +1,19 @@
 // The page's sync loop: sends the outbox (push.js) on start, when the browser comes online,
 // shortly after each tap, and on a timer that backs off (with jitter) while sending fails.
 // Ops queued offline also register a Background Sync tag, so the service worker sends them
-// when the connection returns even if no page is open then.
+// when the connection returns even if no page is open then. After each successful send,
+// and every PULL_DELAY while all is sent, it pulls what other tablets changed (pull.js);
+// `onPulled(ids)` hears which work sessions' snapshots changed.
 import { get } from './idb.js';
 import { pending, rejected } from './outbox.js';
+import { pullAll } from './pull.js';
 import { saveCsrf, sendAll, SYNC_TAG } from './push.js';
 
 export { BATCH } from './push.js';
 const TAP_DELAY = 800;
 const IDLE_DELAY = 30000;
+const PULL_DELAY = 10000;
+const MORE_DELAY = 1000;
 const MIN_BACKOFF = 2000;
 const MAX_BACKOFF = 5 * 60000;
 
@@ -19,7 +24,8 @@ export class SyncLoop {
     this.csrf = csrf;
     this.ensureDevice = ensureDevice;
     this.onChange = onChange;
-    this.state = { pending: 0, lastSync: null, error: null, syncing: false, rejected: 0 };
+    this.onPulled = () => {};
+    this.state = { pending: 0, lastSync: null, error: null, syncing: false, rejected: 0, lastPull: null };
     this.failures = 0;
     this.timer = null;
     this.running = null;
@@ -83,9 +89,14 @@ export class SyncLoop {
     this.state.lastSync = (await get('meta', 'last_sync'))?.at ?? this.state.lastSync;
     if (outcome === 'done') {
       this.failures = 0;
+      const more = await this.pull();
       await this.refresh({ syncing: false, error: navigator.onLine ? null : 'offline' });
       if (this.state.pending) this.schedule(jitter(IDLE_DELAY));
-      else this.onDrained?.();
+      else {
+        // Offline, the `online` event starts the next run.
+        if (navigator.onLine) this.schedule(more ? MORE_DELAY : jitter(document.hidden ? IDLE_DELAY : PULL_DELAY));
+        this.onDrained?.();
+      }
       return;
     }
     await this.refresh({ syncing: false, error: outcome });
@@ -93,6 +104,17 @@ export class SyncLoop {
     if (outcome === 'outdated') { this.stopped = true; return; }
     this.failures += 1;
     this.schedule(jitter(Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.failures - 1))));
+  }
+
+  // Pulls with this device's id (its mark comes with the counts). A failed pull waits for
+  // the next run; the outbox's state is what the panel reports. Resolves true when more
+  // pages remain.
+  async pull() {
+    const me = await this.ensureDevice().catch(() => null);
+    const { outcome, updated } = await pullAll({ deviceId: me?.device_id ?? null }).catch(() => ({ outcome: 'failed', updated: [] }));
+    if (outcome === 'done' || outcome === 'more') this.state.lastPull = Date.now();
+    if (updated.length) this.onPulled(updated);
+    return outcome === 'more';
   }
 }
 

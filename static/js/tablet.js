@@ -14,7 +14,11 @@ export function tablet({ canWrite, links = [] }) {
   connectPanel(panel, loop);
   navigator.serviceWorker?.addEventListener('message', (event) => {
     if (event.data?.type === 'op-added') loop.tapped();
-    else if (event.data?.type === 'synced') loop.refresh();
+    else if (event.data?.type === 'synced') {
+      loop.refresh();
+      // The worker sent the outbox (Background Sync): pull what changed meanwhile.
+      if (event.data.outcome === 'done') loop.schedule(0);
+    }
   });
   // Signing out with unsent ops: ask first (they are sent only while their author is signed in).
   document.addEventListener('submit', async (event) => {

@@ -1,8 +1,7 @@
 // A counter tap answered on the tablet: the op goes to the outbox, the counters fragment is
 // rendered from local state. Used by the service worker, and by the page while no worker
 // controls it yet.
-import { getAll } from './idb.js';
-import { append, pending, snapshot } from './outbox.js';
+import { append, localView, snapshot } from './outbox.js';
 import { localState, renderCounters } from './render.js';
 
 // Returns the fragment's HTML, or null when this tap is not one to answer locally.
@@ -18,16 +17,19 @@ export async function localTap(sessionId, { category, delta, slot }) {
     delta: n,
   }, {
     actorId: snap.actor_id,
-    check: (ops) => {
-      const state = localState(snap, ops);
+    sessionId,
+    // The snapshot as stored when the op is written (a pull may have just replaced it).
+    check: (ops, now) => {
+      const state = localState(now ?? snap, ops);
       if (state.status !== 'open') return 'not_open';
       if ((state.byCategory[category] ?? 0) + n < 0) return snap.messages.below_zero;
       return null;
     },
   });
-  const ops = [...(await getAll('sent')), ...(await pending())];
+  const view = await localView(sessionId);
   const error = result.refused && result.refused !== 'not_open' ? result.refused : '';
-  return { html: renderCounters(snap, localState(snap, ops), { error }), op: result.op ?? null };
+  const shown = view.snap ?? snap;
+  return { html: renderCounters(shown, localState(shown, view.ops), { error }), op: result.op ?? null };
 }
 
 export const TAP = /^\/field\/sessions\/(\d+)\/count$/;
@@ -44,8 +46,9 @@ export async function localTransition(sessionId, kind) {
     at: new Date().toISOString(),
   }, {
     actorId: snap.actor_id,
-    check: (ops) => {
-      const { status } = localState(snap, ops);
+    sessionId,
+    check: (ops, now) => {
+      const { status } = localState(now ?? snap, ops);
       return (kind === 'open' ? status === 'planned' : status === 'open') ? null : 'status';
     },
   });

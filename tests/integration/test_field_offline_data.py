@@ -103,6 +103,25 @@ async def test_island_totals_and_the_devices_mark_agree(
     assert island((await client.get(f"/field/sessions/{session}")).text)["high_water"] == 0
 
 
+async def test_island_names_where_a_first_pull_starts(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """The island's pull cursor is the log's head as the page was made: a pull from it
+    brings only what changed after the page."""
+    session = field["session"]
+    data = island((await client.get(f"/field/sessions/{session}")).text)
+    start = data["pull_cursor"]
+    quiet = (await client.get("/api/sync/pull", params={"cursor": start})).json()
+    assert quiet["changes"] == [] and quiet["next_cursor"] == start
+    device = (await client.post("/api/devices", json={"label": "tablet"})).json()["device_id"]
+    await client.post(
+        "/api/sync/push",
+        json={"device_id": device, "schema_version": 1, "ops": [tap(1, session, "issuance")]},
+    )
+    after = (await client.get("/api/sync/pull", params={"cursor": start})).json()
+    assert [(c["entity"], c["id"]) for c in after["changes"]] == [("work_session", session)]
+
+
 async def test_island_text_cannot_end_the_script(
     client: httpx.AsyncClient, field: dict[str, int]
 ) -> None:
