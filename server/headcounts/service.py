@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from piccolo.engine.sqlite import convert_datetime_in
@@ -16,7 +17,6 @@ from server.headcounts.categories import (
     categories,
 )
 from server.headcounts.schemas import Increment, Totals
-from server.headcounts.tables import Headcount
 from server.messages import N_
 from server.sync.context import Applied, ApplyContext
 from server.work_sessions import service as work_sessions
@@ -29,9 +29,10 @@ __all__ = [
     "apply_category_add",
     "apply_category_set_active",
     "categories",
-    "category_totals",
+    "cells",
     "session_slots",
     "slot_of",
+    "slot_window",
     "totals",
 ]
 
@@ -54,60 +55,53 @@ def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:
     return moment.replace(hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0)
 
 
-def slots(start: dt.datetime, end: dt.datetime, slot_minutes: int) -> list[dt.datetime]:
-    """Every slot start from the slot of ``start`` up to ``end``."""
-    found, current = [], slot_of(start, slot_minutes)
-    while current < end:
-        found.append(current)
-        current += dt.timedelta(minutes=slot_minutes)
-    return found
+def slot_window(session: WorkSessionOut, slot_minutes: int) -> tuple[dt.datetime, int]:
+    """The slots a work session covers, as the first slot and how many: from its (actual or
+    planned) start to the later of its planned and actual end."""
+    start = session.actual_start or session.planned_start
+    end = max(session.planned_end, session.actual_end or session.planned_end)
+    first = slot_of(start, slot_minutes)
+    return first, max(0, math.ceil((end - first) / dt.timedelta(minutes=slot_minutes)))
 
 
 def session_slots(session: WorkSessionOut, slot_minutes: int) -> list[dt.datetime]:
-    """The slots a work session covers: from its (actual or planned) start to the later of
-    its planned and actual end."""
-    start = session.actual_start or session.planned_start
-    end = max(session.planned_end, session.actual_end or session.planned_end)
-    return slots(start, end, slot_minutes)
+    """Every slot start of :func:`slot_window`."""
+    first, count = slot_window(session, slot_minutes)
+    return [first + dt.timedelta(minutes=slot_minutes * i) for i in range(count)]
 
 
-async def category_totals(work_session_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Totals per category of several work sessions, in one query."""
+Cells = dict[tuple[dt.datetime, str], int]
+
+
+async def cells(work_session_ids: list[int]) -> dict[int, Cells]:
+    """Sums per slot (UTC) and category of several work sessions, in one query."""
+    found: dict[int, Cells] = {i: {} for i in work_session_ids}
     if not work_session_ids:
-        return {}
+        return found
     where, args = db.one_of("work_session", work_session_ids)
     rows = await db.fetch(
-        f"SELECT work_session, category, SUM(delta) AS n FROM headcount WHERE {where} "  # noqa: S608 - placeholders only
-        "GROUP BY work_session, category",
+        f"SELECT work_session, slot_start, category, SUM(delta) AS n FROM headcount "  # noqa: S608 - placeholders only
+        f"WHERE {where} GROUP BY work_session, slot_start, category",
         *args,
     )
-    found: dict[int, dict[str, int]] = {i: {} for i in work_session_ids}
     for row in rows:
-        found[int(row["work_session"])][row["category"]] = int(row["n"])
+        into = found[int(row["work_session"])]
+        # Equal instants can come apart as text (offsets); they count as one slot.
+        key = (_as_utc(row["slot_start"]), str(row["category"]))
+        into[key] = into.get(key, 0) + int(row["n"])
     return found
 
 
 async def totals(work_session_id: int) -> Totals:
-    """Sums for a work session."""
-    rows = await Headcount.raw(
-        "SELECT slot_start, category, SUM(delta) AS n FROM headcount "
-        "WHERE work_session = {} GROUP BY slot_start, category",
-        work_session_id,
-    )
+    """Sums for a work session: per cell, category and slot, and in all."""
+    by_cell = (await cells([work_session_id]))[work_session_id]
     by_category: dict[str, int] = {}
     by_slot: dict[dt.datetime, int] = {}
-    cells: dict[tuple[dt.datetime, str], int] = {}
-    for row in rows:
-        slot = row["slot_start"]
-        if isinstance(slot, str):  # SQLite raw queries give text
-            slot = dt.datetime.fromisoformat(slot)
-        slot = slot.astimezone(dt.UTC)
-        n = int(row["n"])
-        cells[(slot, row["category"])] = cells.get((slot, row["category"]), 0) + n
-        by_category[row["category"]] = by_category.get(row["category"], 0) + n
+    for (slot, category), n in by_cell.items():
+        by_category[category] = by_category.get(category, 0) + n
         by_slot[slot] = by_slot.get(slot, 0) + n
     return Totals(
-        by_category=by_category, by_slot=by_slot, cells=cells, total=sum(by_category.values())
+        by_category=by_category, by_slot=by_slot, cells=by_cell, total=sum(by_category.values())
     )
 
 

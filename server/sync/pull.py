@@ -46,33 +46,10 @@ async def _my_sites(actor: Actor) -> set[int] | None:
 
 
 Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
-Cells = dict[tuple[dt.datetime, str], int]
-
-
-def _utc(value: Any) -> dt.datetime:
-    moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.astimezone(dt.UTC)
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
-
-
-async def _cells(work_session_ids: list[int]) -> dict[int, Cells]:
-    """Sums per slot and category of several work sessions, in one query (the field page's
-    snapshot has the same cells)."""
-    where, args = db.one_of("work_session", work_session_ids)
-    rows = await db.fetch(
-        f"SELECT work_session, slot_start, category, SUM(delta) AS n FROM headcount "  # noqa: S608 - placeholders only
-        f"WHERE {where} GROUP BY work_session, slot_start, category",
-        *args,
-    )
-    found: dict[int, Cells] = {i: {} for i in work_session_ids}
-    for row in rows:
-        cells = found[int(row["work_session"])]
-        key = (_utc(row["slot_start"]), str(row["category"]))
-        cells[key] = cells.get(key, 0) + int(row["n"])
-    return found
 
 
 async def _high_water(device_id: str) -> int | None:
@@ -99,17 +76,22 @@ async def _one_snapshot() -> AsyncIterator[None]:
         yield
 
 
-def _session_data(session: WorkSessionOut, cells: Cells, slot_minutes: int) -> dict[str, Any]:
+def _session_data(
+    session: WorkSessionOut, cells: headcounts.Cells, slot_minutes: int
+) -> dict[str, Any]:
     """A work session as pulled: its fields, totals per category, and what a tablet's field
-    page snapshot holds (cells per slot and category, the slots, whether someone is in
-    charge)."""
+    page snapshot holds (cells per slot and category, its slots as the first one and how
+    many follow, whether someone is in charge)."""
     data: dict[str, Any] = msgspec.to_builtins(session)
     totals: dict[str, int] = {}
     for (_, category), n in cells.items():
         totals[category] = totals.get(category, 0) + n
     data["totals"] = totals
     data["cells"] = [[_iso(slot), category, n] for (slot, category), n in cells.items()]
-    data["slots"] = [_iso(s) for s in headcounts.session_slots(session, slot_minutes)]
+    # Slots as first + count: a page of hundreds of sessions made thousands of timestamps.
+    first, count = headcounts.slot_window(session, slot_minutes)
+    data["slot_first"] = _iso(first)
+    data["slot_count"] = count
     data["has_in_charge"] = session.in_charge is not None
     return data
 
@@ -123,7 +105,7 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
             found[number] = (msgspec.to_builtins(site), number, number)
     elif entity == "work_session":
         sessions = await work_sessions.get_many(ids)
-        cells = await _cells(list(sessions)) if sessions else {}
+        cells = await headcounts.cells(list(sessions))
         for number, session in sessions.items():
             found[number] = (
                 _session_data(session, cells[number], field.slot_minutes),

@@ -7,10 +7,19 @@
 import { done, get, getAll, transact } from './idb.js';
 import { pruneSent, supersedes } from './outbox.js';
 import { LOCK } from './push.js';
+import { isoUTC, ms } from './render.js';
 
 const LIMIT = 500;
 const MAX_PAGES = 20;
 const CURSOR = 'pull_cursor';
+
+// A pulled session's slots: the server sends the first and how many (a page of hundreds of
+// sessions would otherwise carry thousands of timestamps).
+function slotsOf(data, minutes) {
+  if (!Number.isInteger(data.slot_count)) return null;
+  const first = ms(data.slot_first);
+  return Array.from({ length: data.slot_count }, (_, i) => isoUTC(first + i * minutes * 60000));
+}
 
 // The snapshot with a session's pulled state, or null when it must not replace `snap`
 // (no mark for this device came with it, or it is older: see supersedes).
@@ -20,7 +29,7 @@ function pulled(snap, data, page, deviceId) {
     ...snap,
     status: data.status,
     cells: data.cells,
-    slots: data.slots ?? snap.slots,
+    slots: slotsOf(data, snap.slot_minutes) ?? snap.slots,
     has_in_charge: data.has_in_charge ?? snap.has_in_charge,
     device_id: deviceId,
     high_water: page.high_water,

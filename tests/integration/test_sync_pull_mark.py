@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 
 from server.settings import Settings
+from tests.integration.test_field_offline_data import island
 from tests.integration.test_sync_api import device, field, headcount, pull_all, push
 from tests.support.field import window
 
@@ -65,7 +66,12 @@ async def test_pull_carries_the_devices_mark_and_per_slot_cells(
         (slot[2], "pin_reset"): 1,
     }
     assert data["totals"] == {"issuance": 3, "pin_reset": 2}
-    assert dt.datetime.fromisoformat(data["slots"][0]) == slot[0]
+    # The slots come as first + count; expanded, they are the field page's own list.
+    page = island((await client.get(f"/field/sessions/{field['session']}")).text)
+    first = dt.datetime.fromisoformat(data["slot_first"])
+    expanded = [first + dt.timedelta(minutes=i * minutes) for i in range(data["slot_count"])]
+    assert first == slot[0]
+    assert expanded == [dt.datetime.fromisoformat(s) for s in page["slots"]]
     assert data["has_in_charge"] is True
 
 
