@@ -321,6 +321,23 @@ class Writer:
         self.sqlite.execute("COMMIT")
         return seq
 
+    async def cells(self, sessions: list[int]) -> None:
+        """The running sums (``headcount_cell``) of sessions whose counts were bulk-loaded,
+        as the app keeps them."""
+        sql = (
+            "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
+            "SELECT work_session, slot_start, category, SUM(delta) FROM headcount "
+            "WHERE work_session BETWEEN {} AND {} GROUP BY work_session, slot_start, category"
+        )
+        low, high = min(sessions), max(sessions)
+        if self.connection is not None:
+            await self.connection.execute(sql.format("$1", "$2"), low, high)
+            return
+        assert self.sqlite is not None
+        self.sqlite.execute("BEGIN IMMEDIATE")
+        self.sqlite.execute(sql.format("?", "?"), (low, high))
+        self.sqlite.execute("COMMIT")
+
     async def analyze(self) -> None:
         """PostgreSQL: refresh planner statistics (autovacuum would, soon after a load)."""
         if self.connection is not None:
@@ -373,6 +390,7 @@ async def add_history(made: Field, count: int, rng: random.Random, chunk: int = 
                 )
             await writer.append(entries, headcounts)
             written += size
+        await writer.cells(sessions)
         await writer.analyze()
 
 

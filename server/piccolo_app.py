@@ -12,7 +12,7 @@ from server.auth.tables import (
     WebauthnChallenge,
     WebauthnCredential,
 )
-from server.headcounts.tables import Headcount, HeadcountCategory
+from server.headcounts.tables import Headcount, HeadcountCategory, HeadcountCell
 from server.incidents.tables import Incident, IncidentRevision
 from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site
@@ -40,6 +40,7 @@ APP_CONFIG = AppConfig(
         WorkSessionRevision,
         HeadcountCategory,
         Headcount,
+        HeadcountCell,
         Incident,
         IncidentRevision,
         Device,

@@ -109,6 +109,7 @@ def remove_test_rows(url: str) -> None:
         "DELETE FROM device",
         "DELETE FROM incident_revision",
         "DELETE FROM incident",
+        "DELETE FROM headcount_cell",
         "DELETE FROM headcount",
         "DELETE FROM work_session_staff",
         "DELETE FROM work_session_revision",

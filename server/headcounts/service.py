@@ -80,8 +80,7 @@ async def cells(work_session_ids: list[int]) -> dict[int, Cells]:
         return found
     where, args = db.one_of("work_session", work_session_ids)
     rows = await db.fetch(
-        f"SELECT work_session, slot_start, category, SUM(delta) AS n FROM headcount "  # noqa: S608 - placeholders only
-        f"WHERE {where} GROUP BY work_session, slot_start, category",
+        f"SELECT work_session, slot_start, category, n FROM headcount_cell WHERE {where}",  # noqa: S608 - placeholders only
         *args,
     )
     for row in rows:
@@ -167,7 +166,7 @@ class _Run:
         if stored is None:
             await work_sessions.lock_row(session_id)
             rows = await db.fetch(
-                "SELECT category, SUM(delta) AS n FROM headcount WHERE work_session = {} "
+                "SELECT category, SUM(n) AS n FROM headcount_cell WHERE work_session = {} "
                 "GROUP BY category",
                 session_id,
             )
@@ -184,6 +183,39 @@ COLUMNS = "work_session, slot_start, category, delta, device_id, actor_id, op_id
 # PostgreSQL takes a run as one array per column: one short statement, prepared once,
 # instead of a statement with eight arguments per row to parse and plan every time.
 PG_TYPES = ("integer", "timestamptz", "text", "integer", "text", "integer", "text", "timestamptz")
+
+
+CELL_COLUMNS = "work_session, slot_start, category, n"
+CELL_TYPES = ("integer", "timestamptz", "text", "integer")
+CELL_CONFLICT = (
+    "ON CONFLICT (work_session, slot_start, category) "
+    "DO UPDATE SET n = headcount_cell.n + excluded.n"
+)
+
+
+async def _add_to_cells(rows: list[tuple[Any, ...]], inserted: set[str]) -> None:
+    """Add the inserted counts to their cells: one upsert for the run (its counts fall in a
+    few cells), in the same transaction as the counts."""
+    sums: dict[tuple[Any, Any, Any], int] = {}
+    for row in rows:
+        if row[6] is None or row[6] in inserted:
+            key = (row[0], row[1], row[2])
+            sums[key] = sums.get(key, 0) + row[3]
+    if not sums:
+        return
+    if db.is_postgres():
+        arrays = ", ".join(f"{{}}::{kind}[]" for kind in CELL_TYPES)
+        await db.fetch(
+            f"INSERT INTO headcount_cell ({CELL_COLUMNS}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - constants
+            + CELL_CONFLICT,
+            *(list(column) for column in zip(*((*k, n) for k, n in sums.items()), strict=True)),
+        )
+        return
+    values = ", ".join("({}, {}, {}, {})" for _ in sums)
+    await db.fetch(
+        f"INSERT INTO headcount_cell ({CELL_COLUMNS}) VALUES {values} " + CELL_CONFLICT,  # noqa: S608 - placeholders only
+        *(value for key, n in sums.items() for value in (*key, n)),
+    )
 
 
 async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
@@ -254,9 +286,11 @@ async def apply_adds(
         inserted = await _insert(rows)
         missing = {row[6] for row in rows if row[6] is not None and row[6] not in inserted}
         if not missing:
+            await _add_to_cells(rows, inserted)
             break
         taken |= missing
         if guard is None:
+            await _add_to_cells(rows, inserted)
             results = [
                 REUSED if isinstance(r, Applied) and i.op_id in missing else r
                 for i, r in zip(increments, results, strict=True)

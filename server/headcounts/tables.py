@@ -29,3 +29,14 @@ class Headcount(Table, tablename="headcount"):
     actor_id = Integer(null=True, default=None)
     op_id = Varchar(length=40, null=True, default=None, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class HeadcountCell(Table, tablename="headcount_cell"):
+    """The running sum of one (work session, slot, category): kept in the same transaction
+    as the increments, so totals and pulls read a few cells instead of summing every count
+    again. Unique on (work_session, slot_start, category) (migration m0007)."""
+
+    work_session = ForeignKey(references=WorkSession, index=True)
+    slot_start = Timestamptz()
+    category = Varchar(length=40)
+    n = Integer(default=0)

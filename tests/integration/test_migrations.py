@@ -65,3 +65,44 @@ def test_sqlite_file_uses_wal(scratch_folder: Path) -> None:
         assert dbutil.fetch(url, "PRAGMA journal_mode") == [("wal",)]
     finally:
         dbutil.drop_throwaway("sqlite:///", url)
+
+
+def test_cells_are_filled_from_the_counts_already_stored(fresh_database: str) -> None:
+    """Migration m0008 fills headcount_cell with the sums of the counts stored before it."""
+    env = {"MADOGUCHI_DATABASE_URL": fresh_database}
+    assert run_cli("migrate", env=env).returncode == 0
+    statements = [
+        "INSERT INTO work_session (site, work_date, planned_start, planned_end, status, notes, "
+        "version, updated_at) VALUES (1, '2026-11-25', '2026-11-25 00:00:00+00:00', "
+        "'2026-11-25 08:00:00+00:00', 'open', '', 1, '2026-11-25 00:00:00+00:00')",
+    ] + [
+        "INSERT INTO headcount (work_session, slot_start, category, delta, created_at) "
+        f"VALUES (1, '2026-11-25 0{slot}:00:00+00:00', '{category}', {delta}, "
+        "'2026-11-25 09:00:00+00:00')"
+        for slot, category, delta in [
+            (1, "issuance", 3),
+            (1, "issuance", 2),
+            (1, "pin_reset", 1),
+            (2, "issuance", 4),
+            (2, "issuance", -1),
+        ]
+    ]
+    back = run_cli("migrate-back", "2026-11-25T22:56:00:000000", env=env)
+    assert back.returncode == 0, back.stdout + back.stderr
+    for statement in statements:
+        dbutil.execute(fresh_database, statement)
+    assert dbutil.fetch(fresh_database, "SELECT count(*) FROM headcount_cell")[0][0] == 0
+    again = run_cli("migrate", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    cells = dbutil.fetch(
+        fresh_database,
+        "SELECT EXTRACT(HOUR FROM slot_start), category, n FROM headcount_cell ORDER BY 1, 2"
+        if dbutil.is_postgres(fresh_database)
+        else "SELECT CAST(substr(slot_start, 12, 2) AS INTEGER), category, n FROM headcount_cell "
+        "ORDER BY 1, 2",
+    )
+    assert [(int(h), c, int(n)) for h, c, n in cells] == [
+        (1, "issuance", 5),
+        (1, "pin_reset", 1),
+        (2, "issuance", 3),
+    ]

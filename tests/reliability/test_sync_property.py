@@ -174,6 +174,7 @@ def clear_session_rows(url: str, session: int) -> None:
     """Delete the headcounts and incidents of ``session``: each example starts clean."""
     for statement in (
         f"DELETE FROM headcount WHERE work_session = {session}",
+        f"DELETE FROM headcount_cell WHERE work_session = {session}",
         "DELETE FROM incident_revision WHERE incident IN "
         f"(SELECT id FROM incident WHERE work_session = {session})",
         f"DELETE FROM incident WHERE work_session = {session}",
@@ -365,6 +366,14 @@ def check_outcome(run: Run) -> None:
     )
     totals = {str(c): int(str(n)) for c, n in rows}
     assert totals == dict(want_totals), f"totals {totals} != {dict(want_totals)}"
+    # The running sums the pages and pulls read agree with the counts themselves.
+    cells = stored(
+        rig,
+        "SELECT category, SUM(n) FROM headcount_cell "
+        f"WHERE work_session = {rig.session} GROUP BY category",
+    )
+    kept = {str(c): int(str(n)) for c, n in cells if int(str(n)) or str(c) in totals}
+    assert kept == totals, f"cells {kept} != counts {totals}"
     op_ids = [
         str(r[0])
         for r in stored(rig, f"SELECT op_id FROM headcount WHERE work_session = {rig.session}")
