@@ -196,13 +196,16 @@ CELL_CONFLICT = (
 async def _add_to_cells(rows: list[tuple[Any, ...]], inserted: set[str]) -> None:
     """Add the inserted counts to their cells: one upsert for the run (its counts fall in a
     few cells), in the same transaction as the counts."""
-    sums: dict[tuple[Any, Any, Any], int] = {}
+    found: dict[tuple[Any, Any, Any], int] = {}
     for row in rows:
         if row[6] is None or row[6] in inserted:
             key = (row[0], row[1], row[2])
-            sums[key] = sums.get(key, 0) + row[3]
-    if not sums:
+            found[key] = found.get(key, 0) + row[3]
+    if not found:
         return
+    # In key order: two devices' pushes to one session lock the same cells in the same
+    # order, so they queue instead of deadlocking (PostgreSQL).
+    sums = dict(sorted(found.items()))
     if db.is_postgres():
         arrays = ", ".join(f"{{}}::{kind}[]" for kind in CELL_TYPES)
         await db.fetch(

@@ -40,6 +40,8 @@ from server.sync.tables import Device, SyncIssue
 
 MAX_OP_ID = 40
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
+RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+DEADLOCK_TRIES = 3
 
 
 def _now() -> dt.datetime:
@@ -218,6 +220,18 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
                 OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in batch.ops
             ],
         )
+    for attempt in range(1, DEADLOCK_TRIES + 1):
+        try:
+            return await _push_once(batch, actor, field)
+        except RETRYABLE:
+            # PostgreSQL chose this transaction to end a deadlock (two batches locking the
+            # same rows in different orders) and rolled it back whole: apply it again.
+            if attempt == DEADLOCK_TRIES:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+async def _push_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     results: list[OpResult] = []
     gap: Gap | None = None
     counts: list[ops.HeadcountAdd] = []
@@ -257,6 +271,9 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
             if counts:
                 results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
                 counts = []
+            # The counts' entries first, so the log keeps the batch's order.
+            await audit.record_many(audit_later)
+            audit_later.clear()
             results.append(await _apply_one(transaction, batch, op, actor, field))
         if counts:
             results.extend(await _apply_counts(batch, counts, actor, field, audit_later))

@@ -476,3 +476,48 @@ async def test_pull_gives_every_kind_of_change_as_it_is_now(
     assert gone["data"]["active"] is False
     seqs = [c["seq"] for c in changes]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+async def test_devices_pushing_at_once_to_one_session_all_land(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str, settings: Settings
+) -> None:
+    """Eight tablets push counts into the same cells in opposite orders at once: no error,
+    exact totals (PostgreSQL had deadlocked on the shared running sums)."""
+    import asyncio
+
+    _, start, _ = window()
+    step = dt.timedelta(minutes=settings.field.slot_minutes)
+    cells = [(start + i * step, c) for i in range(4) for c in ("issuance", "pin_reset")]
+    tablets = [await device(client, f"T{i}") for i in range(8)]
+
+    def batch(index: int, first_seq: int) -> list[dict[str, Any]]:
+        order = cells if index % 2 else list(reversed(cells))
+        ops = []
+        for offset, (slot, category) in enumerate(order):
+            op = headcount(first_seq + offset, field["session"], category=category)
+            op["payload"]["slot_start"] = slot.isoformat()
+            ops.append(op)
+        return ops
+
+    for round_ in range(3):
+        answers = await asyncio.gather(
+            *(
+                client.post(
+                    "/api/sync/push",
+                    json={
+                        "device_id": tablet,
+                        "schema_version": 1,
+                        "ops": batch(i, 1 + round_ * len(cells)),
+                    },
+                )
+                for i, tablet in enumerate(tablets)
+            )
+        )
+        assert [a.status_code for a in answers] == [200] * len(tablets)
+        assert all(r["status"] == "applied" for a in answers for r in a.json()["results"])
+    assert total(database_url, field["session"]) == 3 * len(tablets) * len(cells)
+    sums = dbutil.fetch(
+        database_url,
+        f"SELECT SUM(n) FROM headcount_cell WHERE work_session = {field['session']}",
+    )
+    assert int(sums[0][0]) == 3 * len(tablets) * len(cells)
