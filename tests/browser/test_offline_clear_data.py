@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_field_browser import signed_in, today_session, total
-from tests.browser.test_offline_field import OUTBOX, open_online, unexpected
+from tests.browser.test_offline_field import (
+    OUTBOX,
+    field_online,
+    unexpected,
+    unsent_taps,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,15 +28,8 @@ def test_clear_with_unsent_ops_warns_offers_export_then_clears(
     page: tuple[Any, Any], live_server: str
 ) -> None:
     """Unsent ops: the warning gives their count; cancel keeps them; export, then clear."""
-    tab, problems = page
-    data = today_session()
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, data["session"])
-    # The server cannot be reached for pushes: taps stay unsent.
-    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    for n in range(1, 4):
-        tab.get_by_test_id("plus-issuance").click()
-        expect(total(tab, "issuance")).to_have_text(str(n))
+    tab, problems, _ = field_online(page, live_server)
+    unsent_taps(tab, "issuance", 3)
 
     dialog = tab.get_by_test_id("clear-dialog")
     tab.get_by_test_id("clear-data").click()

@@ -70,6 +70,23 @@ def open_online(tab: Any, session: int) -> None:
     assert tab.evaluate(OUTBOX) == []
 
 
+def field_online(page: tuple[Any, Any], live_server: str) -> tuple[Any, Any, dict[str, Any]]:
+    """A signed-in tablet with today's session opened online and kept for offline use."""
+    tab, problems = page
+    data = today_session()
+    signed_in(tab, live_server, data["cookie"])
+    open_online(tab, data["session"])
+    return tab, problems, data
+
+
+def unsent_taps(tab: Any, code: str, times: int) -> None:
+    """Tap a counter ``times`` times with pushes refused: the taps stay in the outbox."""
+    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
+    for n in range(1, times + 1):
+        tab.get_by_test_id(f"plus-{code}").click()
+        expect(total(tab, code)).to_have_text(str(n))
+
+
 def db_totals(database_url: str, session: int) -> dict[str, int]:
     """The session's totals in the database, per category."""
     rows = dbutil.fetch(
@@ -84,11 +101,8 @@ def test_fifty_taps_offline_sync_exactly_once(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Offline: the SW serves the page and answers 50 taps; back online, they sync once."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
 
     tab.context.set_offline(True)
     tab.reload()
@@ -151,11 +165,8 @@ def test_rapid_taps_are_all_counted(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Taps faster than the answers (a queue of visitors) each count, online, exactly once."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
     button = tab.get_by_test_id("plus-issuance")
     for _ in range(25):
         button.dispatch_event("click")
@@ -172,14 +183,8 @@ def test_sign_out_with_unsent_taps_asks_first_and_forgets_pages(
     page: tuple[Any, Any], live_server: str
 ) -> None:
     """Unsent ops make sign-out ask; signing out drops the cached pages, not the outbox."""
-    tab, problems = page
-    data = today_session()
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, data["session"])
-    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    for n in range(1, 4):
-        tab.get_by_test_id("plus-issuance").click()
-        expect(total(tab, "issuance")).to_have_text(str(n))
+    tab, problems, _ = field_online(page, live_server)
+    unsent_taps(tab, "issuance", 3)
     questions: list[str] = []
 
     def dismiss(dialog: Any) -> None:
@@ -218,11 +223,8 @@ def test_a_long_outbox_goes_in_batches_of_200(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """450 unsent ops reach the server in three gzip pushes, each op once, never one per op."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
     tab.context.set_offline(True)
     tab.evaluate(APPEND, [450, session, tab.evaluate(SLOT)])
     pushes: list[tuple[str | None, int]] = []
@@ -253,11 +255,8 @@ def test_an_outdated_app_keeps_the_outbox_and_says_so(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A 409 for the schema version: nothing is dropped, the page asks for a reload."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
     refusal = {"error": "schema_version", "message": "x", "accepted": [2]}
     tab.route(
         "**/api/sync/push",

@@ -11,8 +11,13 @@ from playwright.sync_api import expect
 
 from server.common.clock import JST
 from tests import dbutil
-from tests.browser.test_field_browser import signed_in, today_session, total
-from tests.browser.test_offline_field import OUTBOX, db_totals, open_online, unexpected
+from tests.browser.test_field_browser import total
+from tests.browser.test_offline_field import (
+    OUTBOX,
+    db_totals,
+    field_online,
+    unexpected,
+)
 from tests.browser.test_offline_session import synced
 
 pytestmark = pytest.mark.browser
@@ -47,11 +52,8 @@ def test_day_report_matches_what_the_server_received(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """After offline taps sync, the device's day report equals the server's count and digest."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
     taps_offline(tab, "issuance", 5)
     device = tab.evaluate(OUTBOX)[0]["device_id"]
     tab.context.set_offline(False)
@@ -83,11 +85,8 @@ def test_background_sync_sends_with_the_page_closed(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Taps queued offline register a sync tag; the worker's sync event sends them alone."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
     taps_offline(tab, "pin_reset", 3)
     assert "madoguchi-push" in tab.evaluate(TAGS)
     assert db_totals(database_url, session) == {}

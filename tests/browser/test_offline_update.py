@@ -9,8 +9,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_field_browser import signed_in, today_session, total
-from tests.browser.test_offline_field import OUTBOX, db_totals, open_online, unexpected
+from tests.browser.test_field_browser import total
+from tests.browser.test_offline_field import (
+    OUTBOX,
+    db_totals,
+    field_online,
+    unexpected,
+    unsent_taps,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -42,17 +48,10 @@ def test_update_waits_for_the_outbox_and_loses_nothing(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A new worker installed with ops unsent waits; once they sync it takes over."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
 
-    # The server cannot be reached for pushes: taps stay in the outbox.
-    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    for n in range(1, 8):
-        tab.get_by_test_id("plus-issuance").click()
-        expect(total(tab, "issuance")).to_have_text(str(n))
+    unsent_taps(tab, "issuance", 7)
     sent_before = [op["op_id"] for op in tab.evaluate(OUTBOX)]
     assert len(sent_before) == 7
 
@@ -90,15 +89,9 @@ def test_unsent_taps_exported_and_uploaded_count_once(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A tablet that cannot sync saves its outbox to a file; uploaded, then synced: once."""
-    tab, problems = page
-    data = today_session()
+    tab, problems, data = field_online(page, live_server)
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
-    open_online(tab, session)
-    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    for n in range(1, 5):
-        tab.get_by_test_id("plus-certificate_renewal").click()
-        expect(total(tab, "certificate_renewal")).to_have_text(str(n))
+    unsent_taps(tab, "certificate_renewal", 4)
     with tab.expect_download() as download:
         tab.get_by_test_id("export-unsent").click()
     path = download.value.path()
