@@ -6,7 +6,9 @@ settings it is given, so tests and the CLI can point one process at any database
 
 from __future__ import annotations
 
+import contextlib
 import functools
+from collections.abc import AsyncIterator
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -196,6 +198,55 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         await connection.close()
 
 
+Columns = tuple[tuple[str, str], ...]  # (name, PostgreSQL type) of each column
+SQLITE_ARGUMENTS = 4000  # arguments per multi-row statement on SQLite (the limit is 32,766)
+
+
+def unnest_insert(table: str, columns: Columns) -> str:
+    """PostgreSQL: ``INSERT … SELECT * FROM unnest(…)`` taking one array per column: one
+    short statement, prepared once, instead of one with an argument per value to parse and
+    plan each time. Its arguments are :func:`by_column` of the rows."""
+    names = ", ".join(name for name, _ in columns)
+    arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in columns)
+    return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 - constants
+
+
+def by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """The rows as one list per column (the arguments of :func:`unnest_insert`)."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+async def insert_rows(
+    table: str, columns: Columns, rows: list[tuple[Any, ...]], *, suffix: str = ""
+) -> list[dict[str, Any]]:
+    """Insert many rows in as few statements as the engine allows, in the open transaction.
+
+    Args:
+        table: The table.
+        columns: Its columns in the rows' order, with their PostgreSQL types.
+        rows: The values.
+        suffix: ``ON CONFLICT …`` and/or ``RETURNING …``.
+
+    Returns:
+        What ``RETURNING`` gave, for every row.
+    """
+    if not rows:
+        return []
+    if is_postgres():
+        return await fetch(f"{unnest_insert(table, columns)} {suffix}", *by_column(rows))
+    names = ", ".join(name for name, _ in columns)
+    marks = "({})".format(", ".join("{}" for _ in columns))
+    per_statement = max(1, SQLITE_ARGUMENTS // len(columns))
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        found += await fetch(
+            f"INSERT INTO {table} ({names}) VALUES {', '.join([marks] * len(chunk))} {suffix}",  # noqa: S608 - placeholders only
+            *(value for row in chunk for value in row),
+        )
+    return found
+
+
 async def savepoint() -> Any:
     """A savepoint in the open transaction (``rollback_to()``, ``release()``)."""
     return await _anchor()._meta.db.current_transaction.get().savepoint()
@@ -217,10 +268,18 @@ def is_postgres() -> bool:
     return isinstance(_anchor()._meta.db, PostgresEngine)
 
 
-def reading() -> Any:
-    """A read transaction: one consistent snapshot for several queries.
+@contextlib.asynccontextmanager
+async def reading() -> AsyncIterator[None]:
+    """A read transaction whose statements all see one snapshot.
 
-    Returns:
-        An async context manager.
+    SQLite's read transaction does already. PostgreSQL's default (READ COMMITTED) takes a
+    new snapshot per statement, so a push committing between two reads would show in one
+    and not the other; REPEATABLE READ takes one at the first read. ``SET TRANSACTION``
+    must come first, so it runs only when this transaction is the outermost one.
     """
-    return _anchor()._meta.db.transaction()
+    engine = _anchor()._meta.db
+    outer = engine.current_transaction.get() is None
+    async with engine.transaction():
+        if outer and isinstance(engine, PostgresEngine):
+            await fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield

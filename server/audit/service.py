@@ -57,9 +57,17 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     at: dt.datetime | None = None
 
 
-INSERT_CHUNK = 200  # entries per INSERT on SQLite (9 arguments each)
-COLUMNS = "seq, occurred_at, actor_id, device_id, action, target, detail, prev_hash, hash"
-PG_TYPES = ("bigint", "timestamptz", "integer", "text", "text", "text", "text", "text", "text")
+COLUMNS: db.Columns = (
+    ("seq", "bigint"),
+    ("occurred_at", "timestamptz"),
+    ("actor_id", "integer"),
+    ("device_id", "text"),
+    ("action", "text"),
+    ("target", "text"),
+    ("detail", "text"),
+    ("prev_hash", "text"),
+    ("hash", "text"),
+)
 
 
 async def record_many(entries: list[Entry]) -> list[int]:
@@ -99,21 +107,14 @@ async def record_many(entries: list[Entry]) -> list[int]:
             prev_hash = digest
         if db.is_postgres():
             # One round trip while the head is locked: the entries and the new head together.
-            arrays = ", ".join(f"{{}}::{kind}[]" for kind in PG_TYPES)
             await db.fetch(
-                f"WITH added AS (INSERT INTO audit_event ({COLUMNS}) "  # noqa: S608 - constants
-                f"SELECT * FROM unnest({arrays})) UPDATE audit_head SET hash = {{}} WHERE id = 1",
-                *(list(column) for column in zip(*values, strict=True)),
+                f"WITH added AS ({db.unnest_insert('audit_event', COLUMNS)}) "  # noqa: S608 - constants
+                "UPDATE audit_head SET hash = {} WHERE id = 1",
+                *db.by_column(values),
                 prev_hash,
             )
             return list(range(last - len(entries) + 1, last + 1))
-        for start in range(0, len(values), INSERT_CHUNK):
-            chunk = values[start : start + INSERT_CHUNK]
-            marks = ", ".join("({}, {}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
-            await db.fetch(
-                f"INSERT INTO audit_event ({COLUMNS}) VALUES {marks}",  # noqa: S608 - placeholders only
-                *(value for row in chunk for value in row),
-            )
+        await db.insert_rows("audit_event", COLUMNS, values)
         await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
     return list(range(last - len(entries) + 1, last + 1))
 

@@ -3,3 +3,8 @@
 import datetime as dt
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
+
+
+def utc_iso(moment: dt.datetime) -> str:
+    """A moment as ISO text in UTC (``…+00:00``), as the tablet's data holds times."""
+    return moment.astimezone(dt.UTC).isoformat()

@@ -12,10 +12,11 @@ from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from server import db
 from server.audit import service as audit
 from server.auth.policy import MANAGERS, Permission, allows
 from server.auth.schemas import Identity
-from server.common.clock import JST
+from server.common.clock import JST, utc_iso
 from server.headcounts import service
 from server.headcounts.schemas import Totals
 from server.incidents import service as incidents
@@ -23,7 +24,7 @@ from server.incidents.schemas import CATEGORY_LABELS
 from server.messages import N_
 from server.settings import Settings
 from server.sync import ops
-from server.sync.tables import Device
+from server.sync.push import device_mark
 from server.web.forms import submit
 from server.web.pages import page, request_language, translate
 from server.work_sessions import service as work_sessions
@@ -86,31 +87,15 @@ async def _load(work_session_id: int) -> WorkSessionOut:
     return session
 
 
-async def _high_water(device_id: str | None) -> int:
-    if not device_id:
-        return 0
-    rows = await Device.select(Device.high_water).where(Device.uid == device_id[:36])
-    return int(rows[0]["high_water"]) if rows else 0
-
-
-async def _snapshot(session_id: int, device_id: str | None) -> tuple[Totals, int]:
-    """Totals and this device's high-water mark, seen at one moment.
-
-    The mark is read before and after the totals; if a push from this device landed in
-    between, read again, so the totals hold exactly this device's ops up to the mark.
-    """
-    mark = await _high_water(device_id)
-    for _ in range(5):
+async def _snapshot(session_id: int, device_id: str | None) -> tuple[int, Totals, int]:
+    """The log's head (a first pull starts there), the session's totals and this device's
+    high-water mark, read in one snapshot: the totals hold exactly this device's ops up to
+    the mark, and a pull from the head brings only what came after."""
+    async with db.reading():
+        cursor = await audit.head_seq()
         totals = await service.totals(session_id)
-        again = await _high_water(device_id)
-        if again == mark:
-            break
-        mark = again
-    return totals, mark
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat()
+        mark = await device_mark(device_id, live_only=False)
+    return cursor, totals, mark or 0
 
 
 def _field_data(
@@ -127,7 +112,7 @@ def _field_data(
         "actor_id": request.user.staff_id,
         "can_write": context["can_write"],
         "slot_minutes": context["slot_minutes"],
-        "slots": [_iso(s) for s in context["slots"]],
+        "slots": [utc_iso(s) for s in context["slots"]],
         "categories": [
             {
                 "code": c.code,
@@ -137,10 +122,10 @@ def _field_data(
             }
             for c in context["categories"]
         ],
-        "cells": [[_iso(slot), category, n] for (slot, category), n in totals.cells.items()],
+        "cells": service.cell_rows(totals.cells),
         "device_id": request.cookies.get(DEVICE_COOKIE),
         "high_water": mark,
-        "rendered_at": _iso(_now()),
+        "rendered_at": utc_iso(_now()),
         "has_in_charge": session.in_charge is not None,
         "status_labels": {
             "planned": translate(request, N_("Planned")),
@@ -176,11 +161,7 @@ async def field_session(
 ) -> Template:
     """One work session on the tablet: open/close, big counters, totals, incident button."""
     session = await _load(work_session_id)
-    # Read before the totals: a tablet that has never pulled starts here, not at the start
-    # of history (pulls give whole states, so changes already in these totals come again
-    # harmlessly).
-    cursor = await audit.head_seq()
-    totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
+    cursor, totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
     context = await _counters_context(request, session, totals=totals)
     context["lang"] = request_language(request)
     context["field_data"] = {**_field_data(request, context, mark), "pull_cursor": cursor}

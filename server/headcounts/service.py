@@ -9,6 +9,7 @@ from typing import Any
 from piccolo.engine.sqlite import convert_datetime_in
 
 from server import db
+from server.common.clock import utc_iso
 from server.common.errors import OpRejected
 from server.headcounts.categories import (
     GROUP_KIND,
@@ -29,15 +30,16 @@ __all__ = [
     "apply_category_add",
     "apply_category_set_active",
     "categories",
+    "cell_rows",
     "cells",
     "session_slots",
     "slot_of",
     "slot_window",
+    "summarize",
     "totals",
 ]
 
 MAX_DELTA = 100
-INSERT_CHUNK = 500  # rows per INSERT statement (8 arguments each)
 
 
 def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:
@@ -91,9 +93,8 @@ async def cells(work_session_ids: list[int]) -> dict[int, Cells]:
     return found
 
 
-async def totals(work_session_id: int) -> Totals:
-    """Sums for a work session: per cell, category and slot, and in all."""
-    by_cell = (await cells([work_session_id]))[work_session_id]
+def summarize(by_cell: Cells) -> Totals:
+    """Totals per cell, category and slot, and in all."""
     by_category: dict[str, int] = {}
     by_slot: dict[dt.datetime, int] = {}
     for (slot, category), n in by_cell.items():
@@ -102,6 +103,16 @@ async def totals(work_session_id: int) -> Totals:
     return Totals(
         by_category=by_category, by_slot=by_slot, cells=by_cell, total=sum(by_category.values())
     )
+
+
+def cell_rows(by_cell: Cells) -> list[list[Any]]:
+    """Cells as the tablet's snapshot holds them: ``[slot (UTC ISO), category, n]``."""
+    return [[utc_iso(slot), category, n] for (slot, category), n in by_cell.items()]
+
+
+async def totals(work_session_id: int) -> Totals:
+    """Sums for a work session: per cell, category and slot, and in all."""
+    return summarize((await cells([work_session_id]))[work_session_id])
 
 
 def _as_utc(value: Any) -> dt.datetime:
@@ -179,14 +190,22 @@ class _Run:
         pending[category] = pending.get(category, 0) + delta
 
 
-COLUMNS = "work_session, slot_start, category, delta, device_id, actor_id, op_id, created_at"
-# PostgreSQL takes a run as one array per column: one short statement, prepared once,
-# instead of a statement with eight arguments per row to parse and plan every time.
-PG_TYPES = ("integer", "timestamptz", "text", "integer", "text", "integer", "text", "timestamptz")
-
-
-CELL_COLUMNS = "work_session, slot_start, category, n"
-CELL_TYPES = ("integer", "timestamptz", "text", "integer")
+COLUMNS: db.Columns = (
+    ("work_session", "integer"),
+    ("slot_start", "timestamptz"),
+    ("category", "text"),
+    ("delta", "integer"),
+    ("device_id", "text"),
+    ("actor_id", "integer"),
+    ("op_id", "text"),
+    ("created_at", "timestamptz"),
+)
+CELL_COLUMNS: db.Columns = (
+    ("work_session", "integer"),
+    ("slot_start", "timestamptz"),
+    ("category", "text"),
+    ("n", "integer"),
+)
 CELL_CONFLICT = (
     "ON CONFLICT (work_session, slot_start, category) "
     "DO UPDATE SET n = headcount_cell.n + excluded.n"
@@ -196,29 +215,15 @@ CELL_CONFLICT = (
 async def _add_to_cells(rows: list[tuple[Any, ...]], inserted: set[str]) -> None:
     """Add the inserted counts to their cells: one upsert for the run (its counts fall in a
     few cells), in the same transaction as the counts."""
-    found: dict[tuple[Any, Any, Any], int] = {}
+    sums: dict[tuple[Any, Any, Any], int] = {}
     for row in rows:
         if row[6] is None or row[6] in inserted:
             key = (row[0], row[1], row[2])
-            found[key] = found.get(key, 0) + row[3]
-    if not found:
-        return
+            sums[key] = sums.get(key, 0) + row[3]
     # In key order: two devices' pushes to one session lock the same cells in the same
     # order, so they queue instead of deadlocking (PostgreSQL).
-    sums = dict(sorted(found.items()))
-    if db.is_postgres():
-        arrays = ", ".join(f"{{}}::{kind}[]" for kind in CELL_TYPES)
-        await db.fetch(
-            f"INSERT INTO headcount_cell ({CELL_COLUMNS}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - constants
-            + CELL_CONFLICT,
-            *(list(column) for column in zip(*((*k, n) for k, n in sums.items()), strict=True)),
-        )
-        return
-    values = ", ".join("({}, {}, {}, {})" for _ in sums)
-    await db.fetch(
-        f"INSERT INTO headcount_cell ({CELL_COLUMNS}) VALUES {values} " + CELL_CONFLICT,  # noqa: S608 - placeholders only
-        *(value for key, n in sums.items() for value in (*key, n)),
-    )
+    cells = [(*key, n) for key, n in sorted(sums.items())]
+    await db.insert_rows("headcount_cell", CELL_COLUMNS, cells, suffix=CELL_CONFLICT)
 
 
 async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
@@ -227,35 +232,21 @@ async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
     Returns:
         The op ids inserted.
     """
-    inserted: set[str] = set()
-    if db.is_postgres() and rows:
-        arrays = ", ".join(f"{{}}::{kind}[]" for kind in PG_TYPES)
-        found = await db.fetch(
-            f"INSERT INTO headcount ({COLUMNS}) SELECT * FROM unnest({arrays}) "  # noqa: S608 - constants
-            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
-            *(list(column) for column in zip(*rows, strict=True)),
-        )
-        return {str(r["op_id"]) for r in found}
-    # The run's few slot starts and one server time, turned into SQLite's text once each
-    # (the same function the driver calls on every datetime argument).
-    texts: dict[dt.datetime, str] = {}
-    for index, row in enumerate(rows):
-        slot, created = row[1], row[7]
-        if slot not in texts:
-            texts[slot] = convert_datetime_in(slot)
-        if created not in texts:
-            texts[created] = convert_datetime_in(created)
-        rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        values = ", ".join("({}, {}, {}, {}, {}, {}, {}, {})" for _ in chunk)
-        found = await db.fetch(
-            f"INSERT INTO headcount ({COLUMNS}) VALUES {values} "  # noqa: S608 - placeholders only
-            "ON CONFLICT (op_id) DO NOTHING RETURNING op_id",
-            *(value for row in chunk for value in row),
-        )
-        inserted.update(str(r["op_id"]) for r in found)
-    return inserted
+    if not db.is_postgres():
+        # The run's few slot starts and one server time, turned into SQLite's text once
+        # each (the same function the driver calls on every datetime argument).
+        texts: dict[dt.datetime, str] = {}
+        for index, row in enumerate(rows):
+            slot, created = row[1], row[7]
+            if slot not in texts:
+                texts[slot] = convert_datetime_in(slot)
+            if created not in texts:
+                texts[created] = convert_datetime_in(created)
+            rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
+    found = await db.insert_rows(
+        "headcount", COLUMNS, rows, suffix="ON CONFLICT (op_id) DO NOTHING RETURNING op_id"
+    )
+    return {str(r["op_id"]) for r in found}
 
 
 async def apply_adds(

@@ -51,8 +51,7 @@ async def get_many(ids: list[int]) -> dict[int, SiteOut]:
 
 async def get_site(site_id: int) -> SiteOut | None:
     """One site, or None."""
-    row = await Site.select().where(Site._meta.primary_key == site_id).first()
-    return None if row is None else msgspec.convert(row, SiteOut, strict=False)
+    return (await get_many([site_id])).get(site_id)
 
 
 async def add_outreach_venue(

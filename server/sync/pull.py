@@ -10,14 +10,13 @@ the current state of each thing they name, once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import msgspec
 
 from server import db
 from server.auth.policy import MANAGERS
+from server.common.clock import utc_iso
 from server.headcounts import service as headcounts
 from server.headcounts.tables import HeadcountCategory
 from server.incidents import service as incidents
@@ -25,11 +24,10 @@ from server.settings import FieldSettings
 from server.sites import service as sites
 from server.staff.tables import Staff
 from server.sync.context import Actor
+from server.sync.push import device_mark
 from server.sync.schemas import Change, PullOut
-from server.sync.tables import Device
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
-from server.work_sessions.tables import WorkSessionStaff
 
 MAX_LIMIT = 1000
 ENTITIES = ("site", "work_session", "incident", "headcount_category", "staff")
@@ -39,41 +37,16 @@ async def _my_sites(actor: Actor) -> set[int] | None:
     """Sites an operator works at; None (everything) for managers and city staff."""
     if actor.role in MANAGERS or actor.role == "city_staff":
         return None
-    rows = await WorkSessionStaff.select(WorkSessionStaff.work_session.site.as_alias("site")).where(
-        WorkSessionStaff.staff == actor.staff_id
+    # Plain SQL: every tablet's pull runs this.
+    rows = await db.fetch(
+        "SELECT DISTINCT ws.site FROM work_session_staff wss "
+        "JOIN work_session ws ON ws.id = wss.work_session WHERE wss.staff = {}",
+        actor.staff_id,
     )
     return {int(r["site"]) for r in rows}
 
 
 Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat()
-
-
-async def _high_water(device_id: str) -> int | None:
-    """A registered, not revoked device's high-water mark; None for any other id."""
-    rows = await db.fetch(
-        "SELECT high_water FROM device WHERE uid = {} AND revoked_at IS NULL", device_id[:36]
-    )
-    return int(rows[0]["high_water"]) if rows else None
-
-
-@asynccontextmanager
-async def _one_snapshot() -> AsyncIterator[None]:
-    """A read transaction whose statements all see one snapshot.
-
-    PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so a push
-    committing between two reads would show in one and not the other; REPEATABLE READ takes
-    one at the first read. ``SET TRANSACTION`` must come before any read, so it runs only
-    when this transaction is the outermost one (Piccolo's begins with a bare ``BEGIN``).
-    """
-    outer = Device._meta.db.current_transaction.get() is None
-    async with db.reading():
-        if outer and db.is_postgres():
-            await db.fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
 
 
 def _session_data(
@@ -83,14 +56,11 @@ def _session_data(
     page snapshot holds (cells per slot and category, its slots as the first one and how
     many follow, whether someone is in charge)."""
     data: dict[str, Any] = msgspec.to_builtins(session)
-    totals: dict[str, int] = {}
-    for (_, category), n in cells.items():
-        totals[category] = totals.get(category, 0) + n
-    data["totals"] = totals
-    data["cells"] = [[_iso(slot), category, n] for (slot, category), n in cells.items()]
+    data["totals"] = headcounts.summarize(cells).by_category
+    data["cells"] = headcounts.cell_rows(cells)
     # Slots as first + count: a page of hundreds of sessions made thousands of timestamps.
     first, count = headcounts.slot_window(session, slot_minutes)
-    data["slot_first"] = _iso(first)
+    data["slot_first"] = utc_iso(first)
     data["slot_count"] = count
     data["has_in_charge"] = session.in_charge is not None
     return data
@@ -151,11 +121,10 @@ async def pull(
     """
     limit = max(1, min(limit, MAX_LIMIT))
     high_water = None
-    async with _one_snapshot():
+    async with db.reading():
         # Taken before the first read: the data is at least this recent.
         read_at = dt.datetime.now(dt.UTC)
-        if device_id:
-            high_water = await _high_water(device_id)
+        high_water = await device_mark(device_id)
         rows = await db.fetch(
             "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}",
             cursor,

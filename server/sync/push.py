@@ -83,6 +83,19 @@ async def revoke_device(device_id: str) -> bool:
     return bool(rows)
 
 
+async def device_mark(device_id: str | None, *, live_only: bool = True) -> int | None:
+    """A device's high-water mark; None for an id the server never issued, or (unless
+    ``live_only`` is false) for a revoked device."""
+    if not device_id:
+        return None
+    revoked = " AND revoked_at IS NULL" if live_only else ""
+    rows = await db.fetch(
+        f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
+        device_id[:36],
+    )
+    return int(rows[0]["high_water"]) if rows else None
+
+
 def _check_batch(batch: PushIn) -> None:
     if batch.schema_version not in SCHEMA_VERSIONS:
         raise SyncError(
@@ -208,14 +221,12 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
-    known = await db.fetch(
-        "SELECT high_water FROM device WHERE uid = {} AND revoked_at IS NULL", batch.device_id
-    )
-    if known and all((op.seq or 0) <= known[0]["high_water"] for op in batch.ops):
+    known = await device_mark(batch.device_id)
+    if known is not None and all((op.seq or 0) <= known for op in batch.ops):
         # Already applied (an answer that was lost): the mark only grows, so this needs no
         # write transaction at all.
         return PushOut(
-            high_water=int(known[0]["high_water"]),
+            high_water=known,
             results=[
                 OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in batch.ops
             ],
