@@ -15,7 +15,7 @@ from server.auth import service as auth_service
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import JST, apply
+from tests.support.field import JST, apply, staff_session
 from tests.support.identities import make_staff
 
 pytestmark = pytest.mark.browser
@@ -45,15 +45,7 @@ async def _today_session(settings: Settings) -> dict[str, Any]:
         settings,
     )
     session = int(applied.entity_id or 0)
-    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
-        await apply(
-            ops.WorkSessionAssign(
-                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
-            ),
-            manager,
-            "overall_manager",
-            settings,
-        )
+    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
     async with db.writing():
         cookie = await auth_service.create_login_session(operator, settings.auth)
     return {"session": session, "operator": operator, "cookie": cookie}

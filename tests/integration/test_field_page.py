@@ -7,9 +7,8 @@ import re
 import httpx
 
 from server.settings import Settings
-from server.sync import ops
 from tests import dbutil
-from tests.support.field import apply, plan_session
+from tests.support.field import plan_session, staff_session
 from tests.support.identities import make_staff, sign_in
 
 
@@ -19,15 +18,7 @@ async def staffed_session(settings: Settings, site_id: int = 6) -> dict[str, int
     in_charge = await make_staff("deputy_manager")
     operator = await make_staff("operator")
     session = await plan_session(settings, site_id=site_id, manager_id=manager)
-    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
-        await apply(
-            ops.WorkSessionAssign(
-                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
-            ),
-            manager,
-            "overall_manager",
-            settings,
-        )
+    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
     return {"session": session, "operator": operator, "manager": manager}
 
 

@@ -52,6 +52,21 @@ async def plan_session(
     return int(applied.entity_id or 0)
 
 
+async def staff_session(
+    settings: Settings, session: int, *, manager: int, in_charge: int, operator: int
+) -> None:
+    """Assign a person in charge and an operator to a session, as ``manager``."""
+    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
+        await apply(
+            ops.WorkSessionAssign(
+                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
+            ),
+            manager,
+            "overall_manager",
+            settings,
+        )
+
+
 async def open_session(
     settings: Settings, *, site_id: int, day: dt.date | None = None, start_hour: int = 10
 ) -> dict[str, int]:
@@ -67,15 +82,7 @@ async def open_session(
     session = await plan_session(
         settings, site_id=site_id, manager_id=manager, day=day, start_hour=start_hour
     )
-    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
-        await apply(
-            ops.WorkSessionAssign(
-                payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
-            ),
-            manager,
-            "overall_manager",
-            settings,
-        )
+    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
     _, start, _ = window(day, start_hour)
     await apply(
         ops.WorkSessionOpen(payload=ops.OpenWorkSession(work_session_id=session, at=start)),
