@@ -21,6 +21,8 @@ import aiosqlite
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 POOL_IDLE_MAX = 8
+# Statements that may wait for a lock or the disk: sent to the connection's thread.
+MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "COMMIT", "END")
 
 
 class PooledConnection:
@@ -39,6 +41,39 @@ class PooledConnection:
         """Give the connection back (rolled back if a transaction was left open)."""
         await self._engine.release(self._connection)
 
+    def fetch_now(self, query: str, args: Any = ()) -> list[Any]:
+        """Run one statement that cannot wait on this thread (see the module's notes).
+
+        Returns:
+            Its rows, as dicts.
+        """
+        cursor = self._connection._conn.execute(query, args)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def execute_many_now(self, query: str, rows: list[tuple[Any, ...]]) -> int:
+        """``executemany`` on this thread, in a transaction (see the module's notes): one
+        prepared statement run once per row, cheaper than one statement of many rows.
+
+        Returns:
+            How many rows it changed.
+        """
+        cursor = self._connection._conn.executemany(query, rows)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> None:
+        """Piccolo's transaction statements: ``BEGIN IMMEDIATE`` and ``COMMIT`` on the
+        connection's thread, the rest (deferred ``BEGIN``, savepoints, ``ROLLBACK``) here."""
+        if sql.lstrip().upper().startswith(MAY_WAIT):
+            await self._connection.execute(sql, parameters)
+        else:
+            self.fetch_now(sql, parameters or ())
+
 
 class PooledSQLiteEngine(SQLiteEngine):
     """A SQLite engine that reuses connections and serializes this process's writers.
@@ -55,7 +90,8 @@ class PooledSQLiteEngine(SQLiteEngine):
         """Skip the constructor's version check."""
 
     async def _open(self) -> aiosqlite.Connection:
-        pending = aiosqlite.connect(**self.connection_kwargs)
+        # Used from the event loop's thread too (``fetch_now``), one task at a time.
+        pending = aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
         # An idle pooled connection must not keep the interpreter alive at exit.
         pending._thread.daemon = True
         connection = await pending
@@ -95,6 +131,8 @@ class PooledSQLiteEngine(SQLiteEngine):
     ) -> Any:
         pooled = await self.get_connection()
         try:
+            # Piccolo's queries outside a transaction (pages, reports) may be long or
+            # write: they keep to the connection's thread.
             return await pooled._connection.execute_fetchall(query, args or [])
         finally:
             await pooled.close()
@@ -107,7 +145,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: Any = None,
     ) -> Any:
-        return await connection.execute_fetchall(query, args or [])
+        return connection.fetch_now(query, args or ())
 
     def _write_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()

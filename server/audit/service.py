@@ -114,7 +114,7 @@ async def record_many(entries: list[Entry]) -> list[int]:
                 prev_hash,
             )
             return list(range(last - len(entries) + 1, last + 1))
-        await db.insert_rows("audit_event", COLUMNS, values)
+        await db.insert_many("audit_event", COLUMNS, values)
         await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
     return list(range(last - len(entries) + 1, last + 1))
 

@@ -135,8 +135,13 @@ def csrf_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
-def authorize(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def authorize(
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+) -> None:
     """App-wide guard: the route's declared permission against the person's role.
+
+    A coroutine function on purpose: Litestar runs a plain function guard in its thread
+    pool, a hop to another thread and back on every request.
 
     Raises:
         PermissionDeniedException: The route declares nothing, or the role lacks it.

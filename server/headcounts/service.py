@@ -200,51 +200,57 @@ COLUMNS: db.Columns = (
     ("op_id", "text"),
     ("created_at", "timestamptz"),
 )
-CELL_COLUMNS: db.Columns = (
-    ("work_session", "integer"),
-    ("slot_start", "timestamptz"),
-    ("category", "text"),
-    ("n", "integer"),
-)
-CELL_CONFLICT = (
+# The inserted counts' sums added to their cells, in the counts' transaction: a run's
+# counts fall in a few cells. In key order: two devices' pushes to one session lock the
+# same cells in the same order, so they queue instead of deadlocking (PostgreSQL).
+ADD_TO_CELLS = (
+    "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
+    "SELECT work_session, slot_start, category, SUM(delta) FROM {source} "
+    "GROUP BY work_session, slot_start, category ORDER BY work_session, slot_start, category "
     "ON CONFLICT (work_session, slot_start, category) "
     "DO UPDATE SET n = headcount_cell.n + excluded.n"
 )
+SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
 
 
-async def _add_to_cells(rows: list[tuple[Any, ...]], inserted: set[str]) -> None:
-    """Add the inserted counts to their cells: one upsert for the run (its counts fall in a
-    few cells), in the same transaction as the counts."""
-    sums: dict[tuple[Any, Any, Any], int] = {}
-    for row in rows:
-        if row[6] is None or row[6] in inserted:
-            key = (row[0], row[1], row[2])
-            sums[key] = sums.get(key, 0) + row[3]
-    # In key order: two devices' pushes to one session lock the same cells in the same
-    # order, so they queue instead of deadlocking (PostgreSQL).
-    cells = [(*key, n) for key, n in sorted(sums.items())]
-    await db.insert_rows("headcount_cell", CELL_COLUMNS, cells, suffix=CELL_CONFLICT)
-
-
-async def _insert(rows: list[tuple[Any, ...]]) -> set[str]:
-    """Insert the rows; an op id already stored is skipped, not an error.
+async def _store(rows: list[tuple[Any, ...]]) -> set[str]:
+    """Insert the rows and add them to their cells; an op id already stored is skipped,
+    not an error.
 
     Returns:
         The op ids inserted.
     """
-    if not db.is_postgres():
-        # The run's few slot starts and one server time, turned into SQLite's text once
-        # each (the same function the driver calls on every datetime argument).
-        texts: dict[dt.datetime, str] = {}
-        for index, row in enumerate(rows):
-            slot, created = row[1], row[7]
-            if slot not in texts:
-                texts[slot] = convert_datetime_in(slot)
-            if created not in texts:
-                texts[created] = convert_datetime_in(created)
-            rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
-    found = await db.insert_rows(
-        "headcount", COLUMNS, rows, suffix="ON CONFLICT (op_id) DO NOTHING RETURNING op_id"
+    if not rows:
+        return set()
+    if db.is_postgres():
+        # One round trip: the counts, and the cells from what the insert returned.
+        found = await db.fetch(
+            f"WITH added AS ({db.unnest_insert('headcount', COLUMNS)} {SKIP_REUSED} "  # noqa: S608 - constants
+            "RETURNING work_session, slot_start, category, delta, op_id), "
+            f"cells AS ({ADD_TO_CELLS.format(source='added')}) "
+            "SELECT op_id FROM added WHERE op_id IS NOT NULL",
+            *db.by_column(rows),
+        )
+        return {str(r["op_id"]) for r in found}
+    # The run's few slot starts and one server time, turned into SQLite's text once each
+    # (the same function the driver calls on every datetime argument).
+    texts: dict[dt.datetime, str] = {}
+    for index, row in enumerate(rows):
+        slot, created = row[1], row[7]
+        if slot not in texts:
+            texts[slot] = convert_datetime_in(slot)
+        if created not in texts:
+            texts[created] = convert_datetime_in(created)
+        rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
+    # The write lock is held: rows numbered after the highest id are this run's.
+    before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
+    written = await db.insert_many("headcount", COLUMNS, rows, suffix=SKIP_REUSED)
+    # "WHERE": SQLite needs one before an upsert's ON CONFLICT in INSERT … SELECT.
+    await db.fetch(ADD_TO_CELLS.format(source="headcount WHERE id > {}"), before)
+    if written == len(rows):
+        return {str(row[6]) for row in rows if row[6] is not None}
+    found = await db.fetch(
+        "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
     )
     return {str(r["op_id"]) for r in found}
 
@@ -277,14 +283,12 @@ async def apply_adds(
     taken: set[str] = set()
     while True:
         results, rows = await _plan(run, increments, taken, context)
-        inserted = await _insert(rows)
+        inserted = await _store(rows)
         missing = {row[6] for row in rows if row[6] is not None and row[6] not in inserted}
         if not missing:
-            await _add_to_cells(rows, inserted)
             break
         taken |= missing
         if guard is None:
-            await _add_to_cells(rows, inserted)
             results = [
                 REUSED if isinstance(r, Applied) and i.op_id in missing else r
                 for i, r in zip(increments, results, strict=True)

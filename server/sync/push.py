@@ -233,7 +233,7 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         )
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
-            return await _push_once(batch, actor, field)
+            return await _push_once(batch, actor, field, known)
         except RETRYABLE:
             # PostgreSQL chose this transaction to end a deadlock (two batches locking the
             # same rows in different orders) and rolled it back whole: apply it again.
@@ -242,24 +242,66 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _push_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
+def _advance(mark: int, batch: PushIn) -> int:
+    """The mark after the batch: an op at ``mark + 1`` moves it on (applied or rejected
+    alike), one at or below it is a duplicate, a gap stops the batch."""
+    for op in batch.ops:
+        seq = op.seq or 0
+        if seq <= mark:
+            continue
+        if seq != mark + 1:
+            break
+        mark = seq
+    return mark
+
+
+async def _take_device(batch: PushIn, known: int | None) -> int:
+    """Lock the device's row and move its mark to where the batch takes it; the mark the
+    batch started from.
+
+    The new mark depends only on the old one and the batch's ``seq`` numbers, so the
+    common case (nobody moved the mark since ``known`` was read) is one statement.
+
+    Raises:
+        SyncError: Unknown or revoked device.
+    """
+    now = _now()
+    if known is not None:
+        rows = await db.fetch(
+            "UPDATE device SET last_seen_at = {}, high_water = {} "
+            "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING high_water",
+            now,
+            _advance(known, batch),
+            batch.device_id,
+            known,
+        )
+        if rows:
+            return known
+    # The mark moved meanwhile (another push from this device) or the device is gone.
+    rows = await db.fetch(
+        "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
+        "RETURNING high_water",
+        now,
+        batch.device_id,
+    )
+    if not rows:
+        raise SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
+    mark = int(rows[0]["high_water"])
+    if (moved := _advance(mark, batch)) != mark:
+        await db.fetch("UPDATE device SET high_water = {} WHERE uid = {}", moved, batch.device_id)
+    return mark
+
+
+async def _push_once(
+    batch: PushIn, actor: Actor, field: FieldSettings, known: int | None
+) -> PushOut:
     results: list[OpResult] = []
     gap: Gap | None = None
     counts: list[ops.HeadcountAdd] = []
     audit_later: list[audit.Entry] = []
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
-        rows = await db.fetch(
-            "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
-            "RETURNING high_water",
-            _now(),
-            batch.device_id,
-        )
-        if not rows:
-            raise SyncError(
-                "device_unknown", N_("This device is not registered or was revoked."), 403
-            )
-        mark = int(rows[0]["high_water"])
+        mark = await _take_device(batch, known)
         for op in batch.ops:
             seq = int(op.seq or 0)
             if seq <= mark:
@@ -275,7 +317,8 @@ async def _push_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushO
                     OpResult(op_id=op.op_id, seq=seq, status="rejected", code="actor_unverified")
                 )
                 continue
-            op = msgspec.structs.replace(op, device_id=batch.device_id)
+            if op.device_id != batch.device_id:
+                op = msgspec.structs.replace(op, device_id=batch.device_id)
             if isinstance(op, ops.HeadcountAdd):
                 counts.append(op)
                 continue
@@ -288,7 +331,6 @@ async def _push_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushO
             results.append(await _apply_one(transaction, batch, op, actor, field))
         if counts:
             results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
-        await db.fetch("UPDATE device SET high_water = {} WHERE uid = {}", mark, batch.device_id)
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
     results.sort(key=lambda result: result.seq)

@@ -5,6 +5,11 @@ push always starts at the first op the server has not acknowledged, everything a
 the answered ``high_water`` is dropped, and after a gap the next push starts again at
 ``high_water + 1``. Connection errors (a server that is down or was killed mid-request)
 are retried until a deadline.
+
+Pushes go through any client shaped as :class:`HTTP`: an ``httpx.AsyncClient`` (tests)
+or the benchmark's leaner ``bench.lean_http.LeanHTTP`` (both raise
+``httpx.TransportError`` when the connection fails). Batches are encoded by msgspec, as
+the server decodes them, rather than by httpx's stdlib ``json``.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ import asyncio
 import datetime as dt
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
+import msgspec
 
 from server import db
 from server.auth.service import create_login_session
@@ -28,6 +35,30 @@ DEVICES = "/api/devices"
 PUSH = "/api/sync/push"
 PULL = "/api/sync/pull"
 STATUSES = frozenset({"applied", "duplicate", "conflict", "rejected"})
+JSON_HEADERS = {"content-type": "application/json"}
+
+
+class Answer(Protocol):
+    """What a push's caller reads of an answer (``httpx.Response`` has it)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    def json(self) -> Any: ...
+
+
+class HTTP(Protocol):
+    """The calls a device makes once registered (``httpx.AsyncClient`` has them)."""
+
+    async def post(self, url: str, *, content: bytes, headers: Mapping[str, str]) -> Answer: ...
+
+    async def get(self, url: str, *, params: Mapping[str, str | int] | None = None) -> Answer: ...
 
 
 class SyncFailed(AssertionError):
@@ -66,7 +97,7 @@ class PushLog:
 class SyncClient:
     """One device: its id, its outbox and the server's last acknowledged ``seq``."""
 
-    def __init__(self, http: httpx.AsyncClient, device_id: str, actor_id: int | None) -> None:
+    def __init__(self, http: HTTP, device_id: str, actor_id: int | None) -> None:
         self.http = http
         self.device_id = device_id
         self.actor_id = actor_id
@@ -136,10 +167,11 @@ class SyncClient:
 
     # --- talking to the server -------------------------------------------------------------
 
-    async def post_batch(self, ops: list[dict[str, Any]]) -> httpx.Response:
+    async def post_batch(self, ops: list[dict[str, Any]]) -> Answer:
         """POST one batch as is (no retry, no bookkeeping): the raw wire call."""
         body = {"device_id": self.device_id, "schema_version": SCHEMA_VERSION, "ops": ops}
-        return await self.http.post(PUSH, json=body)
+        # msgspec, not httpx's ``json=``: stdlib json costs the client ~1 ms a 500-op batch.
+        return await self.http.post(PUSH, content=msgspec.json.encode(body), headers=JSON_HEADERS)
 
     def check_answer(self, ops: list[dict[str, Any]], body: dict[str, Any]) -> None:
         """Check an answer's shape against the batch it answers.
@@ -259,4 +291,13 @@ class SyncClient:
                 delay = 0.02
 
 
-__all__ = ["PULL", "PUSH", "SCHEMA_VERSION", "SyncClient", "SyncFailed", "sign_in"]
+__all__ = [
+    "HTTP",
+    "PULL",
+    "PUSH",
+    "SCHEMA_VERSION",
+    "Answer",
+    "SyncClient",
+    "SyncFailed",
+    "sign_in",
+]
