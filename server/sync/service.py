@@ -61,7 +61,23 @@ def op_type(op: ops.Op) -> str:
 
 def client_day(client_time: dt.datetime | None) -> str | None:
     """The JST day an op was made on, by the device's clock (for reconciliation)."""
-    return None if client_time is None else client_time.astimezone(JST).date().isoformat()
+    return _day_text(_day_number(client_time))
+
+
+DAY_ZERO = dt.date(1970, 1, 1)
+JST_SECONDS = int(JST.utcoffset(None).total_seconds())
+
+
+def _day_number(client_time: dt.datetime | None) -> int | None:
+    """:func:`client_day` as a number of days: a batch's hundreds of counts fall on a day
+    or two, whose text is then made once each."""
+    if client_time is None:
+        return None
+    return int((client_time.timestamp() + JST_SECONDS) // 86400)
+
+
+def _day_text(number: int | None) -> str | None:
+    return None if number is None else (DAY_ZERO + dt.timedelta(days=number)).isoformat()
 
 
 def check_text(payload: ops.Payload) -> None:
@@ -208,10 +224,10 @@ async def apply_counts(
     ]
     async with db.writing():
         results = await headcounts.apply_adds(increments, context)
-        groups: dict[tuple[str, str | None, str | None], list[str | None]] = {}
+        groups: dict[tuple[str, str | None, int | None], list[str | None]] = {}
         for op, result in zip(counts, results, strict=True):
             if isinstance(result, Applied):
-                key = (result.target, op.device_id, client_day(op.client_time))
+                key = (result.target, op.device_id, _day_number(op.client_time))
                 groups.setdefault(key, []).append(op.op_id)
         entries = [
             audit.Entry(
@@ -219,7 +235,7 @@ async def apply_counts(
                 actor_id=actor.staff_id,
                 device_id=device_id,
                 target=target,
-                detail=_count_detail(op_ids, day),
+                detail=_count_detail(op_ids, _day_text(day)),
                 at=context.now,
             )
             for (target, device_id, day), op_ids in groups.items()
