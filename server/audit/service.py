@@ -70,6 +70,68 @@ COLUMNS: db.Columns = (
 )
 
 
+# PostgreSQL: the whole append in one statement, so the head is locked for one round trip
+# and the commit. The chain is made by the recursive CTE: each entry's hash is SHA-256 of
+# the canonical array of :func:`entry_hash`, written as its first two members (the previous
+# hash and the sequence number, known only under the lock) followed by the rest of the
+# array, which Python encodes beforehand (``tail``).
+APPEND_PG = """
+WITH RECURSIVE
+head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+entry AS (
+    SELECT * FROM unnest({}::text[], {}::timestamptz[], {}::integer[], {}::text[],
+        {}::text[], {}::text[], {}::text[])
+        WITH ORDINALITY AS e(tail, occurred_at, actor_id, device_id, action, target, detail, i)
+),
+chain AS (
+    SELECT 0::bigint AS i, seq, hash::text, NULL::text AS prev_hash FROM head
+    UNION ALL
+    SELECT c.i + 1, c.seq + 1, encode(sha256(convert_to(
+            '["' || c.hash || '",' || (c.seq + 1)::text || ',' || e.tail, 'UTF8')), 'hex'),
+        c.hash
+    FROM chain c JOIN entry e ON e.i = c.i + 1
+),
+added AS (
+    INSERT INTO audit_event (seq, occurred_at, actor_id, device_id, action, target, detail,
+        prev_hash, hash)
+    SELECT c.seq, e.occurred_at, e.actor_id, e.device_id, e.action, e.target, e.detail,
+        c.prev_hash, c.hash
+    FROM chain c JOIN entry e ON e.i = c.i
+)
+UPDATE audit_head SET seq = last.seq, hash = last.hash
+FROM (SELECT seq, hash FROM chain ORDER BY i DESC LIMIT 1) AS last
+WHERE audit_head.id = 1
+RETURNING audit_head.seq
+"""
+
+
+def _fields(entry: Entry, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "occurred_at": entry.at or now,
+        "actor_id": entry.actor_id,
+        "device_id": entry.device_id,
+        "action": entry.action,
+        "target": entry.target,
+        "detail": msgspec.json.encode(entry.detail or {}, order="sorted").decode(),
+    }
+
+
+def _tail(fields: dict[str, Any]) -> str:
+    """The canonical array of :func:`entry_hash` after its first two members, and its
+    closing bracket."""
+    canonical = msgspec.json.encode(
+        [
+            _utc_iso(fields["occurred_at"]),
+            fields["actor_id"],
+            fields["device_id"],
+            fields["action"],
+            fields["target"],
+            fields["detail"],
+        ]
+    )
+    return canonical[1:].decode()
+
+
 async def record_many(entries: list[Entry]) -> list[int]:
     """Append entries in order, with one lock of the chain's head for all of them.
 
@@ -84,39 +146,38 @@ async def record_many(entries: list[Entry]) -> list[int]:
     """
     if not entries:
         return []
+    now = dt.datetime.now(dt.UTC)
+    fields = [_fields(entry, now) for entry in entries]
     async with db.writing():
-        # The UPDATE takes the head row's lock before anything is read.
-        rows = await db.fetch(
-            "UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", len(entries)
-        )
-        last, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
-        now = dt.datetime.now(dt.UTC)
-        values: list[tuple[Any, ...]] = []
-        for seq, entry in enumerate(entries, start=last - len(entries) + 1):
-            fields: dict[str, Any] = {
-                "seq": seq,
-                "occurred_at": entry.at or now,
-                "actor_id": entry.actor_id,
-                "device_id": entry.device_id,
-                "action": entry.action,
-                "target": entry.target,
-                "detail": msgspec.json.encode(entry.detail or {}, order="sorted").decode(),
-            }
-            digest = entry_hash(prev_hash=prev_hash, **fields)
-            values.append((*fields.values(), prev_hash, digest))
-            prev_hash = digest
         if db.is_postgres():
-            # One round trip while the head is locked: the entries and the new head together.
-            await db.fetch(
-                f"WITH added AS ({db.unnest_insert('audit_event', COLUMNS)}) "  # noqa: S608 - constants
-                "UPDATE audit_head SET hash = {} WHERE id = 1",
-                *db.by_column(values),
-                prev_hash,
+            rows = await db.fetch(
+                APPEND_PG,
+                [_tail(f) for f in fields],
+                *([f[name] for f in fields] for name in FIELDS),
             )
-            return list(range(last - len(entries) + 1, last + 1))
-        await db.insert_many("audit_event", COLUMNS, values)
-        await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
+        else:
+            rows = await _append_sqlite(fields)
+    last = int(rows[0]["seq"])
     return list(range(last - len(entries) + 1, last + 1))
+
+
+FIELDS = ("occurred_at", "actor_id", "device_id", "action", "target", "detail")
+
+
+async def _append_sqlite(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # The UPDATE takes the head row's lock before anything is read.
+    rows = await db.fetch(
+        "UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", len(fields)
+    )
+    last, prev_hash = int(rows[0]["seq"]), str(rows[0]["hash"])
+    values: list[tuple[Any, ...]] = []
+    for seq, entry in enumerate(fields, start=last - len(fields) + 1):
+        digest = entry_hash(prev_hash=prev_hash, seq=seq, **entry)
+        values.append((seq, *entry.values(), prev_hash, digest))
+        prev_hash = digest
+    await db.insert_many("audit_event", COLUMNS, values)
+    await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
+    return rows
 
 
 async def record(

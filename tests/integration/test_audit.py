@@ -138,3 +138,44 @@ async def test_rehashed_row_breaks_the_next_link(
     result = run_cli("audit", "verify")
     assert result.returncode == 1
     assert "broken at entry 3 " in result.stderr
+
+
+async def test_one_append_of_several_entries_keeps_the_chain(
+    client: httpx.AsyncClient, database_url: str, fresh_audit: None
+) -> None:
+    """Several entries appended at once (PostgreSQL chains them in SQL) verify, in order."""
+    import datetime as dt
+
+    from server import db
+    from server.audit import service as audit
+
+    at = dt.datetime(2026, 11, 26, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    entries = [
+        audit.Entry(
+            action="headcount.add",
+            actor_id=7,
+            device_id="d-1",
+            target="work_session:1",
+            detail={"count": 2, "day": "2026-11-26", "op_ids": ["a", "b"]},
+            at=at,
+        ),
+        audit.Entry(
+            action="headcount.add",
+            actor_id=None,
+            device_id=None,
+            target="",
+            detail={"quote": 'say "hi"\\ ok', "n": [1, 2]},
+        ),
+        audit.Entry(action="incident.create", actor_id=7, device_id="d-1", target="incident:3"),
+    ]
+    async with db.writing():
+        first = await audit.record_many(entries[:1])
+        rest = await audit.record_many(entries[1:])
+    assert first + rest == [1, 2, 3]
+    rows = events(database_url)
+    assert [(row[0], row[1], row[2]) for row in rows] == [
+        (1, "headcount.add", "work_session:1"),
+        (2, "headcount.add", ""),
+        (3, "incident.create", "incident:3"),
+    ]
+    assert run_cli("audit", "verify").returncode == 0
