@@ -9,6 +9,7 @@ per run, and results are shared objects.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -16,10 +17,11 @@ from piccolo.engine.sqlite import convert_datetime_in
 
 from server import db
 from server.common.errors import OpRejected
-from server.headcounts.categories import categories
+from server.headcounts.categories import active_codes
 from server.headcounts.schemas import Increment
 from server.headcounts.slots import session_slots
 from server.messages import N_
+from server.sites.service import site_group
 from server.sync.context import Applied, ApplyContext
 from server.sync.ops import AddHeadcount
 from server.work_sessions import service as work_sessions
@@ -114,16 +116,23 @@ class _Run:
         pending[category] = pending.get(category, 0) + delta
 
 
-async def _sessions(increments: list[Increment], slot_minutes: int) -> dict[int, _Session]:
-    found = await work_sessions.get_many(
-        {i.payload.work_session_id for i in increments}, with_staff=False
-    )
-    codes: dict[str, set[str]] = {}
-    for session in found.values():
-        if session.site_kind not in codes:
-            codes[session.site_kind] = {c.code for c in await categories(session.site_kind)}
+Prepared = dict[int, _Session]
+
+
+async def prepare(session_ids: set[int], slot_minutes: int) -> Prepared:
+    """What counts into these sessions are checked against: the sessions, their slot
+    windows and the categories counted at their kind of site, read together.
+
+    A push reads this before its transaction, beside the device's mark: counts are checked
+    against the sessions as they were when the batch arrived.
+    """
+    sessions = work_sessions.get_many(session_ids, with_staff=False)
+    if db.reads_overlap():
+        found, codes = await asyncio.gather(sessions, active_codes())
+    else:
+        found, codes = await sessions, await active_codes()
     return {
-        key: _Session(session, codes[session.site_kind], slot_minutes)
+        key: _Session(session, codes.get(site_group(session.site_kind), set()), slot_minutes)
         for key, session in found.items()
     }
 
@@ -196,7 +205,7 @@ async def _store(rows: list[tuple[Any, ...]]) -> set[str]:
 
 
 async def apply_adds(
-    increments: list[Increment], context: ApplyContext
+    increments: list[Increment], context: ApplyContext, prepared: Prepared | None = None
 ) -> list[Applied | OpRejected]:
     """Apply ``headcount.add`` ops in order: each one increment, or a correction that keeps
     its category's total at or above zero.
@@ -207,12 +216,16 @@ async def apply_adds(
     Args:
         increments: The counts, in the order they were made.
         context: Actor, settings and the server's clock.
+        prepared: :func:`prepare` of their sessions, if read already.
 
     Returns:
         Per count, what it changed or why it was refused (refused ones change nothing).
     """
     corrections = any(i.payload.delta < 0 for i in increments)
-    run = _Run(await _sessions(increments, context.field.slot_minutes), corrections)
+    if prepared is None:
+        wanted = {i.payload.work_session_id for i in increments}
+        prepared = await prepare(wanted, context.field.slot_minutes)
+    run = _Run(prepared, corrections)
     # Corrections are checked against totals that include this run's earlier counts; if
     # one of those turns out to reuse a stored id, the run is planned again without it.
     guard = await db.savepoint() if corrections else None

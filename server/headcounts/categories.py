@@ -29,6 +29,15 @@ async def categories(site_kind: str, *, include_inactive: bool = False) -> list[
     return found if include_inactive else [c for c in found if c.active]
 
 
+async def active_codes() -> dict[str, set[str]]:
+    """The codes counted now, by category group (``outreach``, ``office``): one query for a
+    run of counts, whatever its sessions."""
+    found: dict[str, set[str]] = {}
+    for row in await db.fetch("SELECT site_group, code FROM headcount_category WHERE active"):
+        found.setdefault(str(row["site_group"]), set()).add(str(row["code"]))
+    return found
+
+
 GROUP_KIND = {"outreach": "outreach_venue", "office": "office"}
 
 

@@ -10,6 +10,7 @@ never blocks the ones behind it.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
 import uuid
@@ -21,6 +22,7 @@ import msgspec
 from server import db
 from server.audit import service as audit
 from server.common.errors import OpRejected
+from server.headcounts import service as headcounts
 from server.messages import N_
 from server.settings import FieldSettings
 from server.sync import ops
@@ -35,7 +37,7 @@ from server.sync.schemas import (
     PushOut,
     SyncError,
 )
-from server.sync.service import apply_counts, apply_op, op_type
+from server.sync.service import apply_counts, apply_op, op_type, prepare_counts
 from server.sync.tables import Device, SyncIssue
 
 MAX_OP_ID = 40
@@ -191,10 +193,11 @@ async def _apply_counts(
     actor: Actor,
     field: FieldSettings,
     audit_later: list[audit.Entry],
+    prepared: headcounts.Prepared | None,
 ) -> list[OpResult]:
     """A run of counts together: their rule checks each one, so no savepoints are needed."""
     results = []
-    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later)
+    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later, prepared=prepared)
     for op, outcome in zip(counts, outcomes, strict=True):
         if isinstance(outcome, OpRejected):
             await _keep(batch, op, "rejected", outcome.code, outcome.field)
@@ -221,7 +224,14 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
-    known = await device_mark(batch.device_id)
+    prepared: headcounts.Prepared | None = None
+    if db.reads_overlap():
+        # The device's mark and what the batch's counts are checked against, side by side.
+        known, prepared = await asyncio.gather(
+            device_mark(batch.device_id), prepare_counts(batch.ops, field)
+        )
+    else:
+        known = await device_mark(batch.device_id)
     if known is not None and all((op.seq or 0) <= known for op in batch.ops):
         # Already applied (an answer that was lost): the mark only grows, so this needs no
         # write transaction at all.
@@ -233,7 +243,7 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         )
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
-            return await _push_once(batch, actor, field, known)
+            return await _push_once(batch, actor, field, known, prepared)
         except RETRYABLE:
             # PostgreSQL chose this transaction to end a deadlock (two batches locking the
             # same rows in different orders) and rolled it back whole: apply it again.
@@ -293,7 +303,11 @@ async def _take_device(batch: PushIn, known: int | None) -> int:
 
 
 async def _push_once(
-    batch: PushIn, actor: Actor, field: FieldSettings, known: int | None
+    batch: PushIn,
+    actor: Actor,
+    field: FieldSettings,
+    known: int | None,
+    prepared: headcounts.Prepared | None,
 ) -> PushOut:
     results: list[OpResult] = []
     gap: Gap | None = None
@@ -323,14 +337,19 @@ async def _push_once(
                 counts.append(op)
                 continue
             if counts:
-                results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
+                results.extend(
+                    await _apply_counts(batch, counts, actor, field, audit_later, prepared)
+                )
                 counts = []
             # The counts' entries first, so the log keeps the batch's order.
             await audit.record_many(audit_later)
             audit_later.clear()
             results.append(await _apply_one(transaction, batch, op, actor, field))
+            # Read before this op changed things (a session it opened): the next counts
+            # read again.
+            prepared = None
         if counts:
-            results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
+            results.extend(await _apply_counts(batch, counts, actor, field, audit_later, prepared))
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
     results.sort(key=lambda result: result.seq)

@@ -521,3 +521,44 @@ async def test_devices_pushing_at_once_to_one_session_all_land(
         f"SELECT SUM(n) FROM headcount_cell WHERE work_session = {field['session']}",
     )
     assert int(sums[0][0]) == 3 * len(tablets) * len(cells)
+
+
+async def test_counts_after_an_open_in_the_same_batch_are_applied(
+    client: httpx.AsyncClient, settings: Settings, database_url: str
+) -> None:
+    """A batch that opens a session, counts into it and closes it applies in that order."""
+    from tests.support.field import plan_session, staff_session
+
+    manager = await make_staff("overall_manager")
+    in_charge = await make_staff("business_manager")
+    operator = await make_staff("operator")
+    session = await plan_session(settings, site_id=1, manager_id=manager)
+    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
+    await sign_in(client, operator, settings)
+    tablet = await device(client)
+    _, start, end = window()
+
+    def op(seq: int, kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return {"op_id": str(uuid.uuid4()), "seq": seq, "type": kind, "payload": payload}
+
+    answer = await push(
+        client,
+        tablet,
+        [
+            headcount(1, session),  # before the open: refused
+            op(2, "work_session.open", {"work_session_id": session, "at": start.isoformat()}),
+            headcount(3, session),
+            headcount(4, session, delta=2),
+            op(5, "work_session.close", {"work_session_id": session, "at": end.isoformat()}),
+            headcount(6, session),  # after the close: refused
+        ],
+    )
+    assert [(r["status"], r.get("code")) for r in answer["results"]] == [
+        ("rejected", "session_not_open"),
+        ("applied", None),
+        ("applied", None),
+        ("applied", None),
+        ("applied", None),
+        ("rejected", "session_not_open"),
+    ]
+    assert total(database_url, session) == 3

@@ -210,7 +210,11 @@ class SyncClient:
         if body.get("gap") is not None:
             self.log.gaps += 1
         self.high_water = max(self.high_water, int(body["high_water"]))
-        self.outbox = [op for op in self.outbox if op["seq"] > self.high_water]
+        # The outbox is in seq order: what is acknowledged is a prefix of it.
+        done = 0
+        while done < len(self.outbox) and self.outbox[done]["seq"] <= self.high_water:
+            done += 1
+        del self.outbox[:done]
 
     async def push_once(self, batch_size: int) -> dict[str, Any] | None:
         """Push the first ``batch_size`` unacknowledged ops once.
