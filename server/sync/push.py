@@ -224,23 +224,29 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
-    prepared: headcounts.Prepared | None = None
-    if db.reads_overlap():
-        # The device's mark and what the batch's counts are checked against, side by side.
-        known, prepared = await asyncio.gather(
-            device_mark(batch.device_id), prepare_counts(batch.ops, field)
-        )
-    else:
+    # On PostgreSQL, what the batch's counts are checked against is read beside the
+    # device's mark (SQLite reads it in the transaction, on this thread, when needed).
+    preparing = (
+        asyncio.ensure_future(prepare_counts(batch.ops, field)) if db.reads_overlap() else None
+    )
+    try:
         known = await device_mark(batch.device_id)
+    except BaseException:
+        if preparing is not None:
+            _let_finish(preparing)
+        raise
     if known is not None and all((op.seq or 0) <= known for op in batch.ops):
         # Already applied (an answer that was lost): the mark only grows, so this needs no
-        # write transaction at all.
+        # write transaction at all, nor waits for what the counts would have needed.
+        if preparing is not None:
+            _let_finish(preparing)
         return PushOut(
             high_water=known,
             results=[
                 OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in batch.ops
             ],
         )
+    prepared = await preparing if preparing is not None else None
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
             return await _push_once(batch, actor, field, known, prepared)
@@ -250,6 +256,22 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
             if attempt == DEADLOCK_TRIES:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+_unwaited: set[asyncio.Future[Any]] = set()
+
+
+def _let_finish(future: asyncio.Future[Any]) -> None:
+    """Leave a read nobody needs any more to finish on its own (cancelling a query in
+    flight costs PostgreSQL a connection of its own); its outcome is dropped."""
+    _unwaited.add(future)
+    future.add_done_callback(_dropped)
+
+
+def _dropped(future: asyncio.Future[Any]) -> None:
+    _unwaited.discard(future)
+    if not future.cancelled():
+        future.exception()  # retrieved, so asyncio does not report it
 
 
 def _advance(mark: int, batch: PushIn) -> int:

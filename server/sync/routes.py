@@ -20,6 +20,7 @@ from server.sync import push as push_service
 from server.sync.compression import gzip_request_middleware
 from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
 from server.web.forms import actor_of
+from server.web.json_answer import OWN_COMPRESSION, json_answer
 from server.web.pages import page, translate
 
 WRITE = {"permission": Permission.FIELD_WRITE}
@@ -43,7 +44,7 @@ async def register_device(
 
 @post(
     "/api/sync/push",
-    opt=WRITE,
+    opt={**WRITE, OWN_COMPRESSION: True},
     status_code=200,
     request_max_body_size=PUSH_LIMIT,
     middleware=[gzip_request_middleware],
@@ -57,7 +58,7 @@ async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> 
         if error.code == "schema_version":
             body["accepted"] = [1]
         return Response(body, status_code=error.status)
-    return Response(result)
+    return json_answer(request, result)
 
 
 @get("/api/sync/pull", opt=READ)
