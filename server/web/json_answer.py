@@ -3,7 +3,9 @@
 Litestar's compression middleware writes every answer through ``gzip.GzipFile`` (about
 0.1 ms of Python per answer besides the deflate itself); push answers come hundreds a
 second from busy venues, so their routes opt out of it (:data:`OWN_COMPRESSION`) and
-compress here with one ``zlib`` call, at the app's level and threshold.
+compress here with one ``zlib`` call. At level 1: a push answer is mostly op ids (random
+UUIDs), so level 6 made a 500-op answer only 6 % smaller (13.1 KB against 14.0 KB) for
+2.4 times the time (0.64 ms against 0.27 ms).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 
 OWN_COMPRESSION = "own_compression"  # a route ``opt`` key: the middleware leaves it alone
-GZIP_LEVEL = 6  # the app's level (see server.app)
+GZIP_LEVEL = 6  # the app's level for everything else (see server.app)
+ANSWER_LEVEL = 1
 GZIP_MINIMUM = 1024  # bytes: smaller answers go as they are
 GZIP_CONTAINER = 31  # zlib's wbits for a gzip header and trailer
 
@@ -39,6 +42,6 @@ def json_answer(
     body = _encoder.encode(value)
     headers = {"vary": "Accept-Encoding"}
     if len(body) >= GZIP_MINIMUM and "gzip" in request.headers.get("accept-encoding", ""):
-        body = zlib.compress(body, GZIP_LEVEL, GZIP_CONTAINER)
+        body = zlib.compress(body, ANSWER_LEVEL, GZIP_CONTAINER)
         headers["content-encoding"] = "gzip"
     return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
