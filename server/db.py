@@ -269,15 +269,6 @@ def one_of(column: str, values: list[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join('{}' for _ in values)})", list(values)
 
 
-def reads_overlap() -> bool:
-    """Whether reads awaited together (``asyncio.gather``) would run at once: on PostgreSQL
-    outside a transaction, each on its own pooled connection. Inside one they would share
-    its connection, which runs one statement at a time; SQLite's run on the event loop's
-    thread, one after another."""
-    engine = _anchor()._meta.db
-    return isinstance(engine, PostgresEngine) and engine.current_transaction.get() is None
-
-
 def is_postgres() -> bool:
     """Whether the app's engine is PostgreSQL."""
     return isinstance(_anchor()._meta.db, PostgresEngine)

@@ -9,7 +9,6 @@ per run, and results are shared objects.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Any
 
@@ -116,21 +115,11 @@ class _Run:
         pending[category] = pending.get(category, 0) + delta
 
 
-Prepared = dict[int, _Session]
-
-
-async def prepare(session_ids: set[int], slot_minutes: int) -> Prepared:
+async def _sessions(session_ids: set[int], slot_minutes: int) -> dict[int, _Session]:
     """What counts into these sessions are checked against: the sessions, their slot
-    windows and the categories counted at their kind of site, read together.
-
-    A push reads this before its transaction, beside the device's mark: counts are checked
-    against the sessions as they were when the batch arrived.
-    """
-    sessions = work_sessions.get_many(session_ids, with_staff=False)
-    if db.reads_overlap():
-        found, codes = await asyncio.gather(sessions, active_codes())
-    else:
-        found, codes = await sessions, await active_codes()
+    windows and the categories counted at their kind of site (two queries)."""
+    found = await work_sessions.get_many(session_ids, with_staff=False)
+    codes = await active_codes() if found else {}
     return {
         key: _Session(session, codes.get(site_group(session.site_kind), set()), slot_minutes)
         for key, session in found.items()
@@ -205,7 +194,7 @@ async def _store(rows: list[tuple[Any, ...]]) -> set[str]:
 
 
 async def apply_adds(
-    increments: list[Increment], context: ApplyContext, prepared: Prepared | None = None
+    increments: list[Increment], context: ApplyContext
 ) -> list[Applied | OpRejected]:
     """Apply ``headcount.add`` ops in order: each one increment, or a correction that keeps
     its category's total at or above zero.
@@ -216,16 +205,13 @@ async def apply_adds(
     Args:
         increments: The counts, in the order they were made.
         context: Actor, settings and the server's clock.
-        prepared: :func:`prepare` of their sessions, if read already.
 
     Returns:
         Per count, what it changed or why it was refused (refused ones change nothing).
     """
     corrections = any(i.payload.delta < 0 for i in increments)
-    if prepared is None:
-        wanted = {i.payload.work_session_id for i in increments}
-        prepared = await prepare(wanted, context.field.slot_minutes)
-    run = _Run(prepared, corrections)
+    wanted = {i.payload.work_session_id for i in increments}
+    run = _Run(await _sessions(wanted, context.field.slot_minutes), corrections)
     # Corrections are checked against totals that include this run's earlier counts; if
     # one of those turns out to reuse a stored id, the run is planned again without it.
     guard = await db.savepoint() if corrections else None

@@ -10,7 +10,6 @@ never blocks the ones behind it.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import sqlite3
 import uuid
@@ -22,7 +21,6 @@ import msgspec
 from server import db
 from server.audit import service as audit
 from server.common.errors import OpRejected
-from server.headcounts import service as headcounts
 from server.messages import N_
 from server.settings import FieldSettings
 from server.sync import ops
@@ -37,7 +35,7 @@ from server.sync.schemas import (
     PushOut,
     SyncError,
 )
-from server.sync.service import apply_counts, apply_op, op_type, prepare_counts
+from server.sync.service import apply_counts, apply_op, op_type
 from server.sync.tables import Device, SyncIssue
 
 MAX_OP_ID = 40
@@ -193,11 +191,10 @@ async def _apply_counts(
     actor: Actor,
     field: FieldSettings,
     audit_later: list[audit.Entry],
-    prepared: headcounts.Prepared | None,
 ) -> list[OpResult]:
     """A run of counts together: their rule checks each one, so no savepoints are needed."""
     results = []
-    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later, prepared=prepared)
+    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later)
     for op, outcome in zip(counts, outcomes, strict=True):
         if isinstance(outcome, OpRejected):
             await _keep(batch, op, "rejected", outcome.code, outcome.field)
@@ -224,54 +221,25 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
-    # On PostgreSQL, what the batch's counts are checked against is read beside the
-    # device's mark (SQLite reads it in the transaction, on this thread, when needed).
-    preparing = (
-        asyncio.ensure_future(prepare_counts(batch.ops, field)) if db.reads_overlap() else None
-    )
-    try:
-        known = await device_mark(batch.device_id)
-    except BaseException:
-        if preparing is not None:
-            _let_finish(preparing)
-        raise
+    known = await device_mark(batch.device_id)
     if known is not None and all((op.seq or 0) <= known for op in batch.ops):
         # Already applied (an answer that was lost): the mark only grows, so this needs no
-        # write transaction at all, nor waits for what the counts would have needed.
-        if preparing is not None:
-            _let_finish(preparing)
+        # write transaction at all.
         return PushOut(
             high_water=known,
             results=[
                 OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in batch.ops
             ],
         )
-    prepared = await preparing if preparing is not None else None
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
-            return await _push_once(batch, actor, field, known, prepared)
+            return await _push_once(batch, actor, field, known)
         except RETRYABLE:
             # PostgreSQL chose this transaction to end a deadlock (two batches locking the
             # same rows in different orders) and rolled it back whole: apply it again.
             if attempt == DEADLOCK_TRIES:
                 raise
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-_unwaited: set[asyncio.Future[Any]] = set()
-
-
-def _let_finish(future: asyncio.Future[Any]) -> None:
-    """Leave a read nobody needs any more to finish on its own (cancelling a query in
-    flight costs PostgreSQL a connection of its own); its outcome is dropped."""
-    _unwaited.add(future)
-    future.add_done_callback(_dropped)
-
-
-def _dropped(future: asyncio.Future[Any]) -> None:
-    _unwaited.discard(future)
-    if not future.cancelled():
-        future.exception()  # retrieved, so asyncio does not report it
 
 
 def _advance(mark: int, batch: PushIn) -> int:
@@ -329,7 +297,6 @@ async def _push_once(
     actor: Actor,
     field: FieldSettings,
     known: int | None,
-    prepared: headcounts.Prepared | None,
 ) -> PushOut:
     results: list[OpResult] = []
     gap: Gap | None = None
@@ -359,19 +326,14 @@ async def _push_once(
                 counts.append(op)
                 continue
             if counts:
-                results.extend(
-                    await _apply_counts(batch, counts, actor, field, audit_later, prepared)
-                )
+                results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
                 counts = []
             # The counts' entries first, so the log keeps the batch's order.
             await audit.record_many(audit_later)
             audit_later.clear()
             results.append(await _apply_one(transaction, batch, op, actor, field))
-            # Read before this op changed things (a session it opened): the next counts
-            # read again.
-            prepared = None
         if counts:
-            results.extend(await _apply_counts(batch, counts, actor, field, audit_later, prepared))
+            results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
     results.sort(key=lambda result: result.seq)

@@ -196,7 +196,6 @@ async def apply_counts(
     *,
     now: dt.datetime | None = None,
     audit_later: list[audit.Entry] | None = None,
-    prepared: headcounts.Prepared | None = None,
 ) -> list[Applied | OpRejected]:
     """Apply ``headcount.add`` ops in order: the rule of :func:`apply_op`, at batch speed.
 
@@ -212,7 +211,6 @@ async def apply_counts(
         audit_later: Where to leave the audit entries instead of appending them; the caller
             must append them in the same transaction. A push appends them last, so the
             chain's head stays locked only for the end of its transaction.
-        prepared: :func:`prepare_counts` of these counts, if read already.
 
     Returns:
         Per op, what it changed or why it was refused (refused ones change nothing).
@@ -225,7 +223,7 @@ async def apply_counts(
         for op in counts
     ]
     async with db.writing():
-        results = await headcounts.apply_adds(increments, context, prepared)
+        results = await headcounts.apply_adds(increments, context)
         groups: dict[tuple[str, str | None, int | None], list[str | None]] = {}
         for op, result in zip(counts, results, strict=True):
             if isinstance(result, Applied):
@@ -247,12 +245,6 @@ async def apply_counts(
         else:
             audit_later.extend(entries)
     return results
-
-
-async def prepare_counts(ops_: list[ops.Op], field: FieldSettings) -> headcounts.Prepared:
-    """What the counts among ``ops_`` are checked against (see :func:`apply_counts`)."""
-    wanted = {op.payload.work_session_id for op in ops_ if isinstance(op, ops.HeadcountAdd)}
-    return await headcounts.prepare(wanted, field.slot_minutes) if wanted else {}
 
 
 def _count_detail(op_ids: list[str | None], day: str | None) -> dict[str, object] | None:
