@@ -32,7 +32,7 @@ from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
 from server.web.json_answer import GZIP_LEVEL, GZIP_MINIMUM, OWN_COMPRESSION
-from server.web.request_log import configure_logging, request_log_middleware
+from server.web.request_log import configure_logging, log_unhandled, request_log_middleware
 from server.web.security import security_headers_middleware
 from server.work_sessions import routes as work_sessions_routes
 
@@ -92,6 +92,7 @@ def create_app(settings: Settings) -> Litestar:
         middleware=[session_middleware, csrf_middleware],
         guards=[authorize],
         exception_handlers={NotAuthorizedException: web_routes.sign_in_first},
+        after_exception=[log_unhandled],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
         lifespan=[lifespan],

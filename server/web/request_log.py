@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time
+import traceback
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 LOGGER_NAME = "madoguchi"
@@ -98,3 +101,42 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_logged)
 
     return middleware
+
+
+SERVER = Path(__file__).resolve().parent.parent  # our code: where a failure is located
+
+
+def _raised_at(error: BaseException) -> str:
+    """``module.py:line`` of the innermost frame of our own code in ``error``'s traceback."""
+    where = ""
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        path = Path(frame.f_code.co_filename)
+        if path.is_relative_to(SERVER):
+            where = f"{path.relative_to(SERVER.parent)}:{line}"
+    return where
+
+
+async def log_unhandled(error: Exception, scope: Scope) -> None:
+    """After-exception hook: one line for a request that failed with a server error.
+
+    It names the exception's type and where our code raised it, never the exception's
+    message (a database error can quote the values of a row). Refusals (4xx) are not
+    failures and are left to the request line.
+
+    Args:
+        error: What was raised.
+        scope: The request's scope.
+    """
+    if isinstance(error, HTTPException) and error.status_code < 500:
+        return
+    logging.getLogger(f"{LOGGER_NAME}.error").error(
+        "unhandled",
+        extra={
+            "fields": {
+                "error": type(error).__name__,
+                "where": _raised_at(error),
+                "method": scope.get("method"),
+                "path": scope.get("path_template") or "",
+            }
+        },
+    )
