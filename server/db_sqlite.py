@@ -78,8 +78,9 @@ class PooledConnection:
             cursor.close()
 
     async def execute(self, sql: str, parameters: Any = None) -> None:
-        """Piccolo's transaction statements: ``BEGIN IMMEDIATE`` and ``COMMIT`` on the
-        connection's thread, the rest (deferred ``BEGIN``, savepoints, ``ROLLBACK``) here."""
+        """Piccolo's transaction statements: ``COMMIT``, and ``BEGIN IMMEDIATE`` when the
+        lock is taken, on the connection's thread; the rest (``BEGIN IMMEDIATE`` when the
+        lock is free, deferred ``BEGIN``, savepoints, ``ROLLBACK``) here."""
         statement = sql.lstrip().upper()
         if statement.startswith(TAKE_LOCK) and self._try_now(sql):
             return
@@ -96,7 +97,8 @@ class PooledConnection:
         try:
             raw.execute(sql)
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+            # The primary code: extended ones (SQLITE_BUSY_RECOVERY, …) are busy too.
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
                 raise
             return False
         finally:
