@@ -25,6 +25,7 @@ import httpx
 from bench import data
 from bench.lean_http import LeanHTTP
 from bench.server import Server
+from server.settings import Settings
 from tests.support.sync_client import PULL, SyncClient, sign_in
 
 CLIENT_TIMEOUT = 300.0
@@ -107,19 +108,18 @@ async def device(http: httpx.AsyncClient, made: data.Field, label: str) -> SyncC
 
 
 async def lean_device(
-    server: Server, made: data.Field, label: str, opened: list[LeanHTTP]
+    server: Server, operator: int, settings: Settings, label: str, opened: list[LeanHTTP]
 ) -> SyncClient:
-    """A device signed in and registered over httpx that then pushes over ``LeanHTTP``.
+    """A device of ``operator``, signed in and registered over httpx, that then pushes over
+    ``LeanHTTP``.
 
     The httpx client is closed once its cookies and CSRF header are copied. The
     ``LeanHTTP`` is connected (as httpx's pool is after registering) and added to
     ``opened``, which the caller closes.
     """
-    http = await signed_in_client(server, made)
-    try:
-        client = await device(http, made, label)
-    finally:
-        await http.aclose()
+    async with httpx.AsyncClient(base_url=server.base, timeout=CLIENT_TIMEOUT) as http:
+        await sign_in(http, operator, settings)
+        client = await SyncClient.register(http, label, actor_id=operator, within=30)
     lean = LeanHTTP.from_httpx(http, timeout=CLIENT_TIMEOUT)
     opened.append(lean)
     await lean.connect()
@@ -152,7 +152,10 @@ async def push_ingest(
     rng = random.Random(seed)
     opened: list[LeanHTTP] = []
     try:
-        clients = [await lean_device(server, made, f"bench {i}", opened) for i in range(devices)]
+        clients = [
+            await lean_device(server, made.operator, made.settings, f"bench {i}", opened)
+            for i in range(devices)
+        ]
         for client in clients:
             for _ in range(per_device):
                 client.enqueue("headcount.add", made.headcount(rng))
@@ -193,7 +196,7 @@ async def replay(server: Server, made: data.Field, *, batch: int, seed: int) -> 
     rng = random.Random(seed)
     opened: list[LeanHTTP] = []
     try:
-        client = await lean_device(server, made, "bench replay", opened)
+        client = await lean_device(server, made.operator, made.settings, "bench replay", opened)
         ops = [client.enqueue("headcount.add", made.headcount(rng)) for _ in range(batch)]
         times: list[float] = []
         ids: list[str] = []
@@ -265,7 +268,7 @@ async def backlog(server: Server, made: data.Field, *, ops: int, seed: int) -> d
     rng = random.Random(seed)
     opened: list[LeanHTTP] = []
     try:
-        client = await lean_device(server, made, "bench backlog", opened)
+        client = await lean_device(server, made.operator, made.settings, "bench backlog", opened)
         for _ in range(ops):
             client.enqueue("headcount.add", made.headcount(rng))
         began = time.perf_counter()

@@ -35,15 +35,40 @@ def entry_hash(
     target: str,
     detail: str,
 ) -> str:
-    """SHA-256 over one entry's fields and the previous hash, in a fixed canonical form.
+    """SHA-256 over one entry's fields and the previous hash, in a fixed canonical form:
+    the JSON array ``[prev_hash, seq, occurred_at, actor_id, device_id, action, target,
+    detail]``, written as its first two members and :func:`canonical_tail`.
 
     Returns:
         The hex digest.
     """
-    canonical = msgspec.json.encode(
-        [prev_hash, seq, _utc_iso(occurred_at), actor_id, device_id, action, target, detail]
+    head = msgspec.json.encode([prev_hash, seq])[:-1] + b","
+    tail = canonical_tail(
+        occurred_at=occurred_at,
+        actor_id=actor_id,
+        device_id=device_id,
+        action=action,
+        target=target,
+        detail=detail,
     )
-    return hashlib.sha256(canonical).hexdigest()
+    return hashlib.sha256(head + tail).hexdigest()
+
+
+def canonical_tail(
+    *,
+    occurred_at: dt.datetime,
+    actor_id: int | None,
+    device_id: str | None,
+    action: str,
+    target: str,
+    detail: str,
+) -> bytes:
+    """The canonical array of :func:`entry_hash` after its first two members (the previous
+    hash and the sequence number, known only when the chain's head is locked), with its
+    closing bracket."""
+    return msgspec.json.encode(
+        [_utc_iso(occurred_at), actor_id, device_id, action, target, detail]
+    )[1:]
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
@@ -73,8 +98,8 @@ COLUMNS: db.Columns = (
 # PostgreSQL: the whole append in one statement, so the head is locked for one round trip
 # and the commit. The chain is made by the recursive CTE: each entry's hash is SHA-256 of
 # the canonical array of :func:`entry_hash`, written as its first two members (the previous
-# hash and the sequence number, known only under the lock) followed by the rest of the
-# array, which Python encodes beforehand (``tail``).
+# hash and the sequence number, known only under the lock) followed by
+# :func:`canonical_tail`, which Python encodes beforehand.
 APPEND_PG = """
 WITH RECURSIVE
 head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
@@ -116,22 +141,6 @@ def _fields(entry: Entry, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _tail(fields: dict[str, Any]) -> str:
-    """The canonical array of :func:`entry_hash` after its first two members, and its
-    closing bracket."""
-    canonical = msgspec.json.encode(
-        [
-            _utc_iso(fields["occurred_at"]),
-            fields["actor_id"],
-            fields["device_id"],
-            fields["action"],
-            fields["target"],
-            fields["detail"],
-        ]
-    )
-    return canonical[1:].decode()
-
-
 async def record_many(entries: list[Entry]) -> list[int]:
     """Append entries in order, with one lock of the chain's head for all of them.
 
@@ -152,7 +161,7 @@ async def record_many(entries: list[Entry]) -> list[int]:
         if db.is_postgres():
             rows = await db.fetch(
                 APPEND_PG,
-                [_tail(f) for f in fields],
+                [canonical_tail(**f).decode() for f in fields],
                 *([f[name] for f in fields] for name in FIELDS),
             )
         else:

@@ -68,7 +68,7 @@ class _Run:
     def __init__(self, sessions: dict[int, _Session], corrections: bool) -> None:
         self.sessions = sessions
         self.corrections = corrections
-        # Each distinct slot start the run names, in UTC (None: not a valid instant).
+        # Each distinct slot start the run names, and the same instant in UTC.
         self.utc: dict[dt.datetime, dt.datetime] = {}
         self.stored: dict[int, dict[str, int]] = {}
         self.pending: dict[int, dict[str, int]] = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import asyncpg
 import msgspec
@@ -225,12 +225,7 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     if known is not None and all((op.seq or 0) <= known for op in batch.ops):
         # Already applied (an answer that was lost): the mark only grows, so this needs no
         # write transaction at all.
-        return PushOut(
-            high_water=known,
-            results=[
-                OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in batch.ops
-            ],
-        )
+        return PushOut(high_water=known, results=[_duplicate(op) for op in batch.ops])
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
             return await _push_once(batch, actor, field, known)
@@ -242,41 +237,58 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _advance(mark: int, batch: PushIn) -> int:
-    """The mark after the batch: an op at ``mark + 1`` moves it on (applied or rejected
-    alike), one at or below it is a duplicate, a gap stops the batch."""
+class _Split(NamedTuple):
+    """A batch against a device's mark: the ops applied before, the ops that come next in
+    order, where a gap stopped it, and the mark after it."""
+
+    duplicates: list[ops.Op]
+    fresh: list[ops.Op]
+    gap: Gap | None
+    mark: int
+
+
+def _split(mark: int, batch: PushIn) -> _Split:
+    """An op at ``mark + 1`` moves the mark on (applied or rejected alike), one at or below
+    it is a duplicate, a gap stops the batch."""
+    duplicates: list[ops.Op] = []
+    fresh: list[ops.Op] = []
     for op in batch.ops:
         seq = op.seq or 0
         if seq <= mark:
-            continue
-        if seq != mark + 1:
-            break
-        mark = seq
-    return mark
+            duplicates.append(op)
+        elif seq != mark + 1:
+            return _Split(duplicates, fresh, Gap(expected=mark + 1, got=seq), mark)
+        else:
+            mark = seq
+            fresh.append(op)
+    return _Split(duplicates, fresh, None, mark)
 
 
-async def _take_device(batch: PushIn, known: int | None) -> int:
-    """Lock the device's row and move its mark to where the batch takes it; the mark the
-    batch started from.
+async def _take_device(batch: PushIn, known: int | None) -> _Split:
+    """Lock the device's row and move its mark to where the batch takes it.
 
     The new mark depends only on the old one and the batch's ``seq`` numbers, so the
     common case (nobody moved the mark since ``known`` was read) is one statement.
+
+    Returns:
+        The batch split against the mark it started from.
 
     Raises:
         SyncError: Unknown or revoked device.
     """
     now = _now()
     if known is not None:
+        split = _split(known, batch)
         rows = await db.fetch(
             "UPDATE device SET last_seen_at = {}, high_water = {} "
             "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING high_water",
             now,
-            _advance(known, batch),
+            split.mark,
             batch.device_id,
             known,
         )
         if rows:
-            return known
+            return split
     # The mark moved meanwhile (another push from this device) or the device is gone.
     rows = await db.fetch(
         "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
@@ -287,9 +299,12 @@ async def _take_device(batch: PushIn, known: int | None) -> int:
     if not rows:
         raise SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
     mark = int(rows[0]["high_water"])
-    if (moved := _advance(mark, batch)) != mark:
-        await db.fetch("UPDATE device SET high_water = {} WHERE uid = {}", moved, batch.device_id)
-    return mark
+    split = _split(mark, batch)
+    if split.mark != mark:
+        await db.fetch(
+            "UPDATE device SET high_water = {} WHERE uid = {}", split.mark, batch.device_id
+        )
+    return split
 
 
 async def _push_once(
@@ -298,26 +313,19 @@ async def _push_once(
     field: FieldSettings,
     known: int | None,
 ) -> PushOut:
-    results: list[OpResult] = []
-    gap: Gap | None = None
     counts: list[ops.HeadcountAdd] = []
     audit_later: list[audit.Entry] = []
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
-        mark = await _take_device(batch, known)
-        for op in batch.ops:
-            seq = int(op.seq or 0)
-            if seq <= mark:
-                results.append(OpResult(op_id=op.op_id, seq=seq, status="duplicate"))
-                continue
-            if seq != mark + 1:
-                gap = Gap(expected=mark + 1, got=seq)
-                break
-            mark = seq
+        split = await _take_device(batch, known)
+        results = [_duplicate(op) for op in split.duplicates]
+        for op in split.fresh:
             if op.actor_id not in (None, actor.staff_id):
                 await _keep(batch, op, "rejected", "actor_unverified", None)
                 results.append(
-                    OpResult(op_id=op.op_id, seq=seq, status="rejected", code="actor_unverified")
+                    OpResult(
+                        op_id=op.op_id, seq=op.seq or 0, status="rejected", code="actor_unverified"
+                    )
                 )
                 continue
             if op.device_id != batch.device_id:
@@ -337,4 +345,8 @@ async def _push_once(
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
     results.sort(key=lambda result: result.seq)
-    return PushOut(high_water=mark, results=results, gap=gap)
+    return PushOut(high_water=split.mark, results=results, gap=split.gap)
+
+
+def _duplicate(op: ops.Op) -> OpResult:
+    return OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate")

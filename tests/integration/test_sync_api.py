@@ -527,14 +527,11 @@ async def test_counts_after_an_open_in_the_same_batch_are_applied(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """A batch that opens a session, counts into it and closes it applies in that order."""
-    from tests.support.field import plan_session, staff_session
+    from tests.support.field import staffed_session
 
-    manager = await make_staff("overall_manager")
-    in_charge = await make_staff("business_manager")
-    operator = await make_staff("operator")
-    session = await plan_session(settings, site_id=1, manager_id=manager)
-    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
-    await sign_in(client, operator, settings)
+    ids = await staffed_session(settings, site_id=1)
+    session = ids["session"]
+    await sign_in(client, ids["operator"], settings)
     tablet = await device(client)
     _, start, end = window()
 

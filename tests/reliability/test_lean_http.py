@@ -22,13 +22,14 @@ from typing import Any
 import httpx
 import pytest
 
+from bench.figures import lean_device
 from bench.lean_http import LeanHTTP
 from bench.server import Server
 from server.app import create_app
 from server.settings import Settings
 from tests.conftest import open_client, remove_test_rows
 from tests.support.field import open_session, window
-from tests.support.sync_client import SyncClient, sign_in
+from tests.support.sync_client import SyncClient
 
 SITE = 1  # an office site seeded by the migrations
 
@@ -58,13 +59,7 @@ class Rig:
 
     async def device(self, label: str) -> SyncClient:
         """A device registered over httpx that then pushes over ``LeanHTTP``."""
-        async with httpx.AsyncClient(base_url=self.server.base, timeout=30) as http:
-            await sign_in(http, self.operator, self.settings)
-            client = await SyncClient.register(http, label, actor_id=self.operator)
-            lean = LeanHTTP.from_httpx(http, timeout=30)
-        self.opened.append(lean)
-        client.http = lean
-        return client
+        return await lean_device(self.server, self.operator, self.settings, label, self.opened)
 
 
 @pytest.fixture

@@ -73,6 +73,25 @@ async def open_session(
     """A planned, staffed and opened work session.
 
     Returns:
+        Ids as :func:`staffed_session` gives them.
+    """
+    ids = await staffed_session(settings, site_id=site_id, day=day, start_hour=start_hour)
+    _, start, _ = window(day, start_hour)
+    await apply(
+        ops.WorkSessionOpen(payload=ops.OpenWorkSession(work_session_id=ids["session"], at=start)),
+        ids["operator"],
+        "operator",
+        settings,
+    )
+    return ids
+
+
+async def staffed_session(
+    settings: Settings, *, site_id: int, day: dt.date | None = None, start_hour: int = 10
+) -> dict[str, int]:
+    """A planned and staffed work session, not opened yet.
+
+    Returns:
         Ids: ``session``, ``manager`` (overall manager who planned it), ``in_charge``
         (a business manager) and ``operator``.
     """
@@ -83,13 +102,6 @@ async def open_session(
         settings, site_id=site_id, manager_id=manager, day=day, start_hour=start_hour
     )
     await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
-    _, start, _ = window(day, start_hour)
-    await apply(
-        ops.WorkSessionOpen(payload=ops.OpenWorkSession(work_session_id=session, at=start)),
-        operator,
-        "operator",
-        settings,
-    )
     return {"session": session, "manager": manager, "in_charge": in_charge, "operator": operator}
 
 
