@@ -11,6 +11,7 @@ import functools
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
@@ -204,18 +205,31 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
 Columns = tuple[tuple[str, str], ...]  # (name, PostgreSQL type) of each column
 
 
-def unnest_insert(table: str, columns: Columns) -> str:
-    """PostgreSQL: ``INSERT … SELECT * FROM unnest(…)`` taking one array per column: one
-    short statement, prepared once, instead of one with an argument per value to parse and
-    plan each time. Its arguments are :func:`by_column` of the rows."""
+def json_recordset(columns: Columns) -> str:
+    """PostgreSQL: ``json_to_recordset(…) AS r(…)``, the rows of one JSON argument
+    (:func:`json_rows`) as a table to insert from: one short statement, prepared once.
+
+    One array per column (``unnest``) cost the driver about 2.5 µs a value in Python: it
+    asks of each element whether it is itself an array. One text argument costs it
+    nothing, and the server parses the JSON in C.
+    """
+    record = ", ".join(f"{name} {kind}" for name, kind in columns)
+    return f"json_to_recordset({{}}::json) AS r({record})"
+
+
+def recordset_insert(table: str, columns: Columns) -> str:
+    """PostgreSQL: ``INSERT … SELECT * FROM`` :func:`json_recordset`."""
     names = ", ".join(name for name, _ in columns)
-    arrays = ", ".join(f"{{}}::{kind}[]" for _, kind in columns)
-    return f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays})"  # noqa: S608 - constants
+    return f"INSERT INTO {table} ({names}) SELECT * FROM {json_recordset(columns)}"  # noqa: S608 - constants
 
 
-def by_column(rows: list[tuple[Any, ...]]) -> list[list[Any]]:
-    """The rows as one list per column (the arguments of :func:`unnest_insert`)."""
-    return [list(column) for column in zip(*rows, strict=True)]
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def json_rows(columns: Columns, rows: list[tuple[Any, ...]]) -> str:
+    """The rows as the JSON argument of :func:`recordset_insert` (datetimes as RFC 3339)."""
+    names = [name for name, _ in columns]
+    return _ENCODE([dict(zip(names, row, strict=True)) for row in rows]).decode()
 
 
 async def insert_many(
@@ -223,9 +237,8 @@ async def insert_many(
 ) -> int:
     """Insert many rows in the open transaction, in one step.
 
-    PostgreSQL: one ``INSERT … SELECT * FROM unnest(…)`` (:func:`unnest_insert`). SQLite:
-    ``executemany`` of a one-row statement on the event loop's thread; a single statement
-    of hundreds of rows took twice as long there (parsing, binding, no reuse).
+    PostgreSQL: one ``INSERT … SELECT * FROM json_to_recordset(…)``
+    (:func:`recordset_insert`). SQLite: :func:`execute_many` of a one-row statement.
 
     Args:
         table: The table.
@@ -238,18 +251,29 @@ async def insert_many(
     """
     if not rows:
         return 0
-    engine = _anchor()._meta.db
-    connection = engine.current_transaction.get().connection
-    if isinstance(engine, PostgresEngine):
-        query = _compiled(f"{unnest_insert(table, columns)} {suffix}", True, len(columns))
-        status: str = await connection.execute(query, *by_column(rows))
+    if is_postgres():
+        query = _compiled(f"{recordset_insert(table, columns)} {suffix}", True, 1)
+        connection = _anchor()._meta.db.current_transaction.get().connection
+        status: str = await connection.execute(query, json_rows(columns, rows))
         return int(status.rsplit(" ", 1)[-1])
     names = ", ".join(name for name, _ in columns)
     marks = ", ".join("?" for _ in columns)
-    written: int = connection.execute_many_now(
+    return await execute_many(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}",  # noqa: S608 - constants
         rows,
     )
+
+
+async def execute_many(sql: str, rows: list[tuple[Any, ...]]) -> int:
+    """SQLite: ``executemany`` of one statement (``?`` marks) in the open transaction, on
+    the event loop's thread; a single statement of hundreds of rows took twice as long
+    there (parsing, binding, no reuse).
+
+    Returns:
+        How many rows were written.
+    """
+    connection = _anchor()._meta.db.current_transaction.get().connection
+    written: int = connection.execute_many_now(sql, rows)
     return written
 
 

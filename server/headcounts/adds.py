@@ -126,16 +126,17 @@ async def _sessions(session_ids: set[int], slot_minutes: int) -> dict[int, _Sess
     }
 
 
+# What differs between a run's counts; the actor and the server's time are the run's own.
 COLUMNS: db.Columns = (
     ("work_session", "integer"),
     ("slot_start", "timestamptz"),
     ("category", "text"),
     ("delta", "integer"),
     ("device_id", "text"),
-    ("actor_id", "integer"),
     ("op_id", "text"),
-    ("created_at", "timestamptz"),
 )
+OP_ID = 5
+NAMES = ", ".join(name for name, _ in COLUMNS)
 # The inserted counts' sums added to their cells, in the counts' transaction: a run's
 # counts fall in a few cells. In key order: two devices' pushes to one session lock the
 # same cells in the same order, so they queue instead of deadlocking (PostgreSQL).
@@ -147,11 +148,24 @@ ADD_TO_CELLS = (
     "DO UPDATE SET n = headcount_cell.n + excluded.n"
 )
 SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
+# PostgreSQL, one round trip: the counts, their cells from what the insert returned, and
+# the op ids it wrote (one skipped is an id already stored).
+STORE_PG = (
+    f"WITH added AS (INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
+    f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db.json_recordset(COLUMNS)} "
+    f"{SKIP_REUSED} RETURNING work_session, slot_start, category, delta, op_id), "
+    f"cells AS ({ADD_TO_CELLS.format(source='added')}) "
+    "SELECT array_agg(op_id) AS ids FROM added"
+)
+STORE_SQLITE = (
+    f"INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
+    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) {SKIP_REUSED}"
+)
 
 
-async def _store(rows: list[tuple[Any, ...]]) -> set[str]:
-    """Insert the rows and add them to their cells; an op id already stored is skipped,
-    not an error.
+async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -> set[str]:
+    """Insert the rows (:data:`COLUMNS`) by ``actor_id`` at ``now`` and add them to their
+    cells; an op id already stored is skipped, not an error.
 
     Returns:
         The op ids inserted.
@@ -159,34 +173,27 @@ async def _store(rows: list[tuple[Any, ...]]) -> set[str]:
     if not rows:
         return set()
     if db.is_postgres():
-        # One round trip: the counts, and the cells from what the insert returned.
-        found = await db.fetch(
-            f"WITH added AS ({db.unnest_insert('headcount', COLUMNS)} {SKIP_REUSED} "  # noqa: S608 - constants
-            "RETURNING work_session, slot_start, category, delta, op_id), "
-            f"cells AS ({ADD_TO_CELLS.format(source='added')}) "
-            "SELECT op_id FROM added WHERE op_id IS NOT NULL",
-            *db.by_column(rows),
-        )
-        return {str(r["op_id"]) for r in found}
-    # The run's few slot starts and one server time, turned into SQLite's text once each
-    # (the same function the driver calls on every datetime argument).
+        found = await db.fetch(STORE_PG, actor_id, now, db.json_rows(COLUMNS, rows))
+        return {str(i) for i in found[0]["ids"] or () if i is not None}
+    # The run's few slot starts and its one server time, turned into SQLite's text once
+    # each (the same function the driver calls on every datetime argument).
     texts: dict[dt.datetime, str] = {}
-    for index, row in enumerate(rows):
-        slot, created = row[1], row[7]
-        if slot not in texts:
-            texts[slot] = convert_datetime_in(slot)
-        if created not in texts:
-            texts[created] = convert_datetime_in(created)
-        rows[index] = (row[0], texts[slot], *row[2:7], texts[created])
+    created = convert_datetime_in(now)
+    values = []
+    for session, slot, category, delta, device_id, op_id in rows:
+        text = texts.get(slot)
+        if text is None:
+            text = texts[slot] = convert_datetime_in(slot)
+        values.append((session, text, category, delta, device_id, op_id, actor_id, created))
     # The write lock is held: rows numbered after the highest id are this run's.
     before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
-    written = await db.insert_many("headcount", COLUMNS, rows, suffix=SKIP_REUSED)
+    written = await db.execute_many(STORE_SQLITE, values)
     # By rowid, not by the session's index (the planner's choice for the GROUP BY, which
     # read every count of the session); the WHERE also settles SQLite's parsing of an
     # upsert in INSERT … SELECT.
     await db.fetch(ADD_TO_CELLS.format(source="headcount NOT INDEXED WHERE id > {}"), before)
     if written == len(rows):
-        return {str(row[6]) for row in rows if row[6] is not None}
+        return {str(row[OP_ID]) for row in rows if row[OP_ID] is not None}
     found = await db.fetch(
         "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
     )
@@ -218,8 +225,10 @@ async def apply_adds(
     taken: set[str] = set()
     while True:
         results, rows = await _plan(run, increments, taken, context)
-        inserted = await _store(rows)
-        missing = {row[6] for row in rows if row[6] is not None and row[6] not in inserted}
+        inserted = await _store(rows, context.actor.staff_id, context.now)
+        missing = {
+            row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in inserted
+        }
         if not missing:
             break
         taken |= missing
@@ -243,7 +252,6 @@ async def _plan(
     taken = set(taken)
     results: list[Applied | OpRejected] = []
     rows: list[tuple[Any, ...]] = []
-    actor_id, now = context.actor.staff_id, context.now
     for increment in increments:
         payload, op_id = increment.payload, increment.op_id
         try:
@@ -260,17 +268,6 @@ async def _plan(
             run.add(session.id, payload.category, payload.delta)
         if op_id is not None:
             taken.add(op_id)
-        rows.append(
-            (
-                session.id,
-                slot,
-                payload.category,
-                payload.delta,
-                increment.device_id,
-                actor_id,
-                op_id,
-                now,
-            )
-        )
+        rows.append((session.id, slot, payload.category, payload.delta, increment.device_id, op_id))
         results.append(session.applied)
     return results, rows
