@@ -27,7 +27,7 @@ from server.reconciliation import routes as reconciliation_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
-from server.sync import client_routes
+from server.sync import client_routes, push_asgi
 from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.i18n import load_catalogs
@@ -41,7 +41,7 @@ TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 
 
-def create_app(settings: Settings) -> Litestar:
+def create_app(settings: Settings, *, push_fast_path: bool = True) -> Litestar:
     """Build the Madoguchi app for ``settings``.
 
     Builds the database engine (nothing is opened until startup), binds every table to it,
@@ -49,6 +49,8 @@ def create_app(settings: Settings) -> Litestar:
 
     Args:
         settings: The settings tree.
+        push_fast_path: Answer pushes that pass every check in front of Litestar
+            (:mod:`server.sync.push_asgi`); off, Litestar answers them all (tests compare).
 
     Returns:
         The ASGI app.
@@ -118,7 +120,10 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Litestar's `middleware=` wraps matched routes only; 404 and 405 come from the router.
     # Wrapping the whole handler gives every response its headers and its log line.
-    app.asgi_handler = request_log_middleware(security_headers_middleware(app.asgi_handler))
+    handler = app.asgi_handler
+    if push_fast_path:
+        handler = push_asgi.push_fast_path(handler, settings)
+    app.asgi_handler = request_log_middleware(security_headers_middleware(handler))
     return app
 
 

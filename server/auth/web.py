@@ -79,6 +79,18 @@ def _same_origin(request: Request[Any, Any, Any], settings: Settings) -> bool:
     return origin in settings.auth.origins or origin.split("://", 1)[-1] == own_host
 
 
+def _token_matches(sent: object, cookie: str | None) -> bool:
+    return bool(cookie) and isinstance(sent, str) and hmac.compare_digest(sent, str(cookie))
+
+
+def passes_csrf(request: Request[Any, Any, Any], settings: Settings) -> bool:
+    """Whether an unsafe request whose token is in its header passes
+    :func:`csrf_middleware`'s checks."""
+    return _same_origin(request, settings) and _token_matches(
+        request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE)
+    )
+
+
 def csrf_middleware(app: ASGIApp) -> ASGIApp:
     """Refuse unsafe requests from other sites.
 
@@ -127,7 +139,7 @@ def csrf_middleware(app: ASGIApp) -> ASGIApp:
             sent = (await request.form()).get(CSRF_FIELD)
         if not _same_origin(request, settings):
             raise PermissionDeniedException("Cross-site request refused.")
-        if not cookie or not isinstance(sent, str) or not hmac.compare_digest(sent, cookie):
+        if not _token_matches(sent, cookie):
             raise PermissionDeniedException("Security token missing or stale: reload the page.")
         scope["csrf_token"] = cookie  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)

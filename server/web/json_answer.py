@@ -26,10 +26,28 @@ GZIP_CONTAINER = 31  # zlib's wbits for a gzip header and trailer
 _encoder = msgspec.json.Encoder()
 
 
+def encode_answer(value: Any, accept_encoding: str) -> tuple[bytes, dict[str, str]]:
+    """``value`` as JSON, gzipped when the client accepts it and it is worth it.
+
+    Args:
+        value: Anything msgspec encodes.
+        accept_encoding: The request's ``Accept-Encoding``.
+
+    Returns:
+        The body and the headers that describe it (besides its type).
+    """
+    body = _encoder.encode(value)
+    headers = {"vary": "Accept-Encoding"}
+    if len(body) >= GZIP_MINIMUM and "gzip" in accept_encoding:
+        body = zlib.compress(body, ANSWER_LEVEL, GZIP_CONTAINER)
+        headers["content-encoding"] = "gzip"
+    return body, headers
+
+
 def json_answer(
     request: Request[Any, Any, Any], value: Any, status_code: int = 200
 ) -> Response[bytes]:
-    """``value`` as JSON, gzipped when the client accepts it and it is worth it.
+    """:func:`encode_answer` as the response to ``request``.
 
     Args:
         request: The request answered (its ``Accept-Encoding``).
@@ -39,9 +57,5 @@ def json_answer(
     Returns:
         The response.
     """
-    body = _encoder.encode(value)
-    headers = {"vary": "Accept-Encoding"}
-    if len(body) >= GZIP_MINIMUM and "gzip" in request.headers.get("accept-encoding", ""):
-        body = zlib.compress(body, ANSWER_LEVEL, GZIP_CONTAINER)
-        headers["content-encoding"] = "gzip"
+    body, headers = encode_answer(value, request.headers.get("accept-encoding", ""))
     return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
