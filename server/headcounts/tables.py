@@ -19,9 +19,14 @@ class HeadcountCategory(Table, tablename="headcount_category"):
 
 
 class Headcount(Table, tablename="headcount"):
-    """One increment (+n, or a negative correction). Append-only: totals are sums."""
+    """One increment (+n, or a negative correction). Append-only: totals are sums.
 
-    work_session = ForeignKey(references=WorkSession, index=True)
+    A log: ``work_session`` has no foreign key or index (migration m0009). The service
+    checks the session, and the cell each count is added to, in the same statement,
+    references it.
+    """
+
+    work_session = Integer(null=True, default=None)
     slot_start = Timestamptz()
     category = Varchar(length=40)
     delta = Integer()

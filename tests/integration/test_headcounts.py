@@ -7,11 +7,15 @@ import datetime as dt
 import httpx
 import pytest
 
+from server import db
 from server.common.errors import OpRejected
+from server.headcounts import adds
 from server.headcounts import service as headcounts
 from server.settings import Settings
 from server.sync import ops
-from tests.support.field import apply, open_session, window
+from server.sync.push import INTEGRITY_ERRORS
+from tests import dbutil
+from tests.support.field import apply, new_uid, open_session, window
 
 
 def add(session: int, slot: dt.datetime, category: str, delta: int) -> ops.HeadcountAdd:
@@ -136,3 +140,23 @@ async def test_city_staff_cannot_count(field: dict[str, int], settings: Settings
             add(field["session"], start, "issuance", 1), field["manager"], "city_staff", settings
         )
     assert refused.value.code == "forbidden"
+
+
+async def test_a_count_for_no_session_is_refused_by_its_cell(
+    field: dict[str, int], database_url: str
+) -> None:
+    """The statement that stores counts refuses one whose session does not exist, though
+    ``headcount`` has no foreign key (migration m0009): its cell references the session."""
+    _, start, _ = window()
+    missing = field["session"] + 1000
+    with pytest.raises(INTEGRITY_ERRORS):
+        async with db.writing():
+            await adds._store(
+                [(missing, start, "issuance", 1, None, new_uid())],
+                field["operator"],
+                dt.datetime.now(dt.UTC),
+            )
+    stored = dbutil.fetch(
+        database_url, f"SELECT count(*) FROM headcount WHERE work_session = {missing}"
+    )
+    assert stored == [(0,)]
