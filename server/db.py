@@ -202,6 +202,35 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         await connection.close()
 
 
+Query = tuple[str, tuple[Any, ...]]  # a statement for :func:`fetch` and its arguments
+
+
+async def fetch_many(*queries: Query) -> list[list[dict[str, Any]]]:
+    """Several SELECTs read together, each one's rows apart.
+
+    PostgreSQL: one round trip, each query's rows as one JSON array, so values come as
+    JSON has them (timestamps and dates as ISO text; ``msgspec.convert`` with
+    ``strict=False`` reads both kinds). SQLite: one after another (no round trips there).
+
+    Args:
+        *queries: Statements with ``{}`` marks, and their arguments.
+
+    Returns:
+        Each query's rows, in order.
+    """
+    if not is_postgres():
+        return [await fetch(sql, *args) for sql, args in queries]
+    parts = ", ".join(
+        f"(SELECT COALESCE(json_agg(q), '[]') FROM ({sql}) AS q) AS r{i}"  # noqa: S608 - ours
+        for i, (sql, _) in enumerate(queries)
+    )
+    row = (await fetch(f"SELECT {parts}", *(arg for _, args in queries for arg in args)))[0]
+    return [_DECODE(row[f"r{i}"]) for i in range(len(queries))]
+
+
+_DECODE = msgspec.json.Decoder(list[dict[str, Any]]).decode
+
+
 Columns = tuple[tuple[str, str], ...]  # (name, PostgreSQL type) of each column
 
 

@@ -16,7 +16,7 @@ from piccolo.engine.sqlite import convert_datetime_in
 
 from server import db
 from server.common.errors import OpRejected
-from server.headcounts.categories import active_codes
+from server.headcounts import categories
 from server.headcounts.schemas import Increment
 from server.headcounts.slots import session_slots
 from server.messages import N_
@@ -117,12 +117,14 @@ class _Run:
 
 async def _sessions(session_ids: set[int], slot_minutes: int) -> dict[int, _Session]:
     """What counts into these sessions are checked against: the sessions, their slot
-    windows and the categories counted at their kind of site (two queries)."""
-    found = await work_sessions.get_many(session_ids, with_staff=False)
-    codes = await active_codes() if found else {}
+    windows and the categories counted at their kind of site (read together)."""
+    session_rows, code_rows = await db.fetch_many(
+        work_sessions.many_query(session_ids), categories.ACTIVE_CODES
+    )
+    codes = categories.codes_by_group(code_rows)
     return {
         key: _Session(session, codes.get(site_group(session.site_kind), set()), slot_minutes)
-        for key, session in found.items()
+        for key, session in work_sessions.from_rows(session_rows).items()
     }
 
 

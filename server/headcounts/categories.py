@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import msgspec
 
@@ -29,11 +30,14 @@ async def categories(site_kind: str, *, include_inactive: bool = False) -> list[
     return found if include_inactive else [c for c in found if c.active]
 
 
-async def active_codes() -> dict[str, set[str]]:
-    """The codes counted now, by category group (``outreach``, ``office``): one query for a
-    run of counts, whatever its sessions."""
+ACTIVE_CODES: db.Query = ("SELECT site_group, code FROM headcount_category WHERE active", ())
+
+
+def codes_by_group(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The codes counted now, by category group (``outreach``, ``office``), from the rows
+    of :data:`ACTIVE_CODES`."""
     found: dict[str, set[str]] = {}
-    for row in await db.fetch("SELECT site_group, code FROM headcount_category WHERE active"):
+    for row in rows:
         found.setdefault(str(row["site_group"]), set()).add(str(row["code"]))
     return found
 

@@ -74,20 +74,34 @@ def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
     )
 
 
-async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
-    """Work sessions by id (unknown ids are left out), with their staff unless not needed."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    where, args = db.one_of("ws.id", wanted)
+def many_query(ids: Iterable[int]) -> db.Query:
+    """The statement of :func:`get_many` (without staff), for :func:`server.db.fetch_many`."""
+    where, args = db.one_of("ws.id", sorted(set(ids)))
     # Plain SQL: a synced batch reads its sessions on every push, a pull hundreds at once.
-    rows = await db.fetch(
+    return (
         "SELECT ws.*, s.name_ja AS site_name_ja, s.name_en AS site_name_en, "  # noqa: S608 - placeholders only
         f"s.kind AS site_kind FROM work_session ws JOIN site s ON s.id = ws.site WHERE {where}",
-        *args,
+        tuple(args),
     )
-    staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
+
+
+def from_rows(
+    rows: list[dict[str, Any]], staff: dict[int, list[Assignment]] | None = None
+) -> dict[int, WorkSessionOut]:
+    """Sessions by id from the rows of :func:`many_query`."""
+    staff = staff or {}
     return {int(r["id"]): _out(r, staff.get(int(r["id"]), [])) for r in rows}
+
+
+async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
+    """Work sessions by id (unknown ids are left out), with their staff unless not needed."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    sql, args = many_query(wanted)
+    rows = await db.fetch(sql, *args)
+    staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
+    return from_rows(rows, staff)
 
 
 async def get(work_session_id: int) -> WorkSessionOut | None:
