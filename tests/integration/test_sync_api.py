@@ -559,3 +559,50 @@ async def test_counts_after_an_open_in_the_same_batch_are_applied(
         ("rejected", "session_not_open"),
     ]
     assert total(database_url, session) == 3
+
+
+async def test_a_batch_sent_again_writes_nothing(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A batch answered before is answered again from the device's mark, and its
+    transaction (if any) is not committed: the device row is left as it was."""
+    tablet = await device(client)
+    batch = [headcount(seq, field["session"]) for seq in (1, 2)]
+    await push(client, tablet, batch)
+    row = f"SELECT high_water, last_seen_at FROM device WHERE uid = '{tablet}'"
+    before = dbutil.fetch(database_url, row)
+    again = await push(client, tablet, batch)
+    assert again == {
+        "high_water": 2,
+        "results": [
+            {"op_id": op["op_id"], "seq": op["seq"], "status": "duplicate"} for op in batch
+        ],
+        "gap": None,
+    }
+    assert dbutil.fetch(database_url, row) == before
+
+
+async def test_one_device_pushing_twice_at_once_applies_each_op_once(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """Two overlapping batches from one device at once (a retry racing the original): each
+    op is applied by exactly one of them and the mark ends at the last op."""
+    import asyncio
+
+    tablet = await device(client)
+    ops = [headcount(seq, field["session"]) for seq in range(1, 9)]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/sync/push",
+                json={"device_id": tablet, "schema_version": 1, "ops": part},
+            )
+            for part in (ops[:5], ops, ops[2:])
+        )
+    )
+    assert [a.status_code for a in answers] == [200] * 3
+    applied = [r["seq"] for a in answers for r in a.json()["results"] if r["status"] == "applied"]
+    assert sorted(applied) == list(range(1, 9))
+    assert total(database_url, field["session"]) == 8
+    mark = await client.get("/api/sync/pull", params={"device_id": tablet})
+    assert mark.json()["high_water"] == 8
