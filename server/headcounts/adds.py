@@ -10,6 +10,7 @@ per run, and results are shared objects.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from piccolo.engine.sqlite import convert_datetime_in
@@ -179,14 +180,12 @@ async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -
         return {str(i) for i in found[0]["ids"] or () if i is not None}
     # The run's few slot starts and its one server time, turned into SQLite's text once
     # each (the same function the driver calls on every datetime argument).
-    texts: dict[dt.datetime, str] = {}
+    texts = {slot: convert_datetime_in(slot) for slot in {row[1] for row in rows}}
     created = convert_datetime_in(now)
-    values = []
-    for session, slot, category, delta, device_id, op_id in rows:
-        text = texts.get(slot)
-        if text is None:
-            text = texts[slot] = convert_datetime_in(slot)
-        values.append((session, text, category, delta, device_id, op_id, actor_id, created))
+    values = [
+        (session, texts[slot], category, delta, device_id, op_id, actor_id, created)
+        for session, slot, category, delta, device_id, op_id in rows
+    ]
     # The write lock is held: rows numbered after the highest id are this run's.
     before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
     written = await db.execute_many(STORE_SQLITE, values)
@@ -195,7 +194,7 @@ async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -
     # upsert in INSERT … SELECT.
     await db.fetch(ADD_TO_CELLS.format(source="headcount NOT INDEXED WHERE id > {}"), before)
     if written == len(rows):
-        return {str(row[OP_ID]) for row in rows if row[OP_ID] is not None}
+        return {op_id for *_, op_id in rows if op_id is not None}
     found = await db.fetch(
         "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
     )
@@ -203,7 +202,7 @@ async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -
 
 
 async def apply_adds(
-    increments: list[Increment], context: ApplyContext
+    increments: Sequence[Increment], context: ApplyContext
 ) -> list[Applied | OpRejected]:
     """Apply ``headcount.add`` ops in order: each one increment, or a correction that keeps
     its category's total at or above zero.
@@ -226,7 +225,7 @@ async def apply_adds(
     guard = await db.savepoint() if corrections else None
     taken: set[str] = set()
     while True:
-        results, rows = await _plan(run, increments, taken, context)
+        results, rows = await _plan(run, increments, taken)
         inserted = await _store(rows, context.actor.staff_id, context.now)
         missing = {
             row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in inserted
@@ -247,7 +246,7 @@ async def apply_adds(
 
 
 async def _plan(
-    run: _Run, increments: list[Increment], taken: set[str], context: ApplyContext
+    run: _Run, increments: Sequence[Increment], taken: set[str]
 ) -> tuple[list[Applied | OpRejected], list[tuple[Any, ...]]]:
     """Check each count in order; the rows to insert and every count's outcome."""
     run.pending.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Protocol
 
 import msgspec
 
@@ -31,9 +32,18 @@ class Totals(msgspec.Struct, frozen=True, kw_only=True):
     total: int
 
 
-class Increment(msgspec.Struct, frozen=True, kw_only=True):
-    """One ``headcount.add`` to apply, with the op's id and device (kept on the row)."""
+class Increment(Protocol):
+    """One ``headcount.add`` to apply, with the op's id and device (kept on the row): a
+    ``headcount.add`` op itself (a synced batch's hundreds are passed as they came)."""
 
-    payload: AddHeadcount
-    op_id: str | None = None
-    device_id: str | None = None
+    @property
+    def payload(self) -> AddHeadcount:
+        """What to count."""
+
+    @property
+    def op_id(self) -> str | None:
+        """The op's id, unique across ops."""
+
+    @property
+    def device_id(self) -> str | None:
+        """The device that made it."""

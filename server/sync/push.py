@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import uuid
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 import asyncpg
@@ -42,6 +43,7 @@ MAX_OP_ID = 40
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 DEADLOCK_TRIES = 3
+SEQ = attrgetter("seq")
 
 
 def _now() -> dt.datetime:
@@ -402,7 +404,8 @@ async def _apply_batch(
             results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
-    results.sort(key=lambda result: result.seq)
+    # In seq order already, but for an op refused before the counts pending ahead of it.
+    results.sort(key=SEQ)
     return PushOut(high_water=split.mark, results=results, gap=split.gap)
 
 

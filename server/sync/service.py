@@ -218,12 +218,8 @@ async def apply_counts(
     if not allows(PERMISSIONS["headcount.add"], actor.role):
         return [OpRejected("forbidden", N_("Your role does not allow this."))] * len(counts)
     context = ApplyContext(actor=actor, field=field, now=now or dt.datetime.now(dt.UTC))
-    increments = [
-        headcounts.Increment(payload=op.payload, op_id=op.op_id, device_id=op.device_id)
-        for op in counts
-    ]
     async with db.writing():
-        results = await headcounts.apply_adds(increments, context)
+        results = await headcounts.apply_adds(counts, context)
         groups: dict[tuple[str, str | None, int | None], list[str | None]] = {}
         for op, result in zip(counts, results, strict=True):
             if isinstance(result, Applied):
