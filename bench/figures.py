@@ -59,8 +59,10 @@ class Sizes:
     def full(cls) -> Sizes:
         return cls(
             runs=3,
-            push_ops_one_device=3_000,
-            push_ops_per_device_20=500,
+            # A second or so per push figure and as much for its ceiling: at 3,000 ops a
+            # run lasted 0.1 s and one WAL checkpoint or pause moved a ratio by 0.1.
+            push_ops_one_device=20_000,
+            push_ops_per_device_20=2_000,
             replay_batch=500,
             backlog_ops=10_000,
             history=(0, 10_000, 100_000),
