@@ -40,9 +40,7 @@ async def _push_family(
         # Warm-up (not measured): first requests import code paths and fill caches.
         await figures.push_ingest(server, made, batch=100, devices=1, per_device=100, seed=seed)
         for batch, devices in PUSH_CONFIGS:
-            per_device = (
-                sizes.push_ops_one_device if devices == 1 else sizes.push_ops_per_device_20
-            )
+            per_device = sizes.push_ops_one_device if devices == 1 else sizes.push_ops_per_device_20
             say(f"{engine}: push, batches of {batch}, {devices} device(s), {per_device} ops each")
 
             async def one(
