@@ -95,14 +95,15 @@ COLUMNS: db.Columns = (
 )
 
 
-# PostgreSQL: the whole append in one statement, so the head is locked for one round trip
-# and the commit. The chain is made by the recursive CTE: each entry's hash is SHA-256 of
-# the canonical array of :func:`entry_hash`, written as its first two members (the previous
-# hash and the sequence number, known only under the lock) followed by
-# :func:`canonical_tail`, which Python encodes beforehand.
-APPEND_PG = """
-WITH RECURSIVE
-head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+# PostgreSQL: the whole append as common table expressions, so the head is locked for one
+# round trip and the commit, and a writer can append within its own statement (see
+# :func:`append_ctes`). The chain is made by the recursive CTE: each entry's hash is SHA-256
+# of the canonical array of :func:`entry_hash`, written as its first two members (the
+# previous hash and the sequence number, known only under the lock) followed by
+# :func:`canonical_tail`, which Python encodes beforehand. ``moved`` gives the last
+# sequence number; no row when ``WHEN`` is false (nothing appended).
+APPEND_CTES = """
+head AS (SELECT seq, hash FROM audit_head WHERE id = 1 AND (WHEN) FOR UPDATE),
 entry AS (
     SELECT * FROM unnest({}::text[], {}::timestamptz[], {}::integer[], {}::text[],
         {}::text[], {}::text[], {}::text[])
@@ -116,18 +117,41 @@ chain AS (
         c.hash
     FROM chain c JOIN entry e ON e.i = c.i + 1
 ),
-added AS (
+logged AS (
     INSERT INTO audit_event (seq, occurred_at, actor_id, device_id, action, target, detail,
         prev_hash, hash)
     SELECT c.seq, e.occurred_at, e.actor_id, e.device_id, e.action, e.target, e.detail,
         c.prev_hash, c.hash
     FROM chain c JOIN entry e ON e.i = c.i
+),
+moved AS (
+    UPDATE audit_head SET seq = last.seq, hash = last.hash
+    FROM (SELECT seq, hash FROM chain ORDER BY i DESC LIMIT 1) AS last
+    WHERE audit_head.id = 1
+    RETURNING audit_head.seq
 )
-UPDATE audit_head SET seq = last.seq, hash = last.hash
-FROM (SELECT seq, hash FROM chain ORDER BY i DESC LIMIT 1) AS last
-WHERE audit_head.id = 1
-RETURNING audit_head.seq
 """
+
+
+def append_ctes(entries: list[Entry], when: str = "TRUE") -> tuple[str, list[Any]]:
+    """PostgreSQL: the CTEs that append ``entries`` (``head``, ``entry``, ``chain``,
+    ``logged``, ``moved``) for a ``WITH RECURSIVE`` statement of the caller's, and their
+    arguments (after any the caller's ``when`` takes).
+
+    Args:
+        entries: What happened, in order (at least one).
+        when: An SQL condition; false, nothing is appended and ``moved`` has no row.
+            Conditions on the caller's own CTEs also make them run before the head is
+            locked (the head stays locked until the commit).
+
+    Returns:
+        The CTEs' text and their arguments.
+    """
+    now = dt.datetime.now(dt.UTC)
+    fields = [_fields(entry, now) for entry in entries]
+    arrays = [[canonical_tail(**f).decode() for f in fields]]
+    arrays.extend([f[name] for f in fields] for name in FIELDS)
+    return APPEND_CTES.replace("(WHEN)", f"({when})"), arrays
 
 
 def _fields(entry: Entry, now: dt.datetime) -> dict[str, Any]:
@@ -155,17 +179,14 @@ async def record_many(entries: list[Entry]) -> list[int]:
     """
     if not entries:
         return []
-    now = dt.datetime.now(dt.UTC)
-    fields = [_fields(entry, now) for entry in entries]
     async with db.writing():
         if db.is_postgres():
-            rows = await db.fetch(
-                APPEND_PG,
-                [canonical_tail(**f).decode() for f in fields],
-                *([f[name] for f in fields] for name in FIELDS),
-            )
+            ctes, args = append_ctes(entries)
+            sql = f"WITH RECURSIVE {ctes} SELECT seq FROM moved"  # noqa: S608 - constants
+            rows = await db.fetch(sql, *args)
         else:
-            rows = await _append_sqlite(fields)
+            now = dt.datetime.now(dt.UTC)
+            rows = await _append_sqlite([_fields(entry, now) for entry in entries])
     last = int(rows[0]["seq"])
     return list(range(last - len(entries) + 1, last + 1))
 

@@ -10,12 +10,13 @@ per run, and results are shared objects.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from piccolo.engine.sqlite import convert_datetime_in
 
 from server import db
+from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.headcounts import categories
 from server.headcounts.schemas import Increment
@@ -151,33 +152,38 @@ ADD_TO_CELLS = (
     "DO UPDATE SET n = headcount_cell.n + excluded.n"
 )
 SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
-# PostgreSQL, one round trip: the counts, their cells from what the insert returned, and
-# the op ids it wrote (one skipped is an id already stored).
-STORE_PG = (
-    f"WITH added AS (INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
+INSERT_PG = (
+    f"INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
     f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db.json_recordset(COLUMNS)} "
-    f"{SKIP_REUSED} RETURNING work_session, slot_start, category, delta, op_id), "
-    f"cells AS ({ADD_TO_CELLS.format(source='added')}) "
-    "SELECT array_agg(op_id) AS ids FROM added"
+    f"{SKIP_REUSED} RETURNING work_session, slot_start, category, delta, op_id"
 )
+# The condition of an audit append in the same statement: every count went in. Asking
+# for the cells too makes them be added before the chain's head is locked, in the order
+# the counts' statement and then the audit's took their locks when they were two.
+ALL_IN = "(SELECT count(*) FROM added) = {} AND (SELECT count(*) FROM cells) >= 0"
 STORE_SQLITE = (
     f"INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
     f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) {SKIP_REUSED}"
 )
 
 
-async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -> set[str]:
+async def _store(
+    rows: list[tuple[Any, ...]],
+    actor_id: int,
+    now: dt.datetime,
+    entries: list[audit.Entry],
+) -> tuple[set[str], bool]:
     """Insert the rows (:data:`COLUMNS`) by ``actor_id`` at ``now`` and add them to their
-    cells; an op id already stored is skipped, not an error.
+    cells; an op id already stored is skipped, not an error. On PostgreSQL ``entries`` are
+    appended to the audit log in the same statement, if every row went in.
 
     Returns:
-        The op ids inserted.
+        The op ids inserted, and whether ``entries`` were appended.
     """
     if not rows:
-        return set()
+        return set(), False
     if db.is_postgres():
-        found = await db.fetch(STORE_PG, actor_id, now, db.json_rows(COLUMNS, rows))
-        return {str(i) for i in found[0]["ids"] or () if i is not None}
+        return await _store_pg(rows, actor_id, now, entries)
     # The run's few slot starts and its one server time, turned into SQLite's text once
     # each (the same function the driver calls on every datetime argument).
     texts = {slot: convert_datetime_in(slot) for slot in {row[1] for row in rows}}
@@ -194,16 +200,52 @@ async def _store(rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime) -
     # upsert in INSERT … SELECT.
     await db.fetch(ADD_TO_CELLS.format(source="headcount NOT INDEXED WHERE id > {}"), before)
     if written == len(rows):
-        return {op_id for *_, op_id in rows if op_id is not None}
+        return {op_id for *_, op_id in rows if op_id is not None}, False
     found = await db.fetch(
         "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
     )
-    return {str(r["op_id"]) for r in found}
+    return {str(r["op_id"]) for r in found}, False
+
+
+async def _store_pg(
+    rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime, entries: list[audit.Entry]
+) -> tuple[set[str], bool]:
+    """:func:`_store` on PostgreSQL: one round trip for the counts, their cells, the op ids
+    written and the audit entries."""
+    ctes = [
+        f"added AS ({INSERT_PG})",
+        f"cells AS ({ADD_TO_CELLS.format(source='added')} RETURNING 1)",
+    ]
+    args: list[Any] = [actor_id, now, db.json_rows(COLUMNS, rows)]
+    last = ""
+    if entries:
+        appended, more = audit.append_ctes(entries, ALL_IN)
+        ctes.append(appended)
+        args += [len(rows), *more]
+        last = ", (SELECT seq FROM moved) AS seq"
+    found = await db.fetch(
+        f"WITH RECURSIVE {', '.join(ctes)} "  # noqa: S608 - constants
+        f"SELECT (SELECT array_agg(op_id) FROM added) AS ids{last}",
+        *args,
+    )
+    ids = {str(i) for i in found[0]["ids"] or () if i is not None}
+    return ids, found[0].get("seq") is not None
+
+
+class Adds(NamedTuple):
+    """What :func:`apply_adds` did: per count, what it changed or why it was refused; and
+    whether the audit entries asked for were appended with the counts."""
+
+    results: list[Applied | OpRejected]
+    audited: bool
+
+
+AuditOf = Callable[[list[Applied | OpRejected]], list[audit.Entry]]
 
 
 async def apply_adds(
-    increments: Sequence[Increment], context: ApplyContext
-) -> list[Applied | OpRejected]:
+    increments: Sequence[Increment], context: ApplyContext, audit_of: AuditOf | None = None
+) -> Adds:
     """Apply ``headcount.add`` ops in order: each one increment, or a correction that keeps
     its category's total at or above zero.
 
@@ -213,9 +255,12 @@ async def apply_adds(
     Args:
         increments: The counts, in the order they were made.
         context: Actor, settings and the server's clock.
+        audit_of: The audit entries of an outcome. On PostgreSQL they are appended in the
+            counts' own statement (one round trip fewer) unless a count's id turns out to
+            be taken; ``audited`` says whether they were.
 
     Returns:
-        Per count, what it changed or why it was refused (refused ones change nothing).
+        The outcome (refused counts change nothing).
     """
     corrections = any(i.payload.delta < 0 for i in increments)
     wanted = {i.payload.work_session_id for i in increments}
@@ -226,7 +271,8 @@ async def apply_adds(
     taken: set[str] = set()
     while True:
         results, rows = await _plan(run, increments, taken)
-        inserted = await _store(rows, context.actor.staff_id, context.now)
+        entries = audit_of(results) if audit_of is not None and db.is_postgres() else []
+        inserted, audited = await _store(rows, context.actor.staff_id, context.now, entries)
         missing = {
             row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in inserted
         }
@@ -242,7 +288,7 @@ async def apply_adds(
         await guard.rollback_to()
     if guard is not None:
         await guard.release()
-    return results
+    return Adds(results, audited)
 
 
 async def _plan(

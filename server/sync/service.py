@@ -201,16 +201,17 @@ async def apply_counts(
 
     The counts applied are audited together, one entry per work session, device and day
     naming every op id, in the same transaction (one entry per count would double the rows
-    a count writes).
+    a count writes). On PostgreSQL the entries go in with the counts, in their statement.
 
     Args:
         counts: The ops, in the order they were made.
         actor: Who they act for.
         field: Field-work settings.
         now: The server's clock (tests may pin it).
-        audit_later: Where to leave the audit entries instead of appending them; the caller
-            must append them in the same transaction. A push appends them last, so the
-            chain's head stays locked only for the end of its transaction.
+        audit_later: Where to leave the audit entries not appended with the counts (all
+            of them on SQLite); the caller must append them in the same transaction,
+            before any other entry. A push appends them last, so the chain's head stays
+            locked only for the end of its transaction.
 
     Returns:
         Per op, what it changed or why it was refused (refused ones change nothing).
@@ -219,28 +220,38 @@ async def apply_counts(
         return [OpRejected("forbidden", N_("Your role does not allow this."))] * len(counts)
     context = ApplyContext(actor=actor, field=field, now=now or dt.datetime.now(dt.UTC))
     async with db.writing():
-        results = await headcounts.apply_adds(counts, context)
-        groups: dict[tuple[str, str | None, int | None], list[str | None]] = {}
-        for op, result in zip(counts, results, strict=True):
-            if isinstance(result, Applied):
-                key = (result.target, op.device_id, _day_number(op.client_time))
-                groups.setdefault(key, []).append(op.op_id)
-        entries = [
-            audit.Entry(
-                action="headcount.add",
-                actor_id=actor.staff_id,
-                device_id=device_id,
-                target=target,
-                detail=_count_detail(op_ids, _day_text(day)),
-                at=context.now,
-            )
-            for (target, device_id, day), op_ids in groups.items()
-        ]
-        if audit_later is None:
-            await audit.record_many(entries)
-        else:
-            audit_later.extend(entries)
-    return results
+        adds = await headcounts.apply_adds(
+            counts, context, lambda results: _count_entries(counts, results, context)
+        )
+        if not adds.audited:
+            entries = _count_entries(counts, adds.results, context)
+            if audit_later is None:
+                await audit.record_many(entries)
+            else:
+                audit_later.extend(entries)
+    return adds.results
+
+
+def _count_entries(
+    counts: list[ops.HeadcountAdd], results: list[Applied | OpRejected], context: ApplyContext
+) -> list[audit.Entry]:
+    """The audit entries of a run of counts: one per work session, device and day."""
+    groups: dict[tuple[str, str | None, int | None], list[str | None]] = {}
+    for op, result in zip(counts, results, strict=True):
+        if isinstance(result, Applied):
+            key = (result.target, op.device_id, _day_number(op.client_time))
+            groups.setdefault(key, []).append(op.op_id)
+    return [
+        audit.Entry(
+            action="headcount.add",
+            actor_id=context.actor.staff_id,
+            device_id=device_id,
+            target=target,
+            detail=_count_detail(op_ids, _day_text(day)),
+            at=context.now,
+        )
+        for (target, device_id, day), op_ids in groups.items()
+    ]
 
 
 def _count_detail(op_ids: list[str | None], day: str | None) -> dict[str, object] | None:

@@ -155,6 +155,7 @@ async def test_a_count_for_no_session_is_refused_by_its_cell(
                 [(missing, start, "issuance", 1, None, new_uid())],
                 field["operator"],
                 dt.datetime.now(dt.UTC),
+                [],
             )
     stored = dbutil.fetch(
         database_url, f"SELECT count(*) FROM headcount WHERE work_session = {missing}"

@@ -606,3 +606,30 @@ async def test_one_device_pushing_twice_at_once_applies_each_op_once(
     assert total(database_url, field["session"]) == 8
     mark = await client.get("/api/sync/pull", params={"device_id": tablet})
     assert mark.json()["high_water"] == 8
+
+
+async def test_counts_are_audited_once_naming_the_ids_applied(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """A push's counts land in the audit log once, one entry naming every op id applied
+    (PostgreSQL appends it in the counts' own statement, unless an id turns out to be
+    stored already); the chain still verifies."""
+    import json
+
+    from server.audit import service as audit
+
+    tablet, reused = await one_count_then_its_id_again(client, field["session"])
+    fresh = [headcount(seq, field["session"]) for seq in (3, 4)]
+    answer = await push(client, tablet, [reused, *fresh])
+    assert outcomes(answer) == [("rejected", "op_id_reused"), ("applied", None), ("applied", None)]
+    more = [headcount(seq, field["session"]) for seq in (5, 6)]
+    await push(client, tablet, more)
+    details = dbutil.fetch(
+        database_url,
+        "SELECT detail FROM audit_event WHERE action = 'headcount.add' "
+        f"AND device_id = '{tablet}' ORDER BY seq",
+    )
+    named = [json.loads(str(detail))["op_ids"] for (detail,) in details]
+    assert named[1:] == [[op["op_id"] for op in fresh], [op["op_id"] for op in more]]
+    assert len(named) == 3
+    assert (await audit.verify()).ok
