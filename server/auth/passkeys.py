@@ -44,9 +44,17 @@ RP_NAME = "Madoguchi"
 MULTI_DEVICE = CredentialDeviceType.MULTI_DEVICE
 CHALLENGE_TTL = dt.timedelta(minutes=5)
 TIMEOUT_MS = 120_000
-BAD_ANSWER = AuthError("bad_payload", N_("The passkey answer could not be read. Please try again."))
 EXPIRED_ATTEMPT = N_("This sign-in attempt expired. Please try again.")
-REFUSED = AuthError("verification_failed", N_("The passkey could not be verified."), 401)
+
+
+# Refusals are made fresh for each raise: an exception instance raised again adds to the
+# traceback it holds, and ``raise … from`` would chain it to another request's error.
+def _bad_answer() -> AuthError:
+    return AuthError("bad_payload", N_("The passkey answer could not be read. Please try again."))
+
+
+def _refused() -> AuthError:
+    return AuthError("verification_failed", N_("The passkey could not be verified."), 401)
 
 
 def _now() -> dt.datetime:
@@ -87,7 +95,7 @@ def _client_challenge(credential: dict[str, Any]) -> str:
         client_data = json.loads(_unb64(credential["response"]["clientDataJSON"]))
         challenge = client_data["challenge"]
         if not isinstance(challenge, str) or not 0 < len(challenge) <= 120:
-            raise BAD_ANSWER
+            raise _bad_answer()
         return _b64(_unb64(challenge))
     except (
         KeyError,
@@ -95,7 +103,7 @@ def _client_challenge(credential: dict[str, Any]) -> str:
         ValueError,  # also UnicodeError and binascii.Error
         RecursionError,
     ) as error:
-        raise BAD_ANSWER from error
+        raise _bad_answer() from error
 
 
 async def _consume_challenge(challenge: str, purpose: str) -> dict[str, Any]:
@@ -175,7 +183,7 @@ async def register(token: str, credential: dict[str, Any], auth: AuthSettings) -
                 require_user_verification=True,
             )
         except Exception as error:  # any parse or check failure of browser input
-            raise REFUSED from error
+            raise _refused() from error
         if not await service.use_invite(invite.invite_id):
             raise AuthError("invite_used", N_("This invite link has already been used."))
         staff_id = invite.staff_id
@@ -238,11 +246,11 @@ async def login(credential: dict[str, Any], auth: AuthSettings) -> SignedIn:
     challenge = _client_challenge(credential)
     raw_id = credential.get("rawId") or credential.get("id")
     if not isinstance(raw_id, str) or len(raw_id) > 1400:
-        raise BAD_ANSWER
+        raise _bad_answer()
     try:
         credential_id = _b64(_unb64(raw_id))
     except (ValueError, binascii.Error) as error:
-        raise BAD_ANSWER from error
+        raise _bad_answer() from error
     async with db.writing():
         await _consume_challenge(challenge, "login")
         row = (
@@ -275,7 +283,7 @@ async def login(credential: dict[str, Any], auth: AuthSettings) -> SignedIn:
                 require_user_verification=True,
             )
         except Exception as error:  # any parse or check failure of browser input
-            raise REFUSED from error
+            raise _refused() from error
         await WebauthnCredential.update(
             {
                 WebauthnCredential.sign_count: verified.new_sign_count,

@@ -309,7 +309,9 @@ async def _plan(
             if payload.delta < 0 and await run.total(session.id, payload.category) < -payload.delta:
                 raise BELOW_ZERO
         except OpRejected as refused:
-            results.append(refused)
+            # The refusals are shared instances, and each raise adds to the traceback one
+            # already holds: cleared here, or it would keep every frame it ever left.
+            results.append(refused.with_traceback(None))
             continue
         if run.corrections:
             run.add(session.id, payload.category, payload.delta)

@@ -280,9 +280,10 @@ TAKE_PG = (
     "FROM (SELECT id, high_water FROM device WHERE uid = {} AND revoked_at IS NULL "
     "FOR UPDATE) AS o WHERE d.id = o.id RETURNING o.high_water AS before"
 )
-UNKNOWN_DEVICE = SyncError(
-    "device_unknown", N_("This device is not registered or was revoked."), 403
-)
+
+
+def _unknown_device() -> SyncError:
+    return SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
 
 
 async def _take_device(batch: PushIn, known: int | None) -> _Split:
@@ -303,7 +304,7 @@ async def _take_device(batch: PushIn, known: int | None) -> _Split:
         if db.is_postgres():
             rows = await db.fetch(TAKE_PG, now, known, split.mark, batch.device_id)
             if not rows:
-                raise UNKNOWN_DEVICE
+                raise _unknown_device()
             before = int(rows[0]["before"])
             return split if before == known else await _move(batch, before)
         rows = await db.fetch(
@@ -324,7 +325,7 @@ async def _take_device(batch: PushIn, known: int | None) -> _Split:
         batch.device_id,
     )
     if not rows:
-        raise UNKNOWN_DEVICE
+        raise _unknown_device()
     return await _move(batch, int(rows[0]["high_water"]))
 
 

@@ -163,7 +163,7 @@ async def apply_op(
     if isinstance(op, ops.HeadcountAdd):
         (result,) = await apply_counts([op], actor, field, now=now)
         if isinstance(result, OpRejected):
-            raise result
+            raise result.with_traceback(None)  # shared: see headcounts.adds._plan
         return result
     kind = op_type(op)
     if not allows(PERMISSIONS[kind], actor.role):

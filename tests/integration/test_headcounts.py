@@ -161,3 +161,28 @@ async def test_a_count_for_no_session_is_refused_by_its_cell(
         database_url, f"SELECT count(*) FROM headcount WHERE work_session = {missing}"
     )
     assert stored == [(0,)]
+
+
+def frames(error: BaseException) -> int:
+    """How many frames an exception's traceback holds."""
+    count, tb = 0, error.__traceback__
+    while tb is not None:
+        count, tb = count + 1, tb.tb_next
+    return count
+
+
+async def test_a_refusal_raised_again_keeps_no_old_frames(
+    field: dict[str, int], settings: Settings
+) -> None:
+    """Refusals are shared instances; raised for count after count they hold only the last
+    raise's frames (a raise adds to the traceback an exception already has)."""
+    _, start, _ = window()
+    depths = []
+    for _ in range(3):
+        with pytest.raises(OpRejected) as refused:
+            await apply(
+                add(field["session"], start, "issuance", 0), field["operator"], "operator", settings
+            )
+        depths.append(frames(refused.value))
+    assert depths[0] == depths[1] == depths[2]
+    assert adds.DELTA_INVALID is refused.value
