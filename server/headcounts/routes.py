@@ -24,7 +24,7 @@ from server.incidents.schemas import CATEGORY_LABELS
 from server.messages import N_
 from server.settings import Settings
 from server.sync import ops
-from server.sync.push import device_mark
+from server.sync.devices import device_mark
 from server.web.forms import submit
 from server.web.pages import page, request_language, translate
 from server.work_sessions import service as work_sessions

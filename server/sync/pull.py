@@ -24,7 +24,7 @@ from server.settings import FieldSettings
 from server.sites import service as sites
 from server.staff.tables import Staff
 from server.sync.context import Actor
-from server.sync.push import device_mark
+from server.sync.devices import device_mark
 from server.sync.schemas import Change, PullOut
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut

@@ -1,4 +1,4 @@
-"""Devices and push: a batch of a device's ops, applied exactly once, in one transaction.
+"""Push: a batch of a device's ops, applied exactly once, in one transaction.
 
 The device's high-water ``seq`` moves in the same transaction as the ops it covers, so a
 batch sent twice (a lost answer, a killed server) changes nothing the second time. An op
@@ -10,11 +10,9 @@ never blocks the ones behind it.
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
-import uuid
 from operator import attrgetter
-from typing import Any, NamedTuple
+from typing import Any
 
 import asyncpg
 import msgspec
@@ -24,78 +22,24 @@ from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.messages import N_
 from server.settings import FieldSettings
-from server.sync import ops
+from server.sync import devices, ops
 from server.sync.context import Actor
 from server.sync.schemas import (
     MAX_BATCH,
     SCHEMA_VERSIONS,
-    DeviceOut,
-    Gap,
     OpResult,
     PushIn,
     PushOut,
     SyncError,
 )
 from server.sync.service import apply_counts, apply_op, op_type
-from server.sync.tables import Device, SyncIssue
+from server.sync.tables import SyncIssue
 
 MAX_OP_ID = 40
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 DEADLOCK_TRIES = 3
 SEQ = attrgetter("seq")
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _device_out(row: dict[str, Any]) -> DeviceOut:
-    return msgspec.convert(
-        {**row, "device_id": row["uid"], "registered_by": row["registered_by"]},
-        DeviceOut,
-        strict=False,
-    )
-
-
-async def register_device(*, label: str, staff_id: int) -> DeviceOut:
-    """Register a browser or tablet and issue its id."""
-    label = " ".join(label.split())[:100]
-    async with db.writing():
-        rows = await Device.insert(
-            Device(uid=str(uuid.uuid4()), label=label, registered_by=staff_id)
-        ).returning(*Device.all_columns())
-    return _device_out(rows[0])
-
-
-async def list_devices() -> list[DeviceOut]:
-    """Every device, newest first."""
-    rows = await Device.select().order_by(Device.created_at, ascending=False)
-    return [_device_out(r) for r in rows]
-
-
-async def revoke_device(device_id: str) -> bool:
-    """Revoke a device: its pushes are refused from now on. False if unknown."""
-    async with db.writing():
-        rows = (
-            await Device.update({Device.revoked_at: _now()})
-            .where((Device.uid == device_id) & Device.revoked_at.is_null())
-            .returning(Device._meta.primary_key)
-        )
-    return bool(rows)
-
-
-async def device_mark(device_id: str | None, *, live_only: bool = True) -> int | None:
-    """A device's high-water mark; None for an id the server never issued, or (unless
-    ``live_only`` is false) for a revoked device."""
-    if not device_id:
-        return None
-    revoked = " AND revoked_at IS NULL" if live_only else ""
-    rows = await db.fetch(
-        f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
-        device_id[:36],
-    )
-    return int(rows[0]["high_water"]) if rows else None
 
 
 def _check_batch(batch: PushIn) -> None:
@@ -230,7 +174,7 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         known = (batch.ops[0].seq or 1) - 1 if batch.ops else None
     else:
         # Free on SQLite (no round trip), and a batch sent again needs no write lock.
-        known = await device_mark(batch.device_id)
+        known = await devices.device_mark(batch.device_id)
         if known is not None and all((op.seq or 0) <= known for op in batch.ops):
             # Already applied (an answer that was lost): the mark only grows.
             return PushOut(high_water=known, results=[_duplicate(op) for op in batch.ops])
@@ -245,104 +189,10 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-class _Split(NamedTuple):
-    """A batch against a device's mark: the ops applied before, the ops that come next in
-    order, where a gap stopped it, and the mark after it."""
-
-    duplicates: list[ops.Op]
-    fresh: list[ops.Op]
-    gap: Gap | None
-    mark: int
-
-
-def _split(mark: int, batch: PushIn) -> _Split:
-    """An op at ``mark + 1`` moves the mark on (applied or rejected alike), one at or below
-    it is a duplicate, a gap stops the batch."""
-    duplicates: list[ops.Op] = []
-    fresh: list[ops.Op] = []
-    for op in batch.ops:
-        seq = op.seq or 0
-        if seq <= mark:
-            duplicates.append(op)
-        elif seq != mark + 1:
-            return _Split(duplicates, fresh, Gap(expected=mark + 1, got=seq), mark)
-        else:
-            mark = seq
-            fresh.append(op)
-    return _Split(duplicates, fresh, None, mark)
-
-
-# PostgreSQL: the device's row locked, its mark before, and the mark moved to where the
-# batch takes it if it was the one guessed: one statement, right guess or wrong.
-TAKE_PG = (
-    "UPDATE device AS d SET last_seen_at = {}, "
-    "high_water = CASE WHEN o.high_water = {} THEN {} ELSE o.high_water END "
-    "FROM (SELECT id, high_water FROM device WHERE uid = {} AND revoked_at IS NULL "
-    "FOR UPDATE) AS o WHERE d.id = o.id RETURNING o.high_water AS before"
-)
-
-
-def _unknown_device() -> SyncError:
-    return SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
-
-
-async def _take_device(batch: PushIn, known: int | None) -> _Split:
-    """Lock the device's row and move its mark to where the batch takes it.
-
-    The new mark depends only on the old one and the batch's ``seq`` numbers, so the
-    common case (the mark is still ``known``, as read or guessed) is one statement.
-
-    Returns:
-        The batch split against the mark it started from.
-
-    Raises:
-        SyncError: Unknown or revoked device.
-    """
-    now = _now()
-    if known is not None:
-        split = _split(known, batch)
-        if db.is_postgres():
-            rows = await db.fetch(TAKE_PG, now, known, split.mark, batch.device_id)
-            if not rows:
-                raise _unknown_device()
-            before = int(rows[0]["before"])
-            return split if before == known else await _move(batch, before)
-        rows = await db.fetch(
-            "UPDATE device SET last_seen_at = {}, high_water = {} "
-            "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING high_water",
-            now,
-            split.mark,
-            batch.device_id,
-            known,
-        )
-        if rows:
-            return split
-    # The mark moved meanwhile (another push from this device) or the device is gone.
-    rows = await db.fetch(
-        "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
-        "RETURNING high_water",
-        now,
-        batch.device_id,
-    )
-    if not rows:
-        raise _unknown_device()
-    return await _move(batch, int(rows[0]["high_water"]))
-
-
-async def _move(batch: PushIn, mark: int) -> _Split:
-    """The batch split against the device's locked ``mark``, which moves with it."""
-    split = _split(mark, batch)
-    if split.mark != mark:
-        await db.fetch(
-            "UPDATE device SET high_water = {} WHERE uid = {}", split.mark, batch.device_id
-        )
-    return split
-
-
 class _NothingNew(Exception):
     """A batch with no op after the device's mark: its transaction is rolled back."""
 
-    def __init__(self, split: _Split) -> None:
+    def __init__(self, split: devices.Split) -> None:
         super().__init__("nothing new")
         self.split = split
 
@@ -376,7 +226,7 @@ async def _apply_batch(
     audit_later: list[audit.Entry] = []
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
-        split = await _take_device(batch, known)
+        split = await devices.take_device(batch, known)
         if not split.fresh:
             raise _NothingNew(split)
         results = [_duplicate(op) for op in split.duplicates]

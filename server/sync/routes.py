@@ -15,6 +15,7 @@ from server.auth.policy import Permission
 from server.auth.schemas import Identity
 from server.messages import N_
 from server.settings import Settings
+from server.sync import devices
 from server.sync import pull as pull_service
 from server.sync import push as push_service
 from server.sync.compression import gzip_request_middleware
@@ -39,7 +40,7 @@ async def register_device(
     request: Request[Any, Identity, Any], data: JSONBody[DeviceIn]
 ) -> DeviceOut:
     """Registers this browser or tablet; the answer carries its server-issued device id."""
-    return await push_service.register_device(label=data.label, staff_id=request.user.staff_id)
+    return await devices.register_device(label=data.label, staff_id=request.user.staff_id)
 
 
 @post(
@@ -78,13 +79,13 @@ async def pull(
 @get("/devices", opt=MANAGE)
 async def devices_page(request: Request[Any, Identity, Any]) -> Template:
     """Registered devices, with a revoke button each."""
-    return page(request, "sync/devices.html", {"devices": await push_service.list_devices()})
+    return page(request, "sync/devices.html", {"devices": await devices.list_devices()})
 
 
 @post("/devices/{device_id:str}/revoke", opt=MANAGE)
 async def revoke(request: Request[Any, Identity, Any], device_id: FromPath[str]) -> Redirect:
     """Revokes a device: its pushes are refused from now on."""
-    await push_service.revoke_device(device_id)
+    await devices.revoke_device(device_id)
     return Redirect("/devices", status_code=303)
 
 
