@@ -633,3 +633,28 @@ async def test_counts_are_audited_once_naming_the_ids_applied(
     assert named[1:] == [[op["op_id"] for op in fresh], [op["op_id"] for op in more]]
     assert len(named) == 3
     assert (await audit.verify()).ok
+
+
+async def test_a_pull_page_is_gzipped_by_the_sync_api_itself(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings
+) -> None:
+    """A pull answer over 1 KB comes gzipped (one zlib call at the sync API's level) to a
+    client that accepts it, and as plain JSON to one that does not."""
+    import zlib
+
+    from server.web.json_answer import ANSWER_LEVEL, GZIP_CONTAINER
+
+    for hour in (13, 15):  # more sessions: a page over 1 KB
+        await open_session(settings, site_id=1, start_hour=hour)
+
+    zipped = await client.get("/api/sync/pull", headers={"accept-encoding": "gzip"})
+    assert zipped.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped.headers["vary"]
+    body = zipped.content  # httpx has inflated it
+    assert len(body) > 1024 and zipped.json()["changes"]
+    assert int(zipped.headers["content-length"]) == len(
+        zlib.compress(body, ANSWER_LEVEL, GZIP_CONTAINER)
+    )
+    plain = await client.get("/api/sync/pull", headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.json()["changes"] == zipped.json()["changes"]
