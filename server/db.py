@@ -251,17 +251,11 @@ def json_recordset(columns: Columns) -> str:
     return f"json_to_recordset({{}}::json) AS r({record})"
 
 
-def recordset_insert(table: str, columns: Columns) -> str:
-    """PostgreSQL: ``INSERT … SELECT * FROM`` :func:`json_recordset`."""
-    names = ", ".join(name for name, _ in columns)
-    return f"INSERT INTO {table} ({names}) SELECT * FROM {json_recordset(columns)}"  # noqa: S608 - constants
-
-
 _ENCODE = msgspec.json.Encoder().encode
 
 
 def json_rows(columns: Columns, rows: list[tuple[Any, ...]]) -> str:
-    """The rows as the JSON argument of :func:`recordset_insert` (datetimes as RFC 3339)."""
+    """The rows as the JSON argument of :func:`json_recordset` (datetimes as RFC 3339)."""
     names = [name for name, _ in columns]
     return _ENCODE([dict(zip(names, row, strict=True)) for row in rows]).decode()
 
@@ -269,14 +263,14 @@ def json_rows(columns: Columns, rows: list[tuple[Any, ...]]) -> str:
 async def insert_many(
     table: str, columns: Columns, rows: list[tuple[Any, ...]], *, suffix: str = ""
 ) -> int:
-    """Insert many rows in the open transaction, in one step.
-
-    PostgreSQL: one ``INSERT … SELECT * FROM json_to_recordset(…)``
-    (:func:`recordset_insert`). SQLite: :func:`execute_many` of a one-row statement.
+    """SQLite: insert many rows in the open transaction, with ``executemany`` of a one-row
+    statement on the event loop's thread (a single statement of hundreds of rows took twice
+    as long there: parsing, binding, no reuse). PostgreSQL's bulk writes insert from
+    :func:`json_recordset` within their own statements.
 
     Args:
         table: The table.
-        columns: Its columns in the rows' order, with their PostgreSQL types.
+        columns: Its columns in the rows' order.
         rows: The values.
         suffix: ``ON CONFLICT …`` (no ``RETURNING``: see :func:`fetch`).
 
@@ -285,29 +279,13 @@ async def insert_many(
     """
     if not rows:
         return 0
-    if is_postgres():
-        query = _compiled(f"{recordset_insert(table, columns)} {suffix}", True, 1)
-        connection = _anchor()._meta.db.current_transaction.get().connection
-        status: str = await connection.execute(query, json_rows(columns, rows))
-        return int(status.rsplit(" ", 1)[-1])
     names = ", ".join(name for name, _ in columns)
     marks = ", ".join("?" for _ in columns)
-    return await execute_many(
+    connection = _anchor()._meta.db.current_transaction.get().connection
+    written: int = connection.execute_many_now(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}",  # noqa: S608 - constants
         rows,
     )
-
-
-async def execute_many(sql: str, rows: list[tuple[Any, ...]]) -> int:
-    """SQLite: ``executemany`` of one statement (``?`` marks) in the open transaction, on
-    the event loop's thread; a single statement of hundreds of rows took twice as long
-    there (parsing, binding, no reuse).
-
-    Returns:
-        How many rows were written.
-    """
-    connection = _anchor()._meta.db.current_transaction.get().connection
-    written: int = connection.execute_many_now(sql, rows)
     return written
 
 

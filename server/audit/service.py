@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import msgspec
 
@@ -24,17 +24,18 @@ def _utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(
-    *,
-    prev_hash: str,
-    seq: int,
-    occurred_at: dt.datetime,
-    actor_id: int | None,
-    device_id: str | None,
-    action: str,
-    target: str,
-    detail: str,
-) -> str:
+class Fields(TypedDict):
+    """An entry's own fields, as hashed and stored (``detail`` as canonical JSON)."""
+
+    occurred_at: dt.datetime
+    actor_id: int | None
+    device_id: str | None
+    action: str
+    target: str
+    detail: str
+
+
+def entry_hash(*, prev_hash: str, seq: int, **fields: Unpack[Fields]) -> str:
     """SHA-256 over one entry's fields and the previous hash, in a fixed canonical form:
     the JSON array ``[prev_hash, seq, occurred_at, actor_id, device_id, action, target,
     detail]``, written as its first two members and :func:`canonical_tail`.
@@ -43,31 +44,22 @@ def entry_hash(
         The hex digest.
     """
     head = msgspec.json.encode([prev_hash, seq])[:-1] + b","
-    tail = canonical_tail(
-        occurred_at=occurred_at,
-        actor_id=actor_id,
-        device_id=device_id,
-        action=action,
-        target=target,
-        detail=detail,
-    )
-    return hashlib.sha256(head + tail).hexdigest()
+    return hashlib.sha256(head + canonical_tail(**fields)).hexdigest()
 
 
-def canonical_tail(
-    *,
-    occurred_at: dt.datetime,
-    actor_id: int | None,
-    device_id: str | None,
-    action: str,
-    target: str,
-    detail: str,
-) -> bytes:
+def canonical_tail(**fields: Unpack[Fields]) -> bytes:
     """The canonical array of :func:`entry_hash` after its first two members (the previous
     hash and the sequence number, known only when the chain's head is locked), with its
     closing bracket."""
     return msgspec.json.encode(
-        [_utc_iso(occurred_at), actor_id, device_id, action, target, detail]
+        [
+            _utc_iso(fields["occurred_at"]),
+            fields["actor_id"],
+            fields["device_id"],
+            fields["action"],
+            fields["target"],
+            fields["detail"],
+        ]
     )[1:]
 
 
@@ -149,12 +141,13 @@ def append_ctes(entries: list[Entry], when: str = "TRUE") -> tuple[str, list[Any
     """
     now = dt.datetime.now(dt.UTC)
     fields = [_fields(entry, now) for entry in entries]
-    arrays = [[canonical_tail(**f).decode() for f in fields]]
-    arrays.extend([f[name] for f in fields] for name in FIELDS)
+    arrays: list[list[Any]] = [[canonical_tail(**f).decode() for f in fields]]
+    # One array per field, in the order of Fields (the order of unnest's columns).
+    arrays.extend(list(column) for column in zip(*(f.values() for f in fields), strict=True))
     return APPEND_CTES.replace("(WHEN)", f"({when})"), arrays
 
 
-def _fields(entry: Entry, now: dt.datetime) -> dict[str, Any]:
+def _fields(entry: Entry, now: dt.datetime) -> Fields:
     return {
         "occurred_at": entry.at or now,
         "actor_id": entry.actor_id,
@@ -191,10 +184,7 @@ async def record_many(entries: list[Entry]) -> list[int]:
     return list(range(last - len(entries) + 1, last + 1))
 
 
-FIELDS = ("occurred_at", "actor_id", "device_id", "action", "target", "detail")
-
-
-async def _append_sqlite(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _append_sqlite(fields: list[Fields]) -> list[dict[str, Any]]:
     # The UPDATE takes the head row's lock before anything is read.
     rows = await db.fetch(
         "UPDATE audit_head SET seq = seq + {} WHERE id = 1 RETURNING seq, hash", len(fields)

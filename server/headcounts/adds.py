@@ -140,7 +140,8 @@ COLUMNS: db.Columns = (
     ("op_id", "text"),
 )
 OP_ID = 5
-NAMES = ", ".join(name for name, _ in COLUMNS)
+# The columns of a stored count: what differs between a run's counts, then the run's own.
+STORED: db.Columns = (*COLUMNS, ("actor_id", "integer"), ("created_at", "timestamptz"))
 # The inserted counts' sums added to their cells, in the counts' transaction: a run's
 # counts fall in a few cells. In key order: two devices' pushes to one session lock the
 # same cells in the same order, so they queue instead of deadlocking (PostgreSQL).
@@ -153,7 +154,7 @@ ADD_TO_CELLS = (
 )
 SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
 INSERT_PG = (
-    f"INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
+    f"INSERT INTO headcount ({', '.join(name for name, _ in STORED)}) "  # noqa: S608 - constants
     f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db.json_recordset(COLUMNS)} "
     f"{SKIP_REUSED} RETURNING work_session, slot_start, category, delta, op_id"
 )
@@ -161,10 +162,6 @@ INSERT_PG = (
 # for the cells too makes them be added before the chain's head is locked, in the order
 # the counts' statement and then the audit's took their locks when they were two.
 ALL_IN = "(SELECT count(*) FROM added) = {} AND (SELECT count(*) FROM cells) >= 0"
-STORE_SQLITE = (
-    f"INSERT INTO headcount ({NAMES}, actor_id, created_at) "  # noqa: S608 - constants
-    f"VALUES (?, ?, ?, ?, ?, ?, ?, ?) {SKIP_REUSED}"
-)
 
 
 async def _store(
@@ -194,7 +191,7 @@ async def _store(
     ]
     # The write lock is held: rows numbered after the highest id are this run's.
     before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
-    written = await db.execute_many(STORE_SQLITE, values)
+    written = await db.insert_many("headcount", STORED, values, suffix=SKIP_REUSED)
     # By rowid, not by the session's index (the planner's choice for the GROUP BY, which
     # read every count of the session); the WHERE also settles SQLite's parsing of an
     # upsert in INSERT … SELECT.
