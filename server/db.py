@@ -10,7 +10,7 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -236,6 +236,17 @@ async def fetch_many(*queries: Query) -> list[list[dict[str, Any]]]:
 _DECODE = msgspec.json.Decoder(list[dict[str, Any]]).decode
 
 
+class Guard(NamedTuple):
+    """PostgreSQL: a writer's own CTEs, put first in another writer's statement, and the
+    condition on them under which that statement writes. Nothing else is written when it is
+    false (its CTEs may have written, under their own conditions). ``when`` takes no
+    arguments of its own: it may be asked more than once."""
+
+    ctes: str
+    args: list[Any]
+    when: str
+
+
 Columns = tuple[tuple[str, str], ...]  # (name, PostgreSQL type) of each column
 
 
@@ -287,6 +298,11 @@ async def insert_many(
         rows,
     )
     return written
+
+
+def in_transaction() -> bool:
+    """Whether a transaction is open in this task."""
+    return _anchor()._meta.db.current_transaction.get() is not None
 
 
 async def savepoint() -> Any:

@@ -13,14 +13,13 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from piccolo.engine.sqlite import convert_datetime_in
-
 from server import db
 from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.headcounts import categories
 from server.headcounts.schemas import Increment
 from server.headcounts.slots import session_slots
+from server.headcounts.store import OP_ID, store
 from server.messages import N_
 from server.sites.service import site_group
 from server.sync.context import Applied, ApplyContext
@@ -117,116 +116,21 @@ class _Run:
         pending[category] = pending.get(category, 0) + delta
 
 
-async def _sessions(session_ids: set[int], slot_minutes: int) -> dict[int, _Session]:
+async def _read(
+    session_ids: set[int], slot_minutes: int, *also: db.Query
+) -> tuple[dict[int, _Session], list[list[dict[str, Any]]]]:
     """What counts into these sessions are checked against: the sessions, their slot
-    windows and the categories counted at their kind of site (read together)."""
-    session_rows, code_rows = await db.fetch_many(
-        work_sessions.many_query(session_ids), categories.ACTIVE_CODES
+    windows and the categories counted at their kind of site; and the rows of ``also``,
+    a caller's own queries (all read together: one round trip on PostgreSQL)."""
+    session_rows, code_rows, *more = await db.fetch_many(
+        work_sessions.many_query(session_ids), categories.ACTIVE_CODES, *also
     )
     codes = categories.codes_by_group(code_rows)
-    return {
+    sessions = {
         key: _Session(session, codes.get(site_group(session.site_kind), set()), slot_minutes)
         for key, session in work_sessions.from_rows(session_rows).items()
     }
-
-
-# What differs between a run's counts; the actor and the server's time are the run's own.
-COLUMNS: db.Columns = (
-    ("work_session", "integer"),
-    ("slot_start", "timestamptz"),
-    ("category", "text"),
-    ("delta", "integer"),
-    ("device_id", "text"),
-    ("op_id", "text"),
-)
-OP_ID = 5
-# The columns of a stored count: what differs between a run's counts, then the run's own.
-STORED: db.Columns = (*COLUMNS, ("actor_id", "integer"), ("created_at", "timestamptz"))
-# The inserted counts' sums added to their cells, in the counts' transaction: a run's
-# counts fall in a few cells. In key order: two devices' pushes to one session lock the
-# same cells in the same order, so they queue instead of deadlocking (PostgreSQL).
-ADD_TO_CELLS = (
-    "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
-    "SELECT work_session, slot_start, category, SUM(delta) FROM {source} "
-    "GROUP BY work_session, slot_start, category ORDER BY work_session, slot_start, category "
-    "ON CONFLICT (work_session, slot_start, category) "
-    "DO UPDATE SET n = headcount_cell.n + excluded.n"
-)
-SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
-INSERT_PG = (
-    f"INSERT INTO headcount ({', '.join(name for name, _ in STORED)}) "  # noqa: S608 - constants
-    f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db.json_recordset(COLUMNS)} "
-    f"{SKIP_REUSED} RETURNING work_session, slot_start, category, delta, op_id"
-)
-# The condition of an audit append in the same statement: every count went in. Asking
-# for the cells too makes them be added before the chain's head is locked, in the order
-# the counts' statement and then the audit's took their locks when they were two.
-ALL_IN = "(SELECT count(*) FROM added) = {} AND (SELECT count(*) FROM cells) >= 0"
-
-
-async def _store(
-    rows: list[tuple[Any, ...]],
-    actor_id: int,
-    now: dt.datetime,
-    entries: list[audit.Entry],
-) -> tuple[set[str], bool]:
-    """Insert the rows (:data:`COLUMNS`) by ``actor_id`` at ``now`` and add them to their
-    cells; an op id already stored is skipped, not an error. On PostgreSQL ``entries`` are
-    appended to the audit log in the same statement, if every row went in.
-
-    Returns:
-        The op ids inserted, and whether ``entries`` were appended.
-    """
-    if not rows:
-        return set(), False
-    if db.is_postgres():
-        return await _store_pg(rows, actor_id, now, entries)
-    # The run's few slot starts and its one server time, turned into SQLite's text once
-    # each (the same function the driver calls on every datetime argument).
-    texts = {slot: convert_datetime_in(slot) for slot in {row[1] for row in rows}}
-    created = convert_datetime_in(now)
-    values = [
-        (session, texts[slot], category, delta, device_id, op_id, actor_id, created)
-        for session, slot, category, delta, device_id, op_id in rows
-    ]
-    # The write lock is held: rows numbered after the highest id are this run's.
-    before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
-    written = await db.insert_many("headcount", STORED, values, suffix=SKIP_REUSED)
-    # By rowid, not by the session's index (the planner's choice for the GROUP BY, which
-    # read every count of the session); the WHERE also settles SQLite's parsing of an
-    # upsert in INSERT … SELECT.
-    await db.fetch(ADD_TO_CELLS.format(source="headcount NOT INDEXED WHERE id > {}"), before)
-    if written == len(rows):
-        return {op_id for *_, op_id in rows if op_id is not None}, False
-    found = await db.fetch(
-        "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
-    )
-    return {str(r["op_id"]) for r in found}, False
-
-
-async def _store_pg(
-    rows: list[tuple[Any, ...]], actor_id: int, now: dt.datetime, entries: list[audit.Entry]
-) -> tuple[set[str], bool]:
-    """:func:`_store` on PostgreSQL: one round trip for the counts, their cells, the op ids
-    written and the audit entries."""
-    ctes = [
-        f"added AS ({INSERT_PG})",
-        f"cells AS ({ADD_TO_CELLS.format(source='added')} RETURNING 1)",
-    ]
-    args: list[Any] = [actor_id, now, db.json_rows(COLUMNS, rows)]
-    last = ""
-    if entries:
-        appended, more = audit.append_ctes(entries, ALL_IN)
-        ctes.append(appended)
-        args += [len(rows), *more]
-        last = ", (SELECT seq FROM moved) AS seq"
-    found = await db.fetch(
-        f"WITH RECURSIVE {', '.join(ctes)} "  # noqa: S608 - constants
-        f"SELECT (SELECT array_agg(op_id) FROM added) AS ids{last}",
-        *args,
-    )
-    ids = {str(i) for i in found[0]["ids"] or () if i is not None}
-    return ids, found[0].get("seq") is not None
+    return sessions, more
 
 
 class Adds(NamedTuple):
@@ -261,31 +165,83 @@ async def apply_adds(
     """
     corrections = any(i.payload.delta < 0 for i in increments)
     wanted = {i.payload.work_session_id for i in increments}
-    run = _Run(await _sessions(wanted, context.field.slot_minutes), corrections)
+    sessions, _ = await _read(wanted, context.field.slot_minutes)
+    run = _Run(sessions, corrections)
     # Corrections are checked against totals that include this run's earlier counts; if
     # one of those turns out to reuse a stored id, the run is planned again without it.
-    guard = await db.savepoint() if corrections else None
+    savepoint = await db.savepoint() if corrections else None
     taken: set[str] = set()
     while True:
         results, rows = await _plan(run, increments, taken)
         entries = audit_of(results) if audit_of is not None and db.is_postgres() else []
-        inserted, audited = await _store(rows, context.actor.staff_id, context.now, entries)
+        stored = await store(rows, context.actor.staff_id, context.now, entries)
         missing = {
-            row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in inserted
+            row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in stored.ids
         }
         if not missing:
             break
         taken |= missing
-        if guard is None:
+        if savepoint is None:
             results = [
                 REUSED if isinstance(r, Applied) and i.op_id in missing else r
                 for i, r in zip(increments, results, strict=True)
             ]
             break
-        await guard.rollback_to()
-    if guard is not None:
-        await guard.release()
-    return Adds(results, audited)
+        await savepoint.rollback_to()
+    if savepoint is not None:
+        await savepoint.release()
+    return Adds(results, stored.audited)
+
+
+class Prepared(NamedTuple):
+    """A run of counts read for :func:`apply_prepared`, and the rows of the caller's own
+    queries read with it."""
+
+    run: _Run
+    also: list[list[dict[str, Any]]]
+
+
+async def prepare_adds(
+    increments: Sequence[Increment], slot_minutes: int, *also: db.Query
+) -> Prepared:
+    """Read what a run of counts is checked against, and the caller's queries ``also``,
+    together (one round trip on PostgreSQL)."""
+    wanted = {i.payload.work_session_id for i in increments}
+    sessions, more = await _read(wanted, slot_minutes, *also)
+    return Prepared(_Run(sessions, corrections=False), more)
+
+
+async def apply_prepared(
+    prepared: Prepared,
+    increments: Sequence[Increment],
+    context: ApplyContext,
+    audit_of: AuditOf,
+    guard: db.Guard,
+) -> Adds | None:
+    """PostgreSQL, outside a transaction: counts that only add (no corrections), checked
+    as :func:`apply_adds` checks them and written with their audit entries in one
+    statement under the caller's guard, which commits on its own.
+
+    Args:
+        prepared: What :func:`prepare_adds` read for these counts.
+        increments: The counts, in the order they were made.
+        context: Actor, settings and the server's clock.
+        audit_of: The audit entries of the outcome.
+        guard: The caller's own write and the condition the counts go in under.
+
+    Returns:
+        The outcome, every count applied and audited; or None, with nothing written
+        under the guard, when the run would not go in whole (a count refused or a
+        correction, an id already stored, the guard false). The caller then applies the
+        counts its usual way, which keeps each outcome.
+    """
+    if not increments or any(i.payload.delta < 0 for i in increments):
+        return None
+    results, rows = await _plan(prepared.run, increments, set())
+    if len(rows) != len(increments):
+        return None
+    stored = await store(rows, context.actor.staff_id, context.now, audit_of(results), guard)
+    return Adds(results, stored.audited) if stored.held else None
 
 
 async def _plan(

@@ -7,7 +7,7 @@ from typing import Any
 
 from server import db
 from server.common.clock import utc_iso
-from server.headcounts.adds import apply_adds
+from server.headcounts.adds import Prepared, apply_adds, apply_prepared, prepare_adds
 from server.headcounts.categories import (
     GROUP_KIND,
     apply_category_add,
@@ -20,12 +20,15 @@ from server.headcounts.slots import session_slots, slot_of, slot_window
 __all__ = [
     "GROUP_KIND",
     "Increment",
+    "Prepared",
     "apply_adds",
     "apply_category_add",
     "apply_category_set_active",
+    "apply_prepared",
     "categories",
     "cell_rows",
     "cells",
+    "prepare_adds",
     "session_slots",
     "slot_of",
     "slot_window",

@@ -17,7 +17,7 @@ import msgspec
 from server import db
 from server.messages import N_
 from server.sync import ops
-from server.sync.schemas import DeviceOut, Gap, PushIn, SyncError
+from server.sync.schemas import DeviceOut, Gap, OpResult, PushIn, PushOut, SyncError
 from server.sync.tables import Device
 
 
@@ -73,6 +73,24 @@ async def device_mark(device_id: str | None, *, live_only: bool = True) -> int |
     return int(rows[0]["high_water"]) if rows else None
 
 
+def mark_query(device_id: str) -> db.Query:
+    """The statement of :func:`device_mark` (a live device), to read with others."""
+    return ("SELECT high_water FROM device WHERE uid = {} AND revoked_at IS NULL", (device_id,))
+
+
+def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db.Guard:
+    """PostgreSQL: a writer's statement moves the device's mark from ``mark`` to ``to``
+    and writes only if the mark was still ``mark`` (no other push of the device came
+    first) and the device is live. The row is locked first, as a push's transaction
+    locks it."""
+    return db.Guard(
+        "advanced AS (UPDATE device SET last_seen_at = {}, high_water = {} "
+        "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING 1)",
+        [now, to, device_id, mark],
+        "EXISTS (SELECT 1 FROM advanced)",
+    )
+
+
 class Split(NamedTuple):
     """A batch against a device's mark: the ops applied before, the ops that come next in
     order, where a gap stopped it, and the mark after it."""
@@ -98,6 +116,19 @@ def split_batch(mark: int, batch: PushIn) -> Split:
             mark = seq
             fresh.append(op)
     return Split(duplicates, fresh, None, mark)
+
+
+def duplicates(split: Split) -> list[OpResult]:
+    """The results of the ops a split found at or below the mark."""
+    return [
+        OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate") for op in split.duplicates
+    ]
+
+
+def nothing_new(split: Split) -> PushOut:
+    """The answer to a batch with no op after the mark: sent again (an answer that was
+    lost), or stopped by a gap at once. The mark only grows."""
+    return PushOut(high_water=split.mark, results=duplicates(split), gap=split.gap)
 
 
 # PostgreSQL: the device's row locked, its mark before, and the mark moved to where the

@@ -23,6 +23,7 @@ from server.common.errors import OpRejected
 from server.messages import N_
 from server.settings import FieldSettings
 from server.sync import devices, ops
+from server.sync.at_once import push_at_once
 from server.sync.context import Actor
 from server.sync.schemas import (
     MAX_BATCH,
@@ -167,6 +168,9 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
+    answered = await push_at_once(batch, actor, field)
+    if answered is not None:
+        return answered
     if db.is_postgres():
         # A round trip saved on every push: a device sends its outbox from the mark of its
         # last answer, so the batch almost always starts right after the mark. A wrong
@@ -176,8 +180,8 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         # Free on SQLite (no round trip), and a batch sent again needs no write lock.
         known = await devices.device_mark(batch.device_id)
         if known is not None and all((op.seq or 0) <= known for op in batch.ops):
-            # Already applied (an answer that was lost): the mark only grows.
-            return PushOut(high_water=known, results=[_duplicate(op) for op in batch.ops])
+            # Already applied (an answer that was lost): no write lock.
+            return devices.nothing_new(devices.split_batch(known, batch))
     for attempt in range(1, DEADLOCK_TRIES + 1):
         try:
             return await _push_once(batch, actor, field, known)
@@ -206,14 +210,9 @@ async def _push_once(
     try:
         return await _apply_batch(batch, actor, field, known)
     except _NothingNew as nothing:
-        # Sent again, or stopped by a gap at once: only the device's last sighting was
-        # written, so nothing is committed (no flush to disk for a batch sent twice).
-        split = nothing.split
-        return PushOut(
-            high_water=split.mark,
-            results=[_duplicate(op) for op in split.duplicates],
-            gap=split.gap,
-        )
+        # Only the device's last sighting was written, so nothing is committed (no flush
+        # to disk for a batch sent twice).
+        return devices.nothing_new(nothing.split)
 
 
 async def _apply_batch(
@@ -229,7 +228,7 @@ async def _apply_batch(
         split = await devices.take_device(batch, known)
         if not split.fresh:
             raise _NothingNew(split)
-        results = [_duplicate(op) for op in split.duplicates]
+        results = devices.duplicates(split)
         for op in split.fresh:
             if op.actor_id not in (None, actor.staff_id):
                 await _keep(batch, op, "rejected", "actor_unverified", None)
@@ -258,7 +257,3 @@ async def _apply_batch(
     # In seq order already, but for an op refused before the counts pending ahead of it.
     results.sort(key=SEQ)
     return PushOut(high_water=split.mark, results=results, gap=split.gap)
-
-
-def _duplicate(op: ops.Op) -> OpResult:
-    return OpResult(op_id=op.op_id, seq=op.seq or 0, status="duplicate")

@@ -232,6 +232,46 @@ async def apply_counts(
     return adds.results
 
 
+async def apply_counts_at_once(
+    prepared: headcounts.Prepared,
+    counts: list[ops.HeadcountAdd],
+    actor: Actor,
+    field: FieldSettings,
+    guard: db.Guard,
+    *,
+    now: dt.datetime,
+) -> list[Applied] | None:
+    """PostgreSQL, outside a transaction: the rule of :func:`apply_counts` for counts that
+    only add, written with their audit entries in one statement under ``guard``.
+
+    Args:
+        prepared: What the counts are checked against (``headcounts.prepare_adds``).
+        counts: The ops, in the order they were made.
+        actor: Who they act for.
+        field: Field-work settings.
+        guard: The caller's own write in the same statement, and its condition.
+        now: The server's clock.
+
+    Returns:
+        Per op what it changed, every one applied; None, with nothing written under the
+        guard, when they would not all go in (then :func:`apply_counts` keeps each
+        outcome).
+    """
+    if not allows(PERMISSIONS["headcount.add"], actor.role):
+        return None
+    context = ApplyContext(actor=actor, field=field, now=now)
+    adds = await headcounts.apply_prepared(
+        prepared,
+        counts,
+        context,
+        lambda results: _count_entries(counts, results, context),
+        guard,
+    )
+    if adds is None:
+        return None
+    return [result for result in adds.results if isinstance(result, Applied)]
+
+
 def _count_entries(
     counts: list[ops.HeadcountAdd], results: list[Applied | OpRejected], context: ApplyContext
 ) -> list[audit.Entry]:

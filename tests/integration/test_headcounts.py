@@ -9,7 +9,7 @@ import pytest
 
 from server import db
 from server.common.errors import OpRejected
-from server.headcounts import adds
+from server.headcounts import adds, store
 from server.headcounts import service as headcounts
 from server.settings import Settings
 from server.sync import ops
@@ -151,7 +151,7 @@ async def test_a_count_for_no_session_is_refused_by_its_cell(
     missing = field["session"] + 1000
     with pytest.raises(INTEGRITY_ERRORS):
         async with db.writing():
-            await adds._store(
+            await store.store(
                 [(missing, start, "issuance", 1, None, new_uid())],
                 field["operator"],
                 dt.datetime.now(dt.UTC),

@@ -1,0 +1,93 @@
+"""PostgreSQL: a push of new counts in one statement, committed on its own.
+
+Most pushes are a tablet's next counts: every op a ``headcount.add`` that adds, by the
+signed-in person, right after the device's mark. A transaction for them took four round
+trips of its own (``BEGIN``, the device's row, the counts, ``COMMIT``), plus one to read
+what the counts are checked against. Here the device's mark is read with the sessions
+and categories, the counts are checked as always, and one statement moves the mark,
+inserts the counts, adds them to their cells and appends their audit entries, under the
+condition that the mark is still the one read. PostgreSQL commits a lone statement whole
+or not at all, so exactly-once holds as in a transaction.
+
+Anything else (another kind of op, a correction, a refused count, an id already stored,
+a gap or ops sent before, another push of the device first, a deadlock) writes nothing
+here and goes the general way (:mod:`server.sync.push`), which keeps every outcome. A
+batch sent again whole is answered here from the mark, with nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import asyncpg
+import msgspec
+
+from server import db
+from server.headcounts import service as headcounts
+from server.settings import FieldSettings
+from server.sync import devices, ops
+from server.sync.context import Actor
+from server.sync.schemas import OpResult, PushIn, PushOut
+from server.sync.service import apply_counts_at_once
+
+# The database chose the statement to end a deadlock: the general way retries.
+GIVE_WAY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+
+
+def _new_counts(batch: PushIn, actor: Actor) -> list[ops.HeadcountAdd] | None:
+    """The batch's ops as counts of the device's that add, or None."""
+    counts: list[ops.HeadcountAdd] = []
+    for op in batch.ops:
+        if (
+            not isinstance(op, ops.HeadcountAdd)
+            or op.payload.delta <= 0
+            or op.actor_id not in (None, actor.staff_id)
+        ):
+            return None
+        if op.device_id != batch.device_id:
+            op = msgspec.structs.replace(op, device_id=batch.device_id)
+        counts.append(op)
+    return counts or None
+
+
+async def push_at_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut | None:
+    """Apply a batch of new counts in one statement (PostgreSQL, no transaction open).
+
+    Args:
+        batch: A checked batch (``push._check_batch``).
+        actor: The signed-in person.
+        field: Field-work settings.
+
+    Returns:
+        The answer; or None, with nothing written, when the batch must go the general way
+        (on SQLite always: a transaction costs it no round trips).
+    """
+    if not db.is_postgres() or db.in_transaction():
+        return None
+    counts = _new_counts(batch, actor)
+    if counts is None:
+        return None
+    prepared = await headcounts.prepare_adds(
+        counts, field.slot_minutes, devices.mark_query(batch.device_id)
+    )
+    (mark_rows,) = prepared.also
+    if not mark_rows:
+        return None  # unknown or revoked: the general way refuses it
+    mark = int(mark_rows[0]["high_water"])
+    split = devices.split_batch(mark, batch)
+    if not split.fresh:
+        return devices.nothing_new(split)
+    if split.duplicates or split.gap is not None:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    guard = devices.advance_guard(batch.device_id, mark, split.mark, now)
+    try:
+        applied = await apply_counts_at_once(prepared, counts, actor, field, guard, now=now)
+    except GIVE_WAY:
+        return None
+    if applied is None:
+        return None
+    return PushOut(
+        high_water=split.mark,
+        results=[OpResult(op_id=op.op_id, seq=op.seq or 0, status="applied") for op in counts],
+    )
