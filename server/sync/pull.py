@@ -49,19 +49,26 @@ async def _my_sites(actor: Actor) -> set[int] | None:
 Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
 
 
+Windows = dict[tuple[dt.datetime, dt.datetime, dt.datetime | None], tuple[str, int]]
+
+
 def _session_data(
-    session: WorkSessionOut, cells: headcounts.Cells, slot_minutes: int
+    session: WorkSessionOut, cells: headcounts.Cells, slot_minutes: int, windows: Windows
 ) -> dict[str, Any]:
     """A work session as pulled: its fields, totals per category, and what a tablet's field
     page snapshot holds (cells per slot and category, its slots as the first one and how
-    many follow, whether someone is in charge)."""
+    many follow, whether someone is in charge). ``windows``: the slots of each window seen
+    on this page (sessions share their hours: the slot arithmetic was a sixth of a page)."""
     data: dict[str, Any] = msgspec.to_builtins(session)
     data["totals"] = headcounts.summarize(cells).by_category
     data["cells"] = headcounts.cell_rows(cells)
     # Slots as first + count: a page of hundreds of sessions made thousands of timestamps.
-    first, count = headcounts.slot_window(session, slot_minutes)
-    data["slot_first"] = utc_iso(first)
-    data["slot_count"] = count
+    key = (session.actual_start or session.planned_start, session.planned_end, session.actual_end)
+    window = windows.get(key)
+    if window is None:
+        first, count = headcounts.slot_window(session, slot_minutes)
+        window = windows[key] = (utc_iso(first), count)
+    data["slot_first"], data["slot_count"] = window
     data["has_in_charge"] = session.in_charge is not None
     return data
 
@@ -76,9 +83,10 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
     elif entity == "work_session":
         sessions = await work_sessions.get_many(ids)
         cells = await headcounts.cells(list(sessions))
+        windows: Windows = {}
         for number, session in sessions.items():
             found[number] = (
-                _session_data(session, cells[number], field.slot_minutes),
+                _session_data(session, cells[number], field.slot_minutes, windows),
                 session.site_id,
                 number,
             )

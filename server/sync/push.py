@@ -6,6 +6,9 @@ with ``seq`` at or below the mark is a duplicate; a ``seq`` that skips ahead sto
 batch (the client resends from the mark). Each op runs inside a savepoint: a rejected op
 is rolled back alone, kept for supervisors, and still advances the mark, so one bad op
 never blocks the ones behind it.
+
+On PostgreSQL a batch of new counts, the common push, is one statement instead
+(:mod:`server.sync.at_once`); whatever that cannot apply whole comes here.
 """
 
 from __future__ import annotations

@@ -434,3 +434,26 @@ async def test_unknown_work_session_is_404(client: httpx.AsyncClient, settings: 
     await sign_in(client, await make_staff("city_staff"), settings)
     response = await client.get("/work-sessions/999999")
     assert response.status_code == 404
+
+
+async def test_times_stored_without_an_offset_read_as_utc(
+    boss: int, settings: Settings, database_url: str
+) -> None:
+    """A session's times read back as the instants stored, timezone-aware, whether the
+    store kept an offset or not (SQLite's text without one is UTC, as Piccolo reads it)."""
+    session = await plan_session(settings, site_id=1, manager_id=boss)
+    naive = (
+        "'2026-12-01 01:00:00'"
+        if not dbutil.is_postgres(database_url)
+        else "'2026-12-01 01:00:00+00'"
+    )
+    dbutil.execute(
+        database_url,
+        f"UPDATE work_session SET actual_start = {naive}, planned_end = '2026-12-01 07:00:00+00:00' "
+        f"WHERE id = {session}",
+    )
+    found = await work_sessions.get(session)
+    assert found is not None
+    assert found.actual_start == dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC)
+    assert found.planned_end == dt.datetime(2026, 12, 1, 7, tzinfo=dt.UTC)
+    assert found.planned_start.tzinfo is not None
