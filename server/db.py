@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 from piccolo.engine.sqlite import SQLiteEngine
 
 from server.db_sqlite import PooledSQLiteEngine
@@ -326,18 +326,29 @@ def is_postgres() -> bool:
     return isinstance(_anchor()._meta.db, PostgresEngine)
 
 
+class _SnapshotTransaction(PostgresTransaction):
+    """A PostgreSQL transaction that begins REPEATABLE READ in its ``BEGIN``."""
+
+    async def begin(self) -> None:
+        self.transaction = self.connection.transaction(isolation="repeatable_read")
+        await self.transaction.start()
+
+
 @contextlib.asynccontextmanager
 async def reading() -> AsyncIterator[None]:
     """A read transaction whose statements all see one snapshot.
 
     SQLite's read transaction does already. PostgreSQL's default (READ COMMITTED) takes a
     new snapshot per statement, so a push committing between two reads would show in one
-    and not the other; REPEATABLE READ takes one at the first read. ``SET TRANSACTION``
-    must come first, so it runs only when this transaction is the outermost one.
+    and not the other; REPEATABLE READ takes one at the first read. It is asked for in the
+    ``BEGIN`` (one round trip; ``SET TRANSACTION`` was another), so only when this
+    transaction is the outermost one.
     """
     engine = _anchor()._meta.db
     outer = engine.current_transaction.get() is None
+    if outer and isinstance(engine, PostgresEngine):
+        async with _SnapshotTransaction(engine=engine):
+            yield
+        return
     async with engine.transaction():
-        if outer and isinstance(engine, PostgresEngine):
-            await fetch("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         yield

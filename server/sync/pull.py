@@ -23,8 +23,8 @@ from server.incidents import service as incidents
 from server.settings import FieldSettings
 from server.sites import service as sites
 from server.staff.tables import Staff
+from server.sync import devices
 from server.sync.context import Actor
-from server.sync.devices import device_mark
 from server.sync.schemas import Change, PullOut
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
@@ -33,17 +33,19 @@ MAX_LIMIT = 1000
 ENTITIES = ("site", "work_session", "incident", "headcount_category", "staff")
 
 
-async def _my_sites(actor: Actor) -> set[int] | None:
-    """Sites an operator works at; None (everything) for managers and city staff."""
+def _sites_query(actor: Actor) -> db.Query | None:
+    """The sites an operator works at; None (everything) for managers and city staff."""
     if actor.role in MANAGERS or actor.role == "city_staff":
         return None
     # Plain SQL: every tablet's pull runs this.
-    rows = await db.fetch(
+    return (
         "SELECT DISTINCT ws.site FROM work_session_staff wss "
         "JOIN work_session ws ON ws.id = wss.work_session WHERE wss.staff = {}",
-        actor.staff_id,
+        (actor.staff_id,),
     )
-    return {int(r["site"]) for r in rows}
+
+
+AFTER = "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}"
 
 
 Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
@@ -132,18 +134,27 @@ async def pull(
     async with db.reading():
         # Taken before the first read: the data is at least this recent.
         read_at = dt.datetime.now(dt.UTC)
-        high_water = await device_mark(device_id)
-        rows = await db.fetch(
-            "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}",
-            cursor,
-            limit,
+        # The entries, the device's mark and the caller's sites: one round trip.
+        mine = _sites_query(actor)
+        mark = devices.mark_query(device_id[:36]) if device_id else None
+        rows, *more = await db.fetch_many(
+            (AFTER, (cursor, limit)), *(q for q in (mark, mine) if q is not None)
         )
+        if mark is not None:
+            found = more.pop(0)
+            high_water = int(found[0]["high_water"]) if found else None
+        scope = {int(r["site"]) for r in more[0]} if mine is not None else None
         latest: dict[tuple[str, int], int] = {}
+        last = cursor
         for row in rows:
             entity, _, key = str(row["target"]).partition(":")
+            seq = int(row["seq"])
+            last = max(last, seq)
             if entity in ENTITIES and key.isdigit():
-                latest[(entity, int(key))] = int(row["seq"])
-        scope = await _my_sites(actor) if latest else None
+                # Each thing once, at its latest entry (rows come in seq order but for
+                # what a JSON aggregate may do: the max keeps it right either way).
+                thing = (entity, int(key))
+                latest[thing] = max(latest.get(thing, 0), seq)
         now = dt.datetime.now(dt.UTC)
         loaded: dict[str, Loaded] = {}
         for entity in ENTITIES:
@@ -156,10 +167,9 @@ async def pull(
         if scope is not None and site_id is not None and site_id not in scope:
             continue
         changes.append(Change(seq=seq, entity=kind, id=public_id, data=data))
-    next_cursor = int(rows[-1]["seq"]) if rows else cursor
     return PullOut(
         changes=changes,
-        next_cursor=next_cursor,
+        next_cursor=last,
         has_more=len(rows) == limit,
         high_water=high_water,
         read_at=read_at,

@@ -7,6 +7,7 @@ import httpx
 from server import db
 from server.settings import Settings
 from server.work_sessions import service as work_sessions
+from tests import dbutil
 from tests.support.field import open_session
 
 
@@ -32,3 +33,23 @@ async def test_sessions_read_together_are_the_sessions_read_alone(
     assert work_sessions.from_rows(rows) == await work_sessions.get_many(
         [ids["session"]], with_staff=False
     )
+
+
+async def test_a_read_transaction_sees_one_snapshot(
+    client: httpx.AsyncClient, database_url: str
+) -> None:
+    """Statements inside db.reading() see the database as at its first read: a write that
+    another connection commits in between shows in neither."""
+    count = "SELECT count(*) AS n FROM site"
+    async with db.reading():
+        before = await db.fetch(count)
+        dbutil.execute(
+            database_url,
+            "INSERT INTO site (code, name_ja, name_en, address, kind, venue_kind, notes, fixed, "
+            "active) VALUES ('read-test', '読取試験', 'Read test', '', 'outreach_venue', "
+            "'other', '', FALSE, TRUE)",
+        )
+        during = await db.fetch(count)
+    after = await db.fetch(count)
+    assert during == before
+    assert after[0]["n"] == before[0]["n"] + 1
