@@ -33,15 +33,18 @@ MAX_LIMIT = 1000
 ENTITIES = ("site", "work_session", "incident", "headcount_category", "staff")
 
 
-def _sites_query(actor: Actor) -> db.Query | None:
-    """The sites an operator works at; None (everything) for managers and city staff."""
+def _sites_query(actor: Actor, cursor: int) -> db.Query | None:
+    """The sites an operator works at, if anything changed after ``cursor``; None
+    (everything) for managers and city staff."""
     if actor.role in MANAGERS or actor.role == "city_staff":
         return None
-    # Plain SQL: every tablet's pull runs this.
+    # Plain SQL: every tablet's pull runs this. An operator's sessions grow with the
+    # history, so an empty pull (nothing after the cursor) must not read them.
     return (
         "SELECT DISTINCT ws.site FROM work_session_staff wss "
-        "JOIN work_session ws ON ws.id = wss.work_session WHERE wss.staff = {}",
-        (actor.staff_id,),
+        "JOIN work_session ws ON ws.id = wss.work_session WHERE wss.staff = {} "
+        "AND EXISTS (SELECT 1 FROM audit_event WHERE seq > {})",
+        (actor.staff_id, cursor),
     )
 
 
@@ -135,7 +138,7 @@ async def pull(
         # Taken before the first read: the data is at least this recent.
         read_at = dt.datetime.now(dt.UTC)
         # The entries, the device's mark and the caller's sites: one round trip.
-        mine = _sites_query(actor)
+        mine = _sites_query(actor, cursor)
         mark = devices.mark_query(device_id[:36]) if device_id else None
         rows, *more = await db.fetch_many(
             (AFTER, (cursor, limit)), *(q for q in (mark, mine) if q is not None)
