@@ -449,8 +449,8 @@ async def test_times_stored_without_an_offset_read_as_utc(
     )
     dbutil.execute(
         database_url,
-        f"UPDATE work_session SET actual_start = {naive}, planned_end = '2026-12-01 07:00:00+00:00' "
-        f"WHERE id = {session}",
+        f"UPDATE work_session SET actual_start = {naive}, "
+        f"planned_end = '2026-12-01 07:00:00+00:00' WHERE id = {session}",
     )
     found = await work_sessions.get(session)
     assert found is not None
