@@ -82,10 +82,9 @@ async def push_at_once(batch: PushIn, actor: Actor, field: FieldSettings) -> Pus
     now = dt.datetime.now(dt.UTC)
     guard = devices.advance_guard(batch.device_id, mark, split.mark, now)
     try:
-        applied = await apply_counts_at_once(prepared, counts, actor, field, guard, now=now)
+        if not await apply_counts_at_once(prepared, counts, actor, field, guard, now=now):
+            return None
     except GIVE_WAY:
-        return None
-    if applied is None:
         return None
     return PushOut(
         high_water=split.mark,

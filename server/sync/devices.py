@@ -65,17 +65,18 @@ async def device_mark(device_id: str | None, *, live_only: bool = True) -> int |
     ``live_only`` is false) for a revoked device."""
     if not device_id:
         return None
-    revoked = " AND revoked_at IS NULL" if live_only else ""
-    rows = await db.fetch(
-        f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
-        device_id[:36],
-    )
+    sql, args = mark_query(device_id, live_only=live_only)
+    rows = await db.fetch(sql, *args)
     return int(rows[0]["high_water"]) if rows else None
 
 
-def mark_query(device_id: str) -> db.Query:
-    """The statement of :func:`device_mark` (a live device), to read with others."""
-    return ("SELECT high_water FROM device WHERE uid = {} AND revoked_at IS NULL", (device_id,))
+def mark_query(device_id: str, *, live_only: bool = True) -> db.Query:
+    """The statement of :func:`device_mark`, to read with others."""
+    revoked = " AND revoked_at IS NULL" if live_only else ""
+    return (
+        f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
+        (device_id[:36],),
+    )
 
 
 def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db.Guard:

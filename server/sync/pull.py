@@ -139,7 +139,7 @@ async def pull(
         read_at = dt.datetime.now(dt.UTC)
         # The entries, the device's mark and the caller's sites: one round trip.
         mine = _sites_query(actor, cursor)
-        mark = devices.mark_query(device_id[:36]) if device_id else None
+        mark = devices.mark_query(device_id) if device_id else None
         rows, *more = await db.fetch_many(
             (AFTER, (cursor, limit)), *(q for q in (mark, mine) if q is not None)
         )

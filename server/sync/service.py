@@ -240,7 +240,7 @@ async def apply_counts_at_once(
     guard: db.Guard,
     *,
     now: dt.datetime,
-) -> list[Applied] | None:
+) -> bool:
     """PostgreSQL, outside a transaction: the rule of :func:`apply_counts` for counts that
     only add, written with their audit entries in one statement under ``guard``.
 
@@ -253,12 +253,11 @@ async def apply_counts_at_once(
         now: The server's clock.
 
     Returns:
-        Per op what it changed, every one applied; None, with nothing written under the
-        guard, when they would not all go in (then :func:`apply_counts` keeps each
-        outcome).
+        Whether every one was applied; False, with nothing written under the guard, when
+        they would not all go in (then :func:`apply_counts` keeps each outcome).
     """
     if not allows(PERMISSIONS["headcount.add"], actor.role):
-        return None
+        return False
     context = ApplyContext(actor=actor, field=field, now=now)
     adds = await headcounts.apply_prepared(
         prepared,
@@ -267,9 +266,7 @@ async def apply_counts_at_once(
         lambda results: _count_entries(counts, results, context),
         guard,
     )
-    if adds is None:
-        return None
-    return [result for result in adds.results if isinstance(result, Applied)]
+    return adds is not None
 
 
 def _count_entries(

@@ -69,11 +69,11 @@ async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
     return found
 
 
-def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
+def _out(row: dict[str, Any], staff: list[Assignment], *, naive: bool = False) -> WorkSessionOut:
     session = msgspec.convert(
         {**row, "site_id": row["site"], "staff": staff}, WorkSessionOut, strict=False
     )
-    if (
+    if naive and (
         session.planned_start.tzinfo is None
         or session.planned_end.tzinfo is None
         or (session.actual_start is not None and session.actual_start.tzinfo is None)
@@ -84,7 +84,7 @@ def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
             session,
             **{
                 name: value.replace(tzinfo=dt.UTC)
-                for name in _TIMES[1:]
+                for name in _MOMENTS
                 if isinstance(value := getattr(session, name), dt.datetime) and value.tzinfo is None
             },
         )
@@ -94,7 +94,8 @@ def _out(row: dict[str, Any], staff: list[Assignment]) -> WorkSessionOut:
 # What a WorkSessionOut is made of. On SQLite its dates and times come as the stored text,
 # which msgspec parses in C: Piccolo's converters, Python run on every value, were half the
 # read of a 500-session pull page.
-_TIMES = ("work_date", "planned_start", "planned_end", "actual_start", "actual_end")
+_MOMENTS = ("planned_start", "planned_end", "actual_start", "actual_end")
+_TIMES = ("work_date", *_MOMENTS)
 _PLAIN = ("id", "site", "status", "notes", "version")
 
 
@@ -120,7 +121,9 @@ def from_rows(
 ) -> dict[int, WorkSessionOut]:
     """Sessions by id from the rows of :func:`many_query`."""
     staff = staff or {}
-    return {int(r["id"]): _out(r, staff.get(int(r["id"]), [])) for r in rows}
+    # Only SQLite's text can come without an offset; PostgreSQL's timestamptz never does.
+    naive = not db.is_postgres()
+    return {int(r["id"]): _out(r, staff.get(int(r["id"]), []), naive=naive) for r in rows}
 
 
 async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
@@ -181,6 +184,7 @@ async def search(
         .limit(limit)
     )
     staff = await _staff_of([int(r["id"]) for r in rows])
+    # Piccolo read these rows: its converters give aware times.
     return [_out(r, staff.get(int(r["id"]), [])) for r in rows]
 
 
