@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, NamedTuple
 
 import msgspec
@@ -164,9 +164,12 @@ def _anchor() -> Any:
     return app_tables()[0]
 
 
-async def _run(connection: Any, postgres: bool, query: str, args: tuple[Any, ...]) -> Any:
+async def _run(
+    connection: Any, postgres: bool, query: str, args: tuple[Any, ...], records: bool = False
+) -> Any:
     if postgres:
-        return [dict(row) for row in await connection.fetch(query, *args)]
+        rows = await connection.fetch(query, *args)
+        return rows if records else [dict(row) for row in rows]
     return connection.fetch_now(query, args)
 
 
@@ -181,13 +184,34 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     Returns:
         The rows as dicts (empty for statements that return nothing).
     """
+    found: list[dict[str, Any]] = await _fetch(sql, args, records=False)
+    return found
+
+
+async def fetch_records(sql: str, *args: Any) -> list[Sequence[Any]]:
+    """PostgreSQL: :func:`fetch`'s rows as the driver gives them, values in the statement's
+    column order (no dict per row: a pull page reads hundreds of rows into structs).
+
+    Args:
+        sql: A SELECT, with ``{}`` marking each argument.
+        *args: The arguments, in order.
+
+    Returns:
+        The rows, each a sequence of typed values.
+    """
+    if not is_postgres():
+        raise RuntimeError("fetch_records: PostgreSQL only (SQLite's rows are dicts of text)")
+    found: list[Sequence[Any]] = await _fetch(sql, args, records=True)
+    return found
+
+
+async def _fetch(sql: str, args: tuple[Any, ...], *, records: bool) -> Any:
     engine = _anchor()._meta.db
     postgres = isinstance(engine, PostgresEngine)
     query = _compiled(sql, postgres, len(args))
     transaction = engine.current_transaction.get()
     if transaction is not None:
-        found: list[dict[str, Any]] = await _run(transaction.connection, postgres, query, args)
-        return found
+        return await _run(transaction.connection, postgres, query, args, records)
     if not postgres:
         pooled = await engine.get_connection()
         try:
@@ -199,10 +223,10 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
             await pooled.close()
     if engine.pool is not None:
         async with engine.pool.acquire() as connection:
-            return list(await _run(connection, True, query, args))
+            return list(await _run(connection, True, query, args, records))
     connection = await engine.get_new_connection()
     try:
-        return list(await _run(connection, True, query, args))
+        return list(await _run(connection, True, query, args, records))
     finally:
         await connection.close()
 

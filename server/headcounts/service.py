@@ -15,7 +15,7 @@ from server.headcounts.categories import (
     categories,
 )
 from server.headcounts.schemas import Increment, Totals
-from server.headcounts.slots import session_slots, slot_of, slot_window
+from server.headcounts.slots import session_slots, slot_of, slot_window, window_of
 
 __all__ = [
     "GROUP_KIND",
@@ -34,6 +34,7 @@ __all__ = [
     "slot_window",
     "summarize",
     "totals",
+    "window_of",
 ]
 
 Cells = dict[tuple[dt.datetime, str], int]

@@ -6,6 +6,16 @@ import datetime as dt
 
 from server.work_sessions.schemas import WorkSessionOut
 
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def _slot_seconds(moment: dt.datetime, slot_minutes: int) -> int:
+    """The start of ``moment``'s slot in whole seconds since the epoch (UTC midnight-aligned:
+    the epoch is a UTC midnight). Integer arithmetic: a pull page works out hundreds."""
+    since = moment - EPOCH
+    seconds = since.days * 86_400 + since.seconds
+    return seconds - seconds % 86_400 % (slot_minutes * 60)
+
 
 def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:
     """The start of the slot ``moment`` falls in (slots are aligned to the hour, in UTC).
@@ -17,25 +27,32 @@ def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:
     Returns:
         The slot's start, timezone-aware UTC.
     """
-    if moment.tzinfo is not dt.UTC:  # what the database and msgspec give already is
-        moment = moment.astimezone(dt.UTC)
-    minutes = (moment.hour * 60 + moment.minute) // slot_minutes * slot_minutes
-    return moment.replace(hour=minutes // 60, minute=minutes % 60, second=0, microsecond=0)
+    return EPOCH + dt.timedelta(seconds=_slot_seconds(moment, slot_minutes))
 
 
 def slot_window(session: WorkSessionOut, slot_minutes: int) -> tuple[dt.datetime, int]:
     """The slots a work session covers, as the first slot and how many: from its (actual or
     planned) start to the later of its planned and actual end."""
-    start = session.actual_start or session.planned_start
-    end = session.planned_end
-    if session.actual_end is not None and session.actual_end > end:
-        end = session.actual_end
-    first = slot_of(start, slot_minutes)
-    # Whole microseconds, ceiling-divided: exact, and a fifth of timedelta division's cost
-    # (a pull page works out hundreds of windows).
-    span = end - first
-    micros = (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
-    return first, max(0, -(-micros // (slot_minutes * 60_000_000)))
+    return window_of(
+        session.actual_start or session.planned_start,
+        session.planned_end,
+        session.actual_end,
+        slot_minutes,
+    )
+
+
+def window_of(
+    start: dt.datetime, planned_end: dt.datetime, actual_end: dt.datetime | None, slot_minutes: int
+) -> tuple[dt.datetime, int]:
+    """:func:`slot_window` of a session that starts at ``start`` (its actual start, else
+    its planned one) and ends as given."""
+    end = actual_end if actual_end is not None and actual_end > planned_end else planned_end
+    first = _slot_seconds(start, slot_minutes)
+    # Whole microseconds, ceiling-divided: exact, unlike float seconds.
+    until = end - EPOCH
+    micros = (until.days * 86_400 + until.seconds - first) * 1_000_000 + until.microseconds
+    count = max(0, -(-micros // (slot_minutes * 60_000_000)))
+    return EPOCH + dt.timedelta(seconds=first), count
 
 
 def session_slots(session: WorkSessionOut, slot_minutes: int) -> list[dt.datetime]:

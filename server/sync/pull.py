@@ -26,7 +26,7 @@ from server.sync import devices
 from server.sync.context import Actor
 from server.sync.schemas import Change, PullOut
 from server.work_sessions import service as work_sessions
-from server.work_sessions.schemas import WorkSessionOut
+from server.work_sessions.schemas import WorkSessionOut, in_charge_of
 
 MAX_LIMIT = 1000
 ENTITIES = ("site", "work_session", "incident", "headcount_category", "staff")
@@ -53,32 +53,54 @@ def _sites_query(actor: Actor, cursor: int) -> db.Query | None:
 AFTER = "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}"
 
 
-Loaded = dict[int, tuple[dict[str, Any] | None, int | None, int | str]]
+Loaded = dict[int, tuple[dict[str, Any] | msgspec.Struct | None, int | None, int | str]]
 
 
 Windows = dict[tuple[dt.datetime, dt.datetime, dt.datetime | None], tuple[dt.datetime, int]]
 
+_FIELDS = msgspec.structs.fields(WorkSessionOut)
+_AT = {field.name: index for index, field in enumerate(_FIELDS)}
+
+# A work session as pulled: WorkSessionOut's fields in their order, then what a tablet's
+# field page snapshot holds. Built positionally from the session's tuple of fields
+# (work_sessions.get_many_as_tuples): no dict per session of a page.
+PulledSession = msgspec.defstruct(
+    "PulledSession",
+    [
+        *((field.name, field.type) for field in _FIELDS),
+        ("totals", dict[str, int]),
+        ("cells", list[list[Any]]),
+        ("slot_first", dt.datetime),
+        ("slot_count", int),
+        ("has_in_charge", bool),
+    ],
+    frozen=True,
+)
+
 
 def _session_data(
-    session: WorkSessionOut, cells: headcounts.Cells, slot_minutes: int, windows: Windows
-) -> dict[str, Any]:
-    """A work session as pulled: its fields, totals per category, and what a tablet's field
-    page snapshot holds (cells per slot and category, its slots as the first one and how
-    many follow, whether someone is in charge). ``windows``: the slots of each window seen
-    on this page (sessions share their hours: the slot arithmetic was a sixth of a page)."""
-    # Shallow: the answer's encoder writes the times and the staff as to_builtins would.
-    data: dict[str, Any] = msgspec.structs.asdict(session)
-    # Most sessions of a page have no counts (planned ones): nothing to sum.
-    data["totals"] = headcounts.summarize(cells).by_category if cells else {}
-    data["cells"] = headcounts.cell_rows(cells) if cells else []
-    # Slots as first + count: a page of hundreds of sessions made thousands of timestamps.
-    key = (session.actual_start or session.planned_start, session.planned_end, session.actual_end)
+    fields: tuple[Any, ...], cells: headcounts.Cells, slot_minutes: int, windows: Windows
+) -> msgspec.Struct:
+    """A work session as pulled, from its fields: totals per category, cells per slot and
+    category, its slots as the first one and how many follow (a page of hundreds of
+    sessions made thousands of timestamps), whether someone is in charge. ``windows``: the
+    slots of each window seen on this page (sessions share their hours)."""
+    key = (
+        fields[_AT["actual_start"]] or fields[_AT["planned_start"]],
+        fields[_AT["planned_end"]],
+        fields[_AT["actual_end"]],
+    )
     window = windows.get(key)
     if window is None:
-        window = windows[key] = headcounts.slot_window(session, slot_minutes)
-    data["slot_first"], data["slot_count"] = window
-    data["has_in_charge"] = session.in_charge is not None
-    return data
+        window = windows[key] = headcounts.window_of(*key, slot_minutes)
+    return PulledSession(
+        *fields,
+        # Most sessions of a page have no counts (planned ones): nothing to sum.
+        headcounts.summarize(cells).by_category if cells else {},
+        headcounts.cell_rows(cells) if cells else [],
+        *window,
+        in_charge_of(fields[_AT["staff"]]) is not None,
+    )
 
 
 async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datetime) -> Loaded:
@@ -89,13 +111,14 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
         for number, site in (await sites.get_many(ids)).items():
             found[number] = (msgspec.to_builtins(site), number, number)
     elif entity == "work_session":
-        sessions = await work_sessions.get_many(ids)
+        sessions = await work_sessions.get_many_as_tuples(ids)
         cells = await headcounts.cells(list(sessions))
         windows: Windows = {}
-        for number, session in sessions.items():
+        site_at = _AT["site_id"]
+        for number, fields in sessions.items():
             found[number] = (
-                _session_data(session, cells[number], field.slot_minutes, windows),
-                session.site_id,
+                _session_data(fields, cells[number], field.slot_minutes, windows),
+                fields[site_at],
                 number,
             )
     elif entity == "incident":

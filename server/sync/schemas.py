@@ -71,7 +71,7 @@ class Change(msgspec.Struct, frozen=True, kw_only=True):
     seq: int
     entity: str
     id: int | str
-    data: dict[str, Any] | None
+    data: dict[str, Any] | msgspec.Struct | None  # a struct: a pulled work session
 
 
 class PullOut(msgspec.Struct, frozen=True, kw_only=True):

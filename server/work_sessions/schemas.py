@@ -41,4 +41,9 @@ class WorkSessionOut(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def in_charge(self) -> Assignment | None:
         """The person in charge, if assigned."""
-        return next((a for a in self.staff if a.duty == "in_charge"), None)
+        return in_charge_of(self.staff)
+
+
+def in_charge_of(staff: list[Assignment]) -> Assignment | None:
+    """The person in charge among a session's ``staff``, if any."""
+    return next((a for a in staff if a.duty == "in_charge"), None)

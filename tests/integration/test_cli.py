@@ -19,11 +19,23 @@ def test_help_explains_each_command() -> None:
 COUNTED = ("site", "staff", "work_session", "headcount", "incident", "audit_event")
 
 
+def _pg_sessions(url: str) -> int:
+    """PostgreSQL: connections ever opened to the database of ``url``."""
+    rows = dbutil.fetch(
+        url, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
+    )
+    return int(rows[0][0])  # type: ignore[call-overload]
+
+
 def test_demo_loads_a_week_once(database_url: str) -> None:
     """demo loads venues, a staffed week, thousands of taps and a dozen incidents; twice is once."""
     try:
+        opened = _pg_sessions(database_url) if dbutil.is_postgres(database_url) else 0
         first = run_cli("demo")
         assert first.returncode == 0, first.stderr
+        if dbutil.is_postgres(database_url):
+            # Its statements share a pool: one connection each had taken minutes.
+            assert _pg_sessions(database_url) - opened < 50
         counts = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
         assert counts["site"] == 8
         assert counts["work_session"] >= 15

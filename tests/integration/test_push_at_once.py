@@ -80,9 +80,9 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     sent: list[str] = []
     run = db._run
 
-    async def counted(connection: Any, postgres: bool, query: str, args: Any) -> Any:
+    async def counted(connection: Any, postgres: bool, query: str, *rest: Any) -> Any:
         sent.append(query)
-        return await run(connection, postgres, query, args)
+        return await run(connection, postgres, query, *rest)
 
     monkeypatch.setattr(db, "_run", counted)
     return sent

@@ -8,11 +8,14 @@ import datetime as dt
 from typing import Any
 
 import httpx
+import msgspec
 
 from server.settings import Settings
+from server.sync import ops
+from server.work_sessions import service as work_sessions
 from tests.integration.test_field_offline_data import island
 from tests.integration.test_sync_api import device, field, headcount, pull_all, push
-from tests.support.field import window
+from tests.support.field import apply, window
 
 __all__ = ["field"]  # the fixture, imported for these tests
 
@@ -121,3 +124,27 @@ async def test_every_pulled_mark_matches_its_counts_while_pushes_land(
     await asyncio.gather(pushes(), pulls())
     assert seen[-1] == (pushed, pushed)
     assert all(mark == cells for mark, cells in seen), seen
+
+
+async def test_a_pulled_session_holds_the_session_as_read_alone(
+    client: httpx.AsyncClient, field: dict[str, int], settings: Settings
+) -> None:
+    """A pulled work session's fields are the session's own as its pages read it, each
+    under its own name (a page builds them from the row's values in order), with what a
+    field page's snapshot adds."""
+    await apply(
+        ops.WorkSessionUpdate(
+            payload=ops.UpdateWorkSession(work_session_id=field["session"], notes="受付2番")
+        ),
+        field["manager"],
+        "overall_manager",
+        settings,
+    )
+    data, _ = await session_pull(client, field["session"])
+    session = await work_sessions.get(field["session"])
+    assert session is not None and session.staff and session.actual_start is not None
+    alone = msgspec.json.decode(msgspec.json.encode(session))
+    assert {name: data[name] for name in alone} == alone
+    assert data["notes"] == "受付2番" and data["version"] > 1
+    snapshot = {"totals", "cells", "slot_first", "slot_count", "has_in_charge"}
+    assert set(data) == set(alone) | snapshot

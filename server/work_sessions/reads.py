@@ -1,0 +1,195 @@
+"""Reading work sessions: by id, many at once, and by filters.
+
+The pull and every synced push read sessions by the hundred, so the hot reads are plain
+SQL in one statement shape per engine (:func:`many_query`), and their rows become
+:class:`WorkSessionOut` in C (msgspec) rather than through Piccolo's converters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+
+from server import db
+from server.work_sessions.schemas import Assignment, WorkSessionOut
+from server.work_sessions.tables import WorkSession, WorkSessionStaff
+
+
+def _columns() -> list[Any]:
+    return [
+        *WorkSession.all_columns(),
+        WorkSession.site.name_ja.as_alias("site_name_ja"),
+        WorkSession.site.name_en.as_alias("site_name_en"),
+        WorkSession.site.kind.as_alias("site_kind"),
+    ]
+
+
+async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
+    if not session_ids:
+        return {}
+    where, args = db.one_of("wss.work_session", session_ids)
+    # Plain SQL: a pull reads the staff of hundreds of sessions at once.
+    rows = await db.fetch(
+        "SELECT wss.work_session, s.id AS staff_id, s.display_name, s.role, wss.duty "  # noqa: S608 - placeholders only
+        f"FROM work_session_staff wss JOIN staff s ON s.id = wss.staff WHERE {where}",
+        *args,
+    )
+    found: dict[int, list[Assignment]] = {}
+    for row in rows:
+        found.setdefault(int(row["work_session"]), []).append(
+            msgspec.convert(row, Assignment, strict=False)
+        )
+    for people in found.values():
+        people.sort(key=lambda a: (a.duty != "in_charge", a.display_name))
+    return found
+
+
+def _out(row: dict[str, Any], staff: list[Assignment], *, naive: bool = False) -> WorkSessionOut:
+    session = msgspec.convert({**row, "staff": staff}, WorkSessionOut, strict=False)
+    if naive and (
+        session.planned_start.tzinfo is None
+        or session.planned_end.tzinfo is None
+        or (session.actual_start is not None and session.actual_start.tzinfo is None)
+        or (session.actual_end is not None and session.actual_end.tzinfo is None)
+    ):
+        # Stored without an offset (SQLite text): UTC, as Piccolo reads such a value.
+        session = msgspec.structs.replace(
+            session,
+            **{
+                name: value.replace(tzinfo=dt.UTC)
+                for name in _MOMENTS
+                if isinstance(value := getattr(session, name), dt.datetime) and value.tzinfo is None
+            },
+        )
+    return session
+
+
+# What a WorkSessionOut is made of, in its fields' order: PostgreSQL's rows are its fields
+# as they are (fetch_records). On SQLite its dates and times come as the stored text, which
+# msgspec parses in C: Piccolo's converters, Python run on every value, were half the read
+# of a 500-session pull page.
+_FIELDS = tuple(f.name for f in msgspec.structs.fields(WorkSessionOut) if f.name != "staff")
+_MOMENTS = ("planned_start", "planned_end", "actual_start", "actual_end")
+_TIMES = ("work_date", *_MOMENTS)
+_SOURCES = {
+    "site_id": "ws.site",
+    "site_name_ja": "s.name_ja",
+    "site_name_en": "s.name_en",
+    "site_kind": "s.kind",
+}
+
+
+@functools.cache
+def _select(postgres: bool) -> str:
+    columns = []
+    for name in _FIELDS:
+        source = _SOURCES.get(name, f"ws.{name}")
+        if name in _TIMES and not postgres:
+            source = f"CAST({source} AS TEXT)"
+        columns.append(f"{source} AS {name}")
+    return (
+        f"SELECT {', '.join(columns)} FROM work_session ws "  # noqa: S608 - constants
+        "JOIN site s ON s.id = ws.site WHERE "
+    )
+
+
+def many_query(ids: Iterable[int]) -> db.Query:
+    """The statement of :func:`get_many` (without staff), for :func:`server.db.fetch_many`."""
+    where, args = db.one_of("ws.id", sorted(set(ids)))
+    # Plain SQL: a synced batch reads its sessions on every push, a pull hundreds at once.
+    return _select(db.is_postgres()) + where, tuple(args)
+
+
+def from_rows(
+    rows: list[dict[str, Any]], staff: dict[int, list[Assignment]] | None = None
+) -> dict[int, WorkSessionOut]:
+    """Sessions by id from the rows of :func:`many_query`."""
+    staff = staff or {}
+    # Only SQLite's text can come without an offset; PostgreSQL's timestamptz never does.
+    naive = not db.is_postgres()
+    return {int(r["id"]): _out(r, staff.get(int(r["id"]), []), naive=naive) for r in rows}
+
+
+async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
+    """Work sessions by id (unknown ids are left out), with their staff unless not needed."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    sql, args = many_query(wanted)
+    rows = await db.fetch(sql, *args)
+    staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
+    return from_rows(rows, staff)
+
+
+async def get(work_session_id: int) -> WorkSessionOut | None:
+    """One work session with its staff, or None."""
+    return (await get_many([work_session_id])).get(work_session_id)
+
+
+async def search(
+    *,
+    site_id: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    status: str | None = None,
+    staff_id: int | None = None,
+    limit: int = 200,
+) -> list[WorkSessionOut]:
+    """Work sessions matching the filters, newest date first.
+
+    Args:
+        site_id: Only this site.
+        date_from: From this date on.
+        date_to: Up to this date.
+        status: Only this status.
+        staff_id: Only sessions this person works.
+        limit: At most this many.
+
+    Returns:
+        The sessions with their staff.
+    """
+    query = WorkSession.select(*_columns())
+    if site_id is not None:
+        query = query.where(WorkSession.site == site_id)
+    if date_from is not None:
+        query = query.where(WorkSession.work_date >= date_from)
+    if date_to is not None:
+        query = query.where(WorkSession.work_date <= date_to)
+    if status:
+        query = query.where(WorkSession.status == status)
+    if staff_id is not None:
+        mine = WorkSessionStaff.select(WorkSessionStaff.work_session).where(
+            WorkSessionStaff.staff == staff_id
+        )
+        query = query.where(WorkSession._meta.primary_key.is_in(mine))
+    rows = (
+        await query.order_by(WorkSession.work_date, ascending=False)
+        .order_by(WorkSession.planned_start)
+        .limit(limit)
+    )
+    staff = await _staff_of([int(r["id"]) for r in rows])
+    # Piccolo read these rows: its converters give aware times.
+    return [_out({**r, "site_id": r["site"]}, staff.get(int(r["id"]), [])) for r in rows]
+
+
+async def get_many_as_tuples(ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+    """:func:`get_many`'s sessions as tuples of WorkSessionOut's fields in order, staff
+    last: the cheapest shape to build another struct from (``Struct(*fields, …)``), for a
+    pull page that turns hundreds of sessions into its answer.
+
+    PostgreSQL's rows are those tuples already, typed by the driver: no dict and no
+    conversion per row, a third of such a page. SQLite's text goes through WorkSessionOut.
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    if not db.is_postgres():
+        return {key: msgspec.structs.astuple(s) for key, s in (await get_many(wanted)).items()}
+    sql, args = many_query(wanted)
+    rows = await db.fetch_records(sql, *args)
+    staff = await _staff_of([row[0] for row in rows])
+    return {row[0]: (*row, staff.get(row[0], [])) for row in rows}
