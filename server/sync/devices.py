@@ -20,6 +20,8 @@ from server.sync import ops
 from server.sync.schemas import DeviceOut, Gap, OpResult, PushIn, PushOut, SyncError
 from server.sync.tables import Device
 
+DEVICE_ID_LENGTH = 36  # a UUID as text: what a device id is at most
+
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -75,7 +77,7 @@ def mark_query(device_id: str, *, live_only: bool = True) -> db.Query:
     revoked = " AND revoked_at IS NULL" if live_only else ""
     return (
         f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
-        (device_id[:36],),
+        (device_id[:DEVICE_ID_LENGTH],),
     )
 
 

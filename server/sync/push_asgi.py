@@ -29,6 +29,7 @@ from litestar.types.asgi_types import HTTPRequestEvent
 
 from server.auth import service as auth_service
 from server.auth.policy import Permission, allows
+from server.auth.schemas import Identity
 from server.auth.web import SESSION_COOKIE, passes_csrf
 from server.settings import Settings
 from server.sync import push as push_service
@@ -84,14 +85,8 @@ async def _allowed_body(
     """
     if not request.headers.get("content-type", "").startswith("application/json"):
         return None
-    if not passes_csrf(request, settings):
+    if not passes_csrf(request, settings) or await signed_in(request, permission, settings) is None:
         return None
-    identity = await auth_service.resolve_login_session(
-        request.cookies.get(SESSION_COOKIE), settings.auth
-    )
-    if identity is None or not allows(permission, identity.role):
-        return None
-    request.scope["user"] = identity
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -126,21 +121,40 @@ async def _answered(
         )
     except Exception:  # the transaction rolled back; Litestar answers
         return False
-    answer, headers = encode_answer(result, request.headers.get("accept-encoding", ""))
-    request.scope["path_template"] = PATH
+    await send_answer(request, result, PATH, send)
+    return True
+
+
+async def signed_in(
+    request: Request[Any, Any, Any], permission: Permission, settings: Settings
+) -> Identity | None:
+    """Who is signed in, if their role has ``permission`` (set as the request's user, as
+    Litestar's session middleware does); else None."""
+    identity = await auth_service.resolve_login_session(
+        request.cookies.get(SESSION_COOKIE), settings.auth
+    )
+    if identity is None or not allows(permission, identity.role):
+        return None
+    request.scope["user"] = identity
+    return identity
+
+
+async def send_answer(request: Request[Any, Any, Any], value: Any, path: str, send: Send) -> None:
+    """Send ``value`` as the route at ``path`` answers it (:func:`encode_answer`)."""
+    answer, headers = encode_answer(value, request.headers.get("accept-encoding", ""))
+    request.scope["path_template"] = path
     await send(
         {
             "type": "http.response.start",
             "status": 200,
             "headers": [
                 (b"content-type", b"application/json"),
-                *((name.encode(), value.encode()) for name, value in headers.items()),
+                *((name.encode(), text.encode()) for name, text in headers.items()),
                 (b"content-length", str(len(answer)).encode()),
             ],
         }
     )
     await send({"type": "http.response.body", "body": answer, "more_body": False})
-    return True
 
 
 def _replay(read: _Read, receive: Receive) -> Receive:

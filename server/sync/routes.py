@@ -66,8 +66,8 @@ async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> 
 async def pull(
     request: Request[Any, Identity, Any],
     cursor: Annotated[int, QueryParameter(ge=0)] = 0,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 500,
-    device_id: Annotated[str | None, QueryParameter(max_length=36)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=pull_service.MAX_LIMIT)] = 500,
+    device_id: Annotated[str | None, QueryParameter(max_length=devices.DEVICE_ID_LENGTH)] = None,
 ) -> Response[bytes]:
     """What changed in the caller's scope since ``cursor``, with the next cursor; with
     ``device_id``, that device's high-water mark read in the same snapshot.

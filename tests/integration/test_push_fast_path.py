@@ -189,7 +189,7 @@ async def test_the_fast_path_answers_as_litestar_does(
     found = []
     try:
         for fast in (True, False):
-            async with open_client(create_app(settings, push_fast_path=fast)) as http:
+            async with open_client(create_app(settings, fast_paths=fast)) as http:
                 ids = await open_session(settings, site_id=1)
                 await sign_in(http, ids["operator"], settings)
                 found.append(await answers(http, await device(http), ids["session"]))
