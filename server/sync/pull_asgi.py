@@ -21,7 +21,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar import Request
-from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from server.auth.policy import Permission
@@ -29,7 +28,7 @@ from server.settings import Settings
 from server.sync import devices, routes
 from server.sync import pull as pull_service
 from server.sync.context import Actor
-from server.sync.push_asgi import send_answer, signed_in
+from server.sync.push_asgi import in_front, send_answer, signed_in
 
 PATH = "/api/sync/pull"
 MAX_CURSOR = 2**63 - 1  # the audit log's seq is a bigint
@@ -80,10 +79,7 @@ def pull_fast_path(app: ASGIApp, settings: Settings) -> ASGIApp:
     """
     permission: Permission = routes.pull.opt["permission"]
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"] != PATH or scope["method"] != "GET":
-            await app(scope, receive, send)
-            return
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         query = _query(scope.get("query_string", b""))
         request: Request[Any, Any, Any] = Request(scope)
         identity = await signed_in(request, permission, settings) if query else None
@@ -103,4 +99,4 @@ def pull_fast_path(app: ASGIApp, settings: Settings) -> ASGIApp:
             return
         await send_answer(request, result, PATH, send)
 
-    return middleware
+    return in_front(app, PATH, "GET", serve)

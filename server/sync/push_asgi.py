@@ -55,16 +55,26 @@ def push_fast_path(app: ASGIApp, settings: Settings) -> ASGIApp:
     """
     permission: Permission = routes.push.opt["permission"]
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["path"] != PATH or scope["method"] != "POST":
-            await app(scope, receive, send)
-            return
+    async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         request: Request[Any, Any, Any] = Request(scope)
         read = await _allowed_body(request, receive, permission, settings)
         if read is None:
             await app(scope, receive, send)
         elif read.more or not await _answered(request, read.body, settings, send):
             await app(scope, _replay(read, receive), send)
+
+    return in_front(app, PATH, "POST", serve)
+
+
+def in_front(app: ASGIApp, path: str, method: str, serve: ASGIApp) -> ASGIApp:
+    """An app that gives ``method`` requests to ``path`` to ``serve``, the rest to ``app``
+    (``serve`` hands to ``app`` whatever it does not answer itself)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP and scope["path"] == path and scope["method"] == method:
+            await serve(scope, receive, send)
+        else:
+            await app(scope, receive, send)
 
     return middleware
 

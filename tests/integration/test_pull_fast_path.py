@@ -8,12 +8,10 @@ from typing import Any
 import httpx
 import pytest
 
-from server.app import create_app
 from server.settings import Settings
 from server.sync.pull_asgi import PATH, pull_fast_path
-from tests.conftest import open_client, remove_test_rows
-from tests.integration.test_push_fast_path import NEXT_STATUS, Next
-from tests.integration.test_sync_api import device, headcount, push
+from tests.integration.test_push_fast_path import NEXT_STATUS, Next, with_and_without_fast_paths
+from tests.integration.test_sync_api import headcount, push
 from tests.support.field import open_session
 from tests.support.identities import make_staff, sign_in
 
@@ -82,8 +80,12 @@ async def test_who_is_not_signed_in_goes_to_litestar(
     assert (await fast.get(PATH)).status_code == 200
 
 
-async def pulls(http: httpx.AsyncClient, tablet: str) -> list[tuple[int, set[str], Any]]:
-    """Status, header names and body (its read time left out) of a fixed series of pulls."""
+async def pulls(
+    http: httpx.AsyncClient, tablet: str, session: int
+) -> list[tuple[int, set[str], Any]]:
+    """Status, header names and body (its read time left out) of a fixed series of pulls,
+    after two counts pushed."""
+    await push(http, tablet, [headcount(seq, session) for seq in (1, 2)])
     series = [
         "",
         "limit=3",
@@ -103,23 +105,12 @@ async def pulls(http: httpx.AsyncClient, tablet: str) -> list[tuple[int, set[str
     return seen
 
 
-async def test_the_fast_path_answers_as_litestar_does(
+async def test_the_pull_fast_path_answers_as_litestar_does(
     settings: Settings, database_url: str
 ) -> None:
-    """The same pulls through the app with and without the fast paths get the same status,
-    headers and body."""
-    found = []
-    try:
-        for fast in (True, False):
-            remove_test_rows(database_url)
-            async with open_client(create_app(settings, fast_paths=fast)) as http:
-                ids = await open_session(settings, site_id=1)
-                await sign_in(http, ids["operator"], settings)
-                tablet = await device(http)
-                await push(http, tablet, [headcount(seq, ids["session"]) for seq in (1, 2)])
-                found.append(await pulls(http, tablet))
-    finally:
-        remove_test_rows(database_url)
+    """The same pulls through the app with and without the fast paths get the same statuses
+    and headers, answers of the same fields and marks, and the same refusals."""
+    found = await with_and_without_fast_paths(settings, database_url, pulls)
     assert [status for status, _, _ in found[0]] == [200, 200, 200, 200, 400, 400]
     assert [body["high_water"] for _, _, body in found[0][:4]] == [None, None, 2, None]
     assert found[0][3][2]["changes"] == found[1][3][2]["changes"] == []

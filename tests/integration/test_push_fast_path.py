@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import gzip
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import msgspec
@@ -179,22 +179,38 @@ async def answers(
     return seen
 
 
-async def test_the_fast_path_answers_as_litestar_does(
-    settings: Settings, database_url: str
-) -> None:
-    """The same pushes through the app with and without the fast path get the same status,
-    headers and body."""
+T = TypeVar("T")
+
+
+async def with_and_without_fast_paths(
+    settings: Settings,
+    database_url: str,
+    run: Callable[[httpx.AsyncClient, str, int], Awaitable[T]],
+) -> list[T]:
+    """What ``run(http, device id, session)`` finds through the app with its fast paths,
+    then without: each time in a fresh app, with an open session and its operator signed
+    in on a registered device."""
     from tests.conftest import remove_test_rows
 
     found = []
     try:
         for fast in (True, False):
+            remove_test_rows(database_url)
             async with open_client(create_app(settings, fast_paths=fast)) as http:
                 ids = await open_session(settings, site_id=1)
                 await sign_in(http, ids["operator"], settings)
-                found.append(await answers(http, await device(http), ids["session"]))
+                found.append(await run(http, await device(http), ids["session"]))
     finally:
         remove_test_rows(database_url)
+    return found
+
+
+async def test_the_fast_path_answers_as_litestar_does(
+    settings: Settings, database_url: str
+) -> None:
+    """The same pushes through the app with and without the fast path get the same status,
+    headers and body."""
+    found = await with_and_without_fast_paths(settings, database_url, answers)
     assert found[0] == found[1]
     statuses = [[r["status"] for r in body["results"]] for _, _, body in found[0]]
     assert statuses == [["applied"] * 3, ["duplicate", "applied"], ["rejected"], []]
