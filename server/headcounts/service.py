@@ -28,6 +28,8 @@ __all__ = [
     "categories",
     "cell_rows",
     "cells",
+    "cells_from_rows",
+    "cells_query",
     "prepare_adds",
     "session_slots",
     "slot_of",
@@ -40,22 +42,32 @@ __all__ = [
 Cells = dict[tuple[dt.datetime, str], int]
 
 
-async def cells(work_session_ids: list[int]) -> dict[int, Cells]:
-    """Sums per slot (UTC) and category of several work sessions, in one query."""
-    found: dict[int, Cells] = {i: {} for i in work_session_ids}
-    if not work_session_ids:
-        return found
+def cells_query(work_session_ids: list[int]) -> db.Query:
+    """The statement of :func:`cells`, to read with others (:func:`cells_from_rows`)."""
     where, args = db.one_of("work_session", work_session_ids)
-    rows = await db.fetch(
+    return (
         f"SELECT work_session, slot_start, category, n FROM headcount_cell WHERE {where}",  # noqa: S608 - placeholders only
-        *args,
+        tuple(args),
     )
+
+
+def cells_from_rows(work_session_ids: list[int], rows: list[dict[str, Any]]) -> dict[int, Cells]:
+    """:func:`cells` from the rows of :func:`cells_query` (times as values or ISO text)."""
+    found: dict[int, Cells] = {i: {} for i in work_session_ids}
     for row in rows:
         into = found[int(row["work_session"])]
         # Equal instants can come apart as text (offsets); they count as one slot.
         key = (_as_utc(row["slot_start"]), str(row["category"]))
         into[key] = into.get(key, 0) + int(row["n"])
     return found
+
+
+async def cells(work_session_ids: list[int]) -> dict[int, Cells]:
+    """Sums per slot (UTC) and category of several work sessions, in one query."""
+    if not work_session_ids:
+        return {}
+    sql, args = cells_query(work_session_ids)
+    return cells_from_rows(work_session_ids, await db.fetch(sql, *args))
 
 
 def summarize(by_cell: Cells) -> Totals:

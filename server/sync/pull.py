@@ -50,7 +50,28 @@ def _sites_query(actor: Actor, cursor: int) -> db.Query | None:
     )
 
 
-AFTER = "SELECT seq, target FROM audit_event WHERE seq > {} ORDER BY seq LIMIT {}"
+def after_query(cursor: int, limit: int) -> db.Query:
+    """The entries after ``cursor`` (at most ``limit``), as one row: how many, the last
+    ``seq``, and their ``seq`` and ``target`` as two JSON arrays in one order.
+
+    Two arrays, not a row each: read with the others (:func:`server.db.fetch_many`), 500
+    entries as objects had cost PostgreSQL their JSON and Python a dict apiece.
+    """
+    as_array = "json_agg" if db.is_postgres() else "json_group_array"
+    return (
+        f"SELECT count(*) AS n, max(seq) AS last, {as_array}(seq) AS seqs, "  # noqa: S608 - constants
+        f"{as_array}(target) AS targets FROM (SELECT seq, target FROM audit_event "
+        "WHERE seq > {} ORDER BY seq LIMIT {}) AS a",
+        (cursor, limit),
+    )
+
+
+def _array(value: Any) -> list[Any]:
+    """A JSON array as PostgreSQL's JSON gives it (a list, None for no rows) or SQLite's
+    (text)."""
+    if isinstance(value, str):
+        return list(msgspec.json.decode(value))
+    return list(value or [])
 
 
 Loaded = dict[int, tuple[dict[str, Any] | msgspec.Struct | None, int | None, int | str]]
@@ -111,8 +132,10 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
         for number, site in (await sites.get_many(ids)).items():
             found[number] = (msgspec.to_builtins(site), number, number)
     elif entity == "work_session":
-        sessions = await work_sessions.get_many_as_tuples(ids)
-        cells = await headcounts.cells(list(sessions))
+        sessions, (cell_rows,) = await work_sessions.get_many_as_tuples(
+            ids, headcounts.cells_query(ids)
+        )
+        cells = headcounts.cells_from_rows(ids, cell_rows)
         windows: Windows = {}
         site_at = _AT["site_id"]
         for number, fields in sessions.items():
@@ -166,22 +189,19 @@ async def pull(
         # The entries, the device's mark and the caller's sites: one round trip.
         mine = _sites_query(actor, cursor)
         mark = devices.mark_query(device_id) if device_id else None
-        rows, *more = await db.fetch_many(
-            (AFTER, (cursor, limit)), *(q for q in (mark, mine) if q is not None)
+        (head,), *more = await db.fetch_many(
+            after_query(cursor, limit), *(q for q in (mark, mine) if q is not None)
         )
         if mark is not None:
             found = more.pop(0)
             high_water = int(found[0]["high_water"]) if found else None
         scope = {int(r["site"]) for r in more[0]} if mine is not None else None
         latest: dict[tuple[str, int], int] = {}
-        last = cursor
-        for row in rows:
-            entity, _, key = str(row["target"]).partition(":")
-            seq = int(row["seq"])
-            last = max(last, seq)
+        for seq, target in zip(_array(head["seqs"]), _array(head["targets"]), strict=True):
+            entity, _, key = target.partition(":")
             if entity in ENTITIES and key.isdigit():
-                # Each thing once, at its latest entry (rows come in seq order but for
-                # what a JSON aggregate may do: the max keeps it right either way).
+                # Each thing once, at its latest entry (the arrays keep the entries' order
+                # but for what an aggregate may do: the max keeps it right either way).
                 thing = (entity, int(key))
                 latest[thing] = max(latest.get(thing, 0), seq)
         now = dt.datetime.now(dt.UTC)
@@ -198,8 +218,8 @@ async def pull(
         changes.append(Change(seq=seq, entity=kind, id=public_id, data=data))
     return PullOut(
         changes=changes,
-        next_cursor=last,
-        has_more=len(rows) == limit,
+        next_cursor=max(cursor, int(head["last"] or 0)),
+        has_more=int(head["n"]) == limit,
         high_water=high_water,
         read_at=read_at,
     )

@@ -28,16 +28,17 @@ def _columns() -> list[Any]:
     ]
 
 
-async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
-    if not session_ids:
-        return {}
+def _staff_query(session_ids: list[int]) -> db.Query:
     where, args = db.one_of("wss.work_session", session_ids)
     # Plain SQL: a pull reads the staff of hundreds of sessions at once.
-    rows = await db.fetch(
+    return (
         "SELECT wss.work_session, s.id AS staff_id, s.display_name, s.role, wss.duty "  # noqa: S608 - placeholders only
         f"FROM work_session_staff wss JOIN staff s ON s.id = wss.staff WHERE {where}",
-        *args,
+        tuple(args),
     )
+
+
+def _staff_from_rows(rows: list[dict[str, Any]]) -> dict[int, list[Assignment]]:
     found: dict[int, list[Assignment]] = {}
     for row in rows:
         found.setdefault(int(row["work_session"]), []).append(
@@ -46,6 +47,13 @@ async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
     for people in found.values():
         people.sort(key=lambda a: (a.duty != "in_charge", a.display_name))
     return found
+
+
+async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
+    if not session_ids:
+        return {}
+    sql, args = _staff_query(session_ids)
+    return _staff_from_rows(await db.fetch(sql, *args))
 
 
 def _out(row: dict[str, Any], staff: list[Assignment], *, naive: bool = False) -> WorkSessionOut:
@@ -176,20 +184,29 @@ async def search(
     return [_out({**r, "site_id": r["site"]}, staff.get(int(r["id"]), [])) for r in rows]
 
 
-async def get_many_as_tuples(ids: Iterable[int]) -> dict[int, tuple[Any, ...]]:
+async def get_many_as_tuples(
+    ids: Iterable[int], *also: db.Query
+) -> tuple[dict[int, tuple[Any, ...]], list[list[dict[str, Any]]]]:
     """:func:`get_many`'s sessions as tuples of WorkSessionOut's fields in order, staff
     last: the cheapest shape to build another struct from (``Struct(*fields, …)``), for a
-    pull page that turns hundreds of sessions into its answer.
+    pull page that turns hundreds of sessions into its answer. ``also``: a caller's own
+    queries, read with the sessions' staff (one round trip on PostgreSQL).
 
     PostgreSQL's rows are those tuples already, typed by the driver: no dict and no
     conversion per row, a third of such a page. SQLite's text goes through WorkSessionOut.
+
+    Returns:
+        The sessions by id, and the rows of each of ``also``.
     """
     wanted = sorted(set(ids))
     if not wanted:
-        return {}
+        return {}, [await db.fetch(sql, *args) for sql, args in also]
     if not db.is_postgres():
-        return {key: msgspec.structs.astuple(s) for key, s in (await get_many(wanted)).items()}
+        sessions = await get_many(wanted)
+        more = [await db.fetch(sql, *args) for sql, args in also]
+        return {key: msgspec.structs.astuple(s) for key, s in sessions.items()}, more
     sql, args = many_query(wanted)
     rows = await db.fetch_records(sql, *args)
-    staff = await _staff_of([row[0] for row in rows])
-    return {row[0]: (*row, staff.get(row[0], [])) for row in rows}
+    staff_rows, *more = await db.fetch_many(_staff_query(wanted), *also)
+    staff = _staff_from_rows(staff_rows)
+    return {row[0]: (*row, staff.get(row[0], [])) for row in rows}, more

@@ -71,7 +71,7 @@ async def test_an_operators_pull_reads_the_log_on_its_index(client: httpx.AsyncC
     operator = Actor(staff_id=1, role="operator")
     sites = pull._sites_query(operator, cursor)
     assert sites is not None
-    plans = await _with_a_long_log([(pull.AFTER, (cursor, 500)), sites])
+    plans = await _with_a_long_log([pull.after_query(cursor, 500), sites])
     assert len(plans) == 2
     for plan in plans:
         assert "audit_event" in plan
