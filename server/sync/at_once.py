@@ -35,7 +35,7 @@ GIVE_WAY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.Seriali
 
 
 def _new_counts(batch: PushIn, actor: Actor) -> list[ops.HeadcountAdd] | None:
-    """The batch's ops as counts of the device's that add, or None."""
+    """The batch's ops as counts of the signed-in person's that add, or None."""
     counts: list[ops.HeadcountAdd] = []
     for op in batch.ops:
         if (
@@ -44,10 +44,17 @@ def _new_counts(batch: PushIn, actor: Actor) -> list[ops.HeadcountAdd] | None:
             or op.actor_id not in (None, actor.staff_id)
         ):
             return None
-        if op.device_id != batch.device_id:
-            op = msgspec.structs.replace(op, device_id=batch.device_id)
         counts.append(op)
     return counts or None
+
+
+def _of_device(counts: list[ops.HeadcountAdd], device_id: str) -> list[ops.HeadcountAdd]:
+    """The counts, each naming the device that sent them. Only for counts to be written:
+    a batch sent again (answered from the mark) had spent a copy of each op on it."""
+    return [
+        op if op.device_id == device_id else msgspec.structs.replace(op, device_id=device_id)
+        for op in counts
+    ]
 
 
 async def push_at_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut | None:
@@ -79,6 +86,7 @@ async def push_at_once(batch: PushIn, actor: Actor, field: FieldSettings) -> Pus
         return devices.nothing_new(split)
     if split.duplicates or split.gap is not None:
         return None
+    counts = _of_device(counts, batch.device_id)
     now = dt.datetime.now(dt.UTC)
     guard = devices.advance_guard(batch.device_id, mark, split.mark, now)
     try:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
 from server import db
@@ -116,6 +117,20 @@ async def test_new_counts_are_one_statement_on_postgresql(
     )
     assert json.loads(detail[0])["op_ids"] == [op.op_id for op in batch.ops]
     assert (await audit.verify()).ok
+
+
+async def test_counts_are_stored_as_the_sending_devices(field: Field, database_url: str) -> None:
+    """Counts that name no device are stored as the batch's device's, and so is the one
+    that names it, however the batch is applied."""
+    ops_ = [count(1, field.session), count(2, field.session)]
+    ops_.append(msgspec.structs.replace(count(3, field.session), device_id=field.device_id))
+    answer = await push_service.push(field.batch(*ops_), field.actor, field.settings.field)
+    assert [r.status for r in answer.results] == ["applied"] * 3
+    stored = dbutil.fetch(
+        database_url,
+        f"SELECT device_id FROM headcount WHERE work_session = {field.session} ORDER BY id",
+    )
+    assert stored == [(field.device_id,)] * 3
 
 
 def _other_kind(made: Field, seq: int) -> ops.Op:
