@@ -77,8 +77,6 @@ def _array(value: Any) -> list[Any]:
 Loaded = dict[int, tuple[dict[str, Any] | msgspec.Struct | None, int | None, int | str]]
 
 
-Windows = dict[tuple[dt.datetime, dt.datetime, dt.datetime | None], tuple[dt.datetime, int]]
-
 _FIELDS = msgspec.structs.fields(WorkSessionOut)
 _AT = {field.name: index for index, field in enumerate(_FIELDS)}
 
@@ -100,20 +98,17 @@ PulledSession = msgspec.defstruct(
 
 
 def _session_data(
-    fields: tuple[Any, ...], cells: headcounts.Cells, slot_minutes: int, windows: Windows
+    fields: tuple[Any, ...], cells: headcounts.Cells, slot_minutes: int
 ) -> msgspec.Struct:
     """A work session as pulled, from its fields: totals per category, cells per slot and
     category, its slots as the first one and how many follow (a page of hundreds of
-    sessions made thousands of timestamps), whether someone is in charge. ``windows``: the
-    slots of each window seen on this page (sessions share their hours)."""
-    key = (
+    sessions made thousands of timestamps), whether someone is in charge."""
+    window = headcounts.window_of(
         fields[_AT["actual_start"]] or fields[_AT["planned_start"]],
         fields[_AT["planned_end"]],
         fields[_AT["actual_end"]],
+        slot_minutes,
     )
-    window = windows.get(key)
-    if window is None:
-        window = windows[key] = headcounts.window_of(*key, slot_minutes)
     return PulledSession(
         *fields,
         # Most sessions of a page have no counts (planned ones): nothing to sum.
@@ -136,11 +131,10 @@ async def _load(entity: str, ids: list[int], field: FieldSettings, now: dt.datet
             ids, headcounts.cells_query(ids)
         )
         cells = headcounts.cells_from_rows(ids, cell_rows)
-        windows: Windows = {}
         site_at = _AT["site_id"]
         for number, fields in sessions.items():
             found[number] = (
-                _session_data(fields, cells[number], field.slot_minutes, windows),
+                _session_data(fields, cells[number], field.slot_minutes),
                 fields[site_at],
                 number,
             )
