@@ -17,7 +17,7 @@ body, so nothing needs to be kept for it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from litestar import Request
@@ -34,11 +34,12 @@ PATH = "/api/sync/pull"
 MAX_CURSOR = 2**63 - 1  # the audit log's seq is a bigint
 
 
-class _Query:
+class _Query(NamedTuple):
     """A pull's parameters, read as the route reads them."""
 
-    def __init__(self, cursor: int, limit: int, device_id: str | None) -> None:
-        self.cursor, self.limit, self.device_id = cursor, limit, device_id
+    cursor: int
+    limit: int
+    device_id: str | None
 
 
 def _number(text: str, low: int, high: int) -> int | None:
@@ -81,9 +82,12 @@ def pull_fast_path(app: ASGIApp, settings: Settings) -> ASGIApp:
 
     async def serve(scope: Scope, receive: Receive, send: Send) -> None:
         query = _query(scope.get("query_string", b""))
+        if query is None:
+            await app(scope, receive, send)
+            return
         request: Request[Any, Any, Any] = Request(scope)
-        identity = await signed_in(request, permission, settings) if query else None
-        if query is None or identity is None:
+        identity = await signed_in(request, permission, settings)
+        if identity is None:
             await app(scope, receive, send)
             return
         try:

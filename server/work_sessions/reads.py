@@ -200,13 +200,14 @@ async def get_many_as_tuples(
     """
     wanted = sorted(set(ids))
     if not wanted:
-        return {}, [await db.fetch(sql, *args) for sql, args in also]
-    if not db.is_postgres():
-        sessions = await get_many(wanted)
-        more = [await db.fetch(sql, *args) for sql, args in also]
-        return {key: msgspec.structs.astuple(s) for key, s in sessions.items()}, more
+        return {}, await db.fetch_many(*also) if also else []
     sql, args = many_query(wanted)
-    rows = await db.fetch_records(sql, *args)
+    postgres = db.is_postgres()
+    # PostgreSQL: the driver's rows, already the tuples; SQLite: dicts of text to parse.
+    rows: list[Any] = await db.fetch_records(sql, *args) if postgres else await db.fetch(sql, *args)
     staff_rows, *more = await db.fetch_many(_staff_query(wanted), *also)
     staff = _staff_from_rows(staff_rows)
+    if not postgres:
+        sessions = from_rows(rows, staff)
+        return {key: msgspec.structs.astuple(s) for key, s in sessions.items()}, more
     return {row[0]: (*row, staff.get(row[0], [])) for row in rows}, more
