@@ -33,7 +33,7 @@ def slot_of(moment: dt.datetime, slot_minutes: int) -> dt.datetime:
 
 def slot_window(session: WorkSessionOut, slot_minutes: int) -> tuple[dt.datetime, int]:
     """The slots a work session covers, as the first slot and how many: from its (actual or
-    planned) start to the later of its planned and actual end."""
+    planned) start to the later of its planned and actual end, and at least the first."""
     return window_of(
         session.actual_start or session.planned_start,
         session.planned_end,
@@ -57,7 +57,9 @@ def window_of(
     # Whole microseconds, ceiling-divided: exact, unlike float seconds.
     until = end - EPOCH
     micros = (until.days * 86_400 + until.seconds - first) * 1_000_000 + until.microseconds
-    count = max(0, -(-micros // (slot_minutes * 60_000_000)))
+    # At least the slot it starts in: a session opened after its planned end (running
+    # late) had no slot at all, and every count was refused as outside it.
+    count = max(1, -(-micros // (slot_minutes * 60_000_000)))
     return EPOCH + dt.timedelta(seconds=first), count
 
 
