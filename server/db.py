@@ -10,7 +10,7 @@ import contextlib
 import functools
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -260,73 +260,17 @@ async def fetch_many(*queries: Query) -> list[list[dict[str, Any]]]:
 _DECODE = msgspec.json.Decoder(list[dict[str, Any]]).decode
 
 
-class Guard(NamedTuple):
-    """PostgreSQL: a writer's own CTEs, put first in another writer's statement, and the
-    condition on them under which that statement writes. Nothing else is written when it is
-    false (its CTEs may have written, under their own conditions). ``when`` takes no
-    arguments of its own: it may be asked more than once."""
-
-    ctes: str
-    args: list[Any]
-    when: str
-
-
-Columns = tuple[tuple[str, str], ...]  # (name, PostgreSQL type) of each column
-
-
-def json_recordset(columns: Columns) -> str:
-    """PostgreSQL: ``json_to_recordset(…) AS r(…)``, the rows of one JSON argument
-    (:func:`json_rows`) as a table to insert from: one short statement, prepared once.
-
-    One array per column (``unnest``) cost the driver about 2.5 µs a value in Python: it
-    asks of each element whether it is itself an array. One text argument costs it
-    nothing, and the server parses the JSON in C.
-    """
-    record = ", ".join(f"{name} {kind}" for name, kind in columns)
-    return f"json_to_recordset({{}}::json) AS r({record})"
-
-
-_ENCODE = msgspec.json.Encoder().encode
-
-
-def json_rows(columns: Columns, rows: list[tuple[Any, ...]]) -> str:
-    """The rows as the JSON argument of :func:`json_recordset` (datetimes as RFC 3339)."""
-    names = [name for name, _ in columns]
-    return _ENCODE([dict(zip(names, row, strict=True)) for row in rows]).decode()
-
-
-async def insert_many(
-    table: str, columns: Columns, rows: list[tuple[Any, ...]], *, suffix: str = ""
-) -> int:
-    """SQLite: insert many rows in the open transaction, with ``executemany`` of a one-row
-    statement on the event loop's thread (a single statement of hundreds of rows took twice
-    as long there: parsing, binding, no reuse). PostgreSQL's bulk writes insert from
-    :func:`json_recordset` within their own statements.
-
-    Args:
-        table: The table.
-        columns: Its columns in the rows' order.
-        rows: The values.
-        suffix: ``ON CONFLICT …`` (no ``RETURNING``: see :func:`fetch`).
-
-    Returns:
-        How many rows were written (``ON CONFLICT … DO NOTHING`` skips some).
-    """
-    if not rows:
-        return 0
-    names = ", ".join(name for name, _ in columns)
-    marks = ", ".join("?" for _ in columns)
-    connection = _anchor()._meta.db.current_transaction.get().connection
-    written: int = connection.execute_many_now(
-        f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}",  # noqa: S608 - constants
-        rows,
-    )
-    return written
-
-
 def in_transaction() -> bool:
     """Whether a transaction is open in this task."""
     return _anchor()._meta.db.current_transaction.get() is not None
+
+
+def transaction_connection() -> Any:
+    """The driver connection of the transaction open in this task."""
+    transaction = _anchor()._meta.db.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("no transaction is open")
+    return transaction.connection
 
 
 async def savepoint() -> Any:
@@ -351,15 +295,33 @@ def is_postgres() -> bool:
 
 
 class _SnapshotTransaction(PostgresTransaction):
-    """A PostgreSQL transaction that begins REPEATABLE READ in its ``BEGIN``."""
+    """A PostgreSQL transaction that begins REPEATABLE READ in its ``BEGIN``, and may keep
+    to generic plans, asked for in the same round trip."""
+
+    __slots__ = ("generic_plans",)
+
+    def __init__(self, engine: PostgresEngine, *, generic_plans: bool) -> None:
+        super().__init__(engine=engine)
+        self.generic_plans = generic_plans
 
     async def begin(self) -> None:
-        self.transaction = self.connection.transaction(isolation="repeatable_read")
-        await self.transaction.start()
+        # Statements in one simple query: one round trip with the setting, as without it.
+        await self.connection.execute(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ"
+            + ("; SET LOCAL plan_cache_mode = force_generic_plan" if self.generic_plans else "")
+        )
+
+    async def commit(self) -> None:
+        await self.connection.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        await self.connection.execute("ROLLBACK")
+        self._rolled_back = True
 
 
 @contextlib.asynccontextmanager
-async def reading() -> AsyncIterator[None]:
+async def reading(*, generic_plans: bool = False) -> AsyncIterator[None]:
     """A read transaction whose statements all see one snapshot.
 
     SQLite's read transaction does already. PostgreSQL's default (READ COMMITTED) takes a
@@ -367,11 +329,19 @@ async def reading() -> AsyncIterator[None]:
     and not the other; REPEATABLE READ takes one at the first read. It is asked for in the
     ``BEGIN`` (one round trip; ``SET TRANSACTION`` was another), so only when this
     transaction is the outermost one.
+
+    Args:
+        generic_plans: PostgreSQL: run every statement on its generic plan (planned once
+            per connection), never on a plan made for its arguments. For hot reads whose
+            statements are checked to use their indexes under a generic plan
+            (tests/integration/test_sync_pull_plans.py): with 10,000 audit entries and
+            more, PostgreSQL judged a pull's statements worth planning afresh on every
+            call, which cost 0.2 ms a statement.
     """
     engine = _anchor()._meta.db
     outer = engine.current_transaction.get() is None
     if outer and isinstance(engine, PostgresEngine):
-        async with _SnapshotTransaction(engine=engine):
+        async with _SnapshotTransaction(engine=engine, generic_plans=generic_plans):
             yield
         return
     async with engine.transaction():

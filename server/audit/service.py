@@ -13,7 +13,7 @@ from typing import Any, TypedDict, Unpack
 
 import msgspec
 
-from server import db
+from server import db, db_bulk
 from server.audit.schemas import VerifyResult
 from server.audit.tables import AuditEvent, AuditHead
 
@@ -74,7 +74,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     at: dt.datetime | None = None
 
 
-COLUMNS: db.Columns = (
+COLUMNS: db_bulk.Columns = (
     ("seq", "bigint"),
     ("occurred_at", "timestamptz"),
     ("actor_id", "integer"),
@@ -195,7 +195,7 @@ async def _append_sqlite(fields: list[Fields]) -> list[dict[str, Any]]:
         digest = entry_hash(prev_hash=prev_hash, seq=seq, **entry)
         values.append((seq, *entry.values(), prev_hash, digest))
         prev_hash = digest
-    await db.insert_many("audit_event", COLUMNS, values)
+    await db_bulk.insert_many("audit_event", COLUMNS, values)
     await db.fetch("UPDATE audit_head SET hash = {} WHERE id = 1", prev_hash)
     return rows
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from server import db
+from server import db, db_bulk
 from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.headcounts import categories
@@ -216,7 +216,7 @@ async def apply_prepared(
     increments: Sequence[Increment],
     context: ApplyContext,
     audit_of: AuditOf,
-    guard: db.Guard,
+    guard: db_bulk.Guard,
 ) -> Adds | None:
     """PostgreSQL, outside a transaction: counts that only add (no corrections), checked
     as :func:`apply_adds` checks them and written with their audit entries in one

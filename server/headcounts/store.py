@@ -2,7 +2,7 @@
 
 A run of checked counts (:mod:`server.headcounts.adds`) is inserted with its cells in one
 or two statements. On PostgreSQL the audit entries go in the same statement, and a writer
-may put a guard of its own in front (:class:`server.db.Guard`): then the whole write is one
+may put a guard of its own in front (:class:`server.db_bulk.Guard`): then the whole write is one
 statement, committed on its own, or nothing at all.
 """
 
@@ -14,11 +14,11 @@ from typing import Any, NamedTuple
 import asyncpg
 from piccolo.engine.sqlite import convert_datetime_in
 
-from server import db
+from server import db, db_bulk
 from server.audit import service as audit
 
 # What differs between a run's counts; the actor and the server's time are the run's own.
-COLUMNS: db.Columns = (
+COLUMNS: db_bulk.Columns = (
     ("work_session", "integer"),
     ("slot_start", "timestamptz"),
     ("category", "text"),
@@ -28,7 +28,7 @@ COLUMNS: db.Columns = (
 )
 OP_ID = 5
 # The columns of a stored count: what differs between a run's counts, then the run's own.
-STORED: db.Columns = (*COLUMNS, ("actor_id", "integer"), ("created_at", "timestamptz"))
+STORED: db_bulk.Columns = (*COLUMNS, ("actor_id", "integer"), ("created_at", "timestamptz"))
 # The inserted counts' sums added to their cells, in the counts' transaction: a run's
 # counts fall in a few cells. In key order: two devices' pushes to one session lock the
 # same cells in the same order, so they queue instead of deadlocking (PostgreSQL).
@@ -42,7 +42,7 @@ ADD_TO_CELLS = (
 SKIP_REUSED = "ON CONFLICT (op_id) DO NOTHING"
 INSERT_PG = (
     f"INSERT INTO headcount ({', '.join(name for name, _ in STORED)}) "  # noqa: S608 - constants
-    f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db.json_recordset(COLUMNS)} "
+    f"SELECT r.*, {{}}::integer, {{}}::timestamptz FROM {db_bulk.json_recordset(COLUMNS)} "
     "{tail} RETURNING work_session, slot_start, category, delta, op_id"
 )
 # The condition of an audit append in the same statement: every count went in. Asking
@@ -65,7 +65,7 @@ async def store(
     actor_id: int,
     now: dt.datetime,
     entries: list[audit.Entry],
-    guard: db.Guard | None = None,
+    guard: db_bulk.Guard | None = None,
 ) -> Stored:
     """Insert the rows (:data:`COLUMNS`) by ``actor_id`` at ``now`` and add them to their
     cells; an op id already stored is skipped, not an error. On PostgreSQL ``entries`` are
@@ -99,7 +99,7 @@ async def store(
     ]
     # The write lock is held: rows numbered after the highest id are this run's.
     before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
-    written = await db.insert_many("headcount", STORED, values, suffix=SKIP_REUSED)
+    written = await db_bulk.insert_many("headcount", STORED, values, suffix=SKIP_REUSED)
     # By rowid, not by the session's index (the planner's choice for the GROUP BY, which
     # read every count of the session); the WHERE also settles SQLite's parsing of an
     # upsert in INSERT … SELECT.
@@ -117,7 +117,7 @@ async def _store_pg(
     actor_id: int,
     now: dt.datetime,
     entries: list[audit.Entry],
-    guard: db.Guard | None,
+    guard: db_bulk.Guard | None,
 ) -> Stored:
     """:func:`store` on PostgreSQL: one round trip for the guard, the counts, their cells,
     the op ids written and the audit entries."""
@@ -128,7 +128,7 @@ async def _store_pg(
         f"added AS ({INSERT_PG.replace('{tail}', tail)})",
         f"cells AS ({ADD_TO_CELLS.format(source='added')} RETURNING 1)",
     ]
-    args += [actor_id, now, db.json_rows(COLUMNS, rows)]
+    args += [actor_id, now, db_bulk.json_rows(COLUMNS, rows)]
     last = f", ({guard.when}) AS held" if guard else ""
     if entries:
         appended, more = audit.append_ctes(entries, ALL_IN)

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 
-from server import db
+from server import db, db_bulk
 from server.messages import N_
 from server.sync import ops
 from server.sync.schemas import DeviceOut, Gap, OpResult, PushIn, PushOut, SyncError
@@ -81,12 +81,12 @@ def mark_query(device_id: str, *, live_only: bool = True) -> db.Query:
     )
 
 
-def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db.Guard:
+def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db_bulk.Guard:
     """PostgreSQL: a writer's statement moves the device's mark from ``mark`` to ``to``
     and writes only if the mark was still ``mark`` (no other push of the device came
     first) and the device is live. The row is locked first, as a push's transaction
     locks it."""
-    return db.Guard(
+    return db_bulk.Guard(
         "advanced AS (UPDATE device SET last_seen_at = {}, high_water = {} "
         "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING 1)",
         [now, to, device_id, mark],

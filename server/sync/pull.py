@@ -177,7 +177,10 @@ async def pull(
     """
     limit = max(1, min(limit, MAX_LIMIT))
     high_water = None
-    async with db.reading():
+    # Generic plans: every statement here is checked to read on its index under one
+    # (tests/integration/test_sync_pull_plans.py), and planning each afresh cost more than
+    # running it.
+    async with db.reading(generic_plans=True):
         # Taken before the first read: the data is at least this recent.
         read_at = dt.datetime.now(dt.UTC)
         # The entries, the device's mark and the caller's sites: one round trip.

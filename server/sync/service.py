@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from server import db
+from server import db, db_bulk
 from server.audit import service as audit
 from server.auth.policy import Permission, allows
 from server.common.clock import JST
@@ -237,7 +237,7 @@ async def apply_counts_at_once(
     counts: list[ops.HeadcountAdd],
     actor: Actor,
     field: FieldSettings,
-    guard: db.Guard,
+    guard: db_bulk.Guard,
     *,
     now: dt.datetime,
 ) -> bool:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
 import httpx
+import pytest
 
 from server import db
 from server.settings import Settings
@@ -35,13 +39,14 @@ async def test_sessions_read_together_are_the_sessions_read_alone(
     )
 
 
+@pytest.mark.parametrize("generic_plans", [False, True])
 async def test_a_read_transaction_sees_one_snapshot(
-    client: httpx.AsyncClient, database_url: str
+    client: httpx.AsyncClient, database_url: str, generic_plans: bool
 ) -> None:
     """Statements inside db.reading() see the database as at its first read: a write that
     another connection commits in between shows in neither."""
     count = "SELECT count(*) AS n FROM site"
-    async with db.reading():
+    async with db.reading(generic_plans=generic_plans):
         before = await db.fetch(count)
         dbutil.execute(
             database_url,
@@ -53,3 +58,36 @@ async def test_a_read_transaction_sees_one_snapshot(
     after = await db.fetch(count)
     assert during == before
     assert after[0]["n"] == before[0]["n"] + 1
+
+
+class _Failed(Exception):
+    """Raised inside a read transaction."""
+
+
+async def _plan_modes() -> list[str]:
+    """PostgreSQL: plan_cache_mode on every connection of the pool, all held at once."""
+    pool = db._anchor()._meta.db.pool
+    async with contextlib.AsyncExitStack() as stack:
+        held = [await stack.enter_async_context(pool.acquire()) for _ in range(pool.get_size())]
+        return [str(await c.fetchval("SHOW plan_cache_mode")) for c in held]
+
+
+async def test_generic_plans_last_as_long_as_the_read_transaction(
+    client: httpx.AsyncClient,
+) -> None:
+    """db.reading(generic_plans=True) runs its statements on generic plans (PostgreSQL),
+    and neither a commit nor a rollback leaves that on a pooled connection."""
+    show = "SHOW plan_cache_mode" if db.is_postgres() else "SELECT 'no plan cache' AS p"
+    async with db.reading(generic_plans=True):
+        inside = await db.fetch(show)
+    with contextlib.suppress(_Failed):
+        async with db.reading(generic_plans=True):
+            await db.fetch(show)
+            raise _Failed
+    outside = await asyncio.gather(*(db.fetch(show) for _ in range(4)))
+    if db.is_postgres():
+        assert inside == [{"plan_cache_mode": "force_generic_plan"}]
+        assert outside == [[{"plan_cache_mode": "auto"}]] * 4
+        assert set(await _plan_modes()) == {"auto"}
+    else:  # nothing to set: the reads work, before and after a rollback
+        assert inside == [{"p": "no plan cache"}] and outside == [inside] * 4

@@ -1,4 +1,5 @@
-"""A pull's reads of the audit log use its index, whatever plan the database caches."""
+"""A pull's reads use their indexes, whatever plan the database caches: it runs them on
+generic plans (db.reading(generic_plans=True))."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from typing import Any
 import httpx
 
 from server import db
+from server.headcounts import service as headcounts
 from server.sync import pull
 from server.sync.context import Actor
+from server.work_sessions import reads
 
 ENTRIES = 5000  # enough that a plan estimating a third of them may scan instead
 
@@ -25,12 +28,18 @@ async def _plan(sql: str, args: tuple[Any, ...]) -> str:
         marks = [f"${i}" for i in range(1, len(args) + 1)]
         await db.fetch("SET LOCAL plan_cache_mode = force_generic_plan")
         await db.fetch(f"PREPARE plan_test AS {sql.format(*marks)}")
-        values = ", ".join(str(int(value)) for value in args)
+        values = ", ".join(_literal(value) for value in args)
         rows = await db.fetch(f"EXPLAIN EXECUTE plan_test({values})")
         await db.fetch("DEALLOCATE plan_test")
         return "\n".join(str(row["QUERY PLAN"]) for row in rows)
     rows = await db.fetch(f"EXPLAIN QUERY PLAN {sql}", *args)
     return "\n".join(str(row["detail"]) for row in rows)
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, list):
+        return f"ARRAY[{', '.join(str(int(v)) for v in value)}]::integer[]"
+    return str(int(value))
 
 
 def _scans_the_log(plan: str) -> bool:
@@ -76,3 +85,60 @@ async def test_an_operators_pull_reads_the_log_on_its_index(client: httpx.AsyncC
     for plan in plans:
         assert "audit_event" in plan
         assert not _scans_the_log(plan), plan
+
+
+SESSIONS = 3000  # past sessions, each with a cell and an operator
+
+
+def _series(select: str) -> str:
+    """``select`` (over ``g``) for g = 1..SESSIONS, in either engine's SQL."""
+    if db.is_postgres():
+        return f"{select} FROM generate_series(1, {SESSIONS}) AS g"
+    return (
+        f"WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < {SESSIONS}) "
+        f"{select} FROM s"
+    )
+
+
+async def test_a_pull_pages_reads_use_their_indexes(client: httpx.AsyncClient) -> None:
+    """A page's sessions, their staff and their cells are read on their indexes, not by
+    scanning the tables, among thousands of past sessions."""
+    now = "now()" if db.is_postgres() else "'2026-12-01T00:00:00+00:00'"
+    day = "DATE '2020-01-01' + g" if db.is_postgres() else "date('2020-01-01', '+' || g || ' days')"
+    plans: list[str] = []
+    try:
+        async with db.writing():
+            await db.fetch(
+                "INSERT INTO work_session (site, work_date, planned_start, planned_end, status, "
+                "notes, version, updated_at) "
+                + _series(f"SELECT 1, {day}, {now}, {now}, 'closed', 'plan-test', 1, {now}")
+            )
+            mine = "FROM work_session WHERE notes = 'plan-test'"
+            await db.fetch(
+                "INSERT INTO work_session_staff (work_session, staff, duty) "
+                f"SELECT id, (SELECT min(id) FROM staff), 'operator' {mine}"
+            )
+            await db.fetch(
+                "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
+                f"SELECT id, planned_start, 'issuance', 1 {mine}"
+            )
+            if db.is_postgres():
+                await db.fetch("ANALYZE work_session, work_session_staff, headcount_cell")
+            ids = [int(r["id"]) for r in await db.fetch(f"SELECT id {mine} LIMIT 500")]
+            assert len(ids) == 500
+            statements = [
+                reads.many_query(ids),
+                reads._staff_query(ids),
+                headcounts.cells_query(ids),
+            ]
+            plans = [await _plan(sql, args) for sql, args in statements]
+            raise _Undo
+    except _Undo:
+        pass
+    assert len(plans) == 3
+    tables = ["work_session", "work_session_staff", "headcount_cell"]
+    for plan, table in zip(plans, tables, strict=True):
+        assert re.search(r"Index (Only )?Scan|USING (INTEGER PRIMARY KEY|INDEX)", plan), plan
+        assert not re.search(
+            rf"Seq Scan on {table}\b|^SCAN {table}\b|^SCAN (ws|wss)\b", plan, re.MULTILINE
+        ), plan
