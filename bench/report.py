@@ -46,7 +46,7 @@ def pull_spec(kind: str, history: int, limit_ms: float) -> Spec:
     return Spec(
         f"{what} p99 (server), {history:,} rows of history",
         "ms",
-        f"≤ {limit_ms:g} ms, ratio ≤ 1.5× (vs no history)",
+        f"≤ {limit_ms:g} ms, ratio ≤ 1.5× (vs no history, in turns)",
         lambda value, ratio: value <= limit_ms and ratio is not None and ratio <= 1.5,
     )
 
