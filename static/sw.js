@@ -12,7 +12,7 @@ import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
-const VERSION = 'v4';
+const VERSION = 'v5';
 const SHELL = `madoguchi-shell-${VERSION}`;
 const PAGES = 'madoguchi-pages';
 const NAVIGATION_TIMEOUT = 3000;
@@ -36,6 +36,7 @@ const SHELL_FILES = [
   '/static/js/status.js',
   '/static/js/worker.js',
   '/static/js/tablet.js',
+  '/static/js/early.js',
   '/static/js/field.js',
   '/static/js/incident-edit.js',
   '/static/js/incident.js',

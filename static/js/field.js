@@ -5,6 +5,7 @@ import { localView, saveSnapshot, unseen } from './outbox.js';
 import { localState, renderCounters } from './render.js';
 import { tablet } from './tablet.js';
 import { localTap, TAP } from './tap.js';
+import './early.js';
 
 const data = JSON.parse(document.getElementById('field-data').textContent);
 // The incident form and this session's incidents are kept for offline use with the page.
@@ -41,16 +42,11 @@ async function sendTap(button) {
   loop.tapped();
 }
 
-document.addEventListener('click', (event) => {
-  const button = event.target.closest?.('#counters button.tap, #counters button.minus');
-  if (!button) return;
-  event.preventDefault();
-  event.stopImmediatePropagation();
-  const question = button.getAttribute('hx-confirm');
-  // eslint-disable-next-line no-alert
-  if (question && !window.confirm(question)) return;
+// Taps are caught by early.js (from the head, before this module runs); each, kept from
+// before or made now, is sent in turn.
+window.madoguchiTaps((button) => {
   taps = taps.then(() => sendTap(button)).catch(() => null);
-}, true);
+});
 
 // The page as this tablet knows it: the server's snapshot plus ops not yet in it (a session
 // opened offline, taps not synced when the page was rendered).

@@ -24,7 +24,7 @@ CATEGORIES = ("issuance", "pin_reset", "certificate_renewal")
 UNSENT = "async () => (await (await import('/static/js/outbox.js')).pending()).length"
 
 
-async def _today_session(settings: Settings) -> dict[str, Any]:
+async def _today_session(settings: Settings, *, opened: bool = False) -> dict[str, Any]:
     db.bind_engine(db.make_engine(settings.database))
     manager = await make_staff("overall_manager")
     in_charge = await make_staff("business_manager")
@@ -46,15 +46,18 @@ async def _today_session(settings: Settings) -> dict[str, Any]:
     )
     session = int(applied.entity_id or 0)
     await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
+    if opened:
+        at = ops.OpenWorkSession(work_session_id=session, at=dt.datetime.now(JST))
+        await apply(ops.WorkSessionOpen(payload=at), operator, "operator", settings)
     async with db.writing():
         cookie = await auth_service.create_login_session(operator, settings.auth)
     return {"session": session, "operator": operator, "cookie": cookie}
 
 
-def today_session() -> dict[str, Any]:
+def today_session(*, opened: bool = False) -> dict[str, Any]:
     """A staffed, planned session at 本庁舎 around now, and an operator's session cookie."""
     settings = Settings.from_env()
-    return dbutil.run_coroutine(_today_session(settings))
+    return dbutil.run_coroutine(_today_session(settings, opened=opened))
 
 
 def signed_in(tab: Any, live_server: str, cookie: str) -> None:
@@ -65,6 +68,20 @@ def signed_in(tab: Any, live_server: str, cookie: str) -> None:
 def total(tab: Any, code: str) -> Any:
     """The on-screen total of a category."""
     return tab.get_by_test_id(f"total-{code}")
+
+
+def counts_sent(tab: Any, database_url: str, session: int) -> dict[str, int]:
+    """The session's totals in the database once the tablet's sync loop has sent its taps."""
+    # Taps are answered on the tablet (outbox first).
+    deadline = time.monotonic() + 15
+    while tab.evaluate(UNSENT) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    rows = dbutil.fetch(
+        database_url,
+        f"SELECT category, SUM(delta) FROM headcount WHERE work_session = {session} "
+        "GROUP BY category",
+    )
+    return {str(category): int(n) for category, n in rows}
 
 
 def test_operator_counts_corrects_and_files_an_incident(
@@ -88,17 +105,7 @@ def test_operator_counts_corrects_and_files_an_incident(
     tab.get_by_test_id("minus-issuance").click()
     expect(total(tab, "issuance")).to_have_text("2")
     expect(tab.get_by_test_id("grand-total")).to_have_text("5")
-    # Taps are answered on the tablet (outbox first); wait until the sync loop sent them.
-    deadline = time.monotonic() + 15
-    while tab.evaluate(UNSENT) and time.monotonic() < deadline:
-        time.sleep(0.1)
-
-    rows = dbutil.fetch(
-        database_url,
-        "SELECT category, SUM(delta) FROM headcount "
-        f"WHERE work_session = {data['session']} GROUP BY category",
-    )
-    in_db = {str(r[0]): int(r[1]) for r in rows}
+    in_db = counts_sent(tab, database_url, data["session"])
     on_screen = {code: int(total(tab, code).inner_text()) for code in CATEGORIES}
     assert in_db == on_screen == {"issuance": 2, "pin_reset": 2, "certificate_renewal": 1}
 
@@ -139,4 +146,26 @@ def test_browser_refuses_a_my_number_before_sending(
         database_url, f"SELECT count(*) FROM incident WHERE work_session = {data['session']}"
     )
     assert count == [(0,)]
+    assert problems.all() == []
+
+
+def test_taps_made_before_the_page_scripts_run_are_counted(
+    page: tuple[Any, Any], live_server: str, database_url: str
+) -> None:
+    """Taps on counters shown before the page's modules have run are counted, in order."""
+    tab, problems = page
+    data = today_session(opened=True)
+    signed_in(tab, live_server, data["cookie"])
+    held: list[Any] = []
+    # The first visit is not fetched through the worker, so the page's own module can be held.
+    tab.route("**/static/js/field.js", lambda route: held.append(route))
+    tab.goto(f"/field/sessions/{data['session']}", wait_until="commit")
+    tab.get_by_test_id("plus-issuance").click()
+    tab.get_by_test_id("plus-issuance").click()
+    tab.get_by_test_id("plus-pin_reset").click()
+    assert len(held) == 1 and total(tab, "issuance").inner_text() == "0"
+    held[0].continue_()
+    expect(total(tab, "issuance")).to_have_text("2")
+    expect(total(tab, "pin_reset")).to_have_text("1")
+    assert counts_sent(tab, database_url, data["session"]) == {"issuance": 2, "pin_reset": 1}
     assert problems.all() == []
