@@ -2,9 +2,8 @@
 // what it imports) run only once the document and all of them are loaded; a tap before
 // that would reach no handler and be lost. This classic script runs first, in the head,
 // and keeps such taps in order until field.js answers them (and every later one).
-// field.js imports it too, for a page kept offline from before it was in the head.
+// field.js imports it itself on a page kept offline from before it was in the head.
 (() => {
-  if (window.madoguchiTaps) return;
   const kept = [];
   let answer = null;
   document.addEventListener('click', (event) => {

@@ -5,7 +5,6 @@ import { localView, saveSnapshot, unseen } from './outbox.js';
 import { localState, renderCounters } from './render.js';
 import { tablet } from './tablet.js';
 import { localTap, TAP } from './tap.js';
-import './early.js';
 
 const data = JSON.parse(document.getElementById('field-data').textContent);
 // The incident form and this session's incidents are kept for offline use with the page.
@@ -43,7 +42,9 @@ async function sendTap(button) {
 }
 
 // Taps are caught by early.js (from the head, before this module runs); each, kept from
-// before or made now, is sent in turn.
+// before or made now, is sent in turn. A page kept offline from before early.js was in its
+// head catches them from now on.
+if (!window.madoguchiTaps) await import('./early.js');
 window.madoguchiTaps((button) => {
   taps = taps.then(() => sendTap(button)).catch(() => null);
 });

@@ -55,7 +55,7 @@ async def _today_session(settings: Settings, *, opened: bool = False) -> dict[st
 
 
 def today_session(*, opened: bool = False) -> dict[str, Any]:
-    """A staffed, planned session at 本庁舎 around now, and an operator's session cookie."""
+    """A staffed session at 本庁舎 around now (planned, or opened), and an operator's cookie."""
     settings = Settings.from_env()
     return dbutil.run_coroutine(_today_session(settings, opened=opened))
 
@@ -152,7 +152,7 @@ def test_browser_refuses_a_my_number_before_sending(
 def test_taps_made_before_the_page_scripts_run_are_counted(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
-    """Taps on counters shown before the page's modules have run are counted, in order."""
+    """Taps on counters shown before the page's modules have run are all counted."""
     tab, problems = page
     data = today_session(opened=True)
     signed_in(tab, live_server, data["cookie"])
