@@ -22,7 +22,12 @@ class Device(Table, tablename="device"):
 
 class SyncIssue(Table, tablename="sync_issue"):
     """A synced op that was not simply applied: rejected (with the reason) or in conflict
-    (with both values). Kept whole for supervisors; never dropped."""
+    (with both values). Kept for supervisors, never dropped, with any My Number masked.
+
+    ``message`` is the refusal's English message id and ``params`` its values (JSON), so a
+    page shows the reason in its own language. ``uploaded_by``: the supervisor who applied
+    an exported file holding the op. A supervisor settles it (``resolution`` accepted or
+    dismissed, by whom, when, why); ``resolved`` says it is settled."""
 
     device_uid = Varchar(length=36, index=True)
     seq = BigInt()
@@ -39,3 +44,10 @@ class SyncIssue(Table, tablename="sync_issue"):
     actor_id = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     resolved = Boolean(default=False)
+    message = Text(default="")
+    params = Text(default="{}")
+    uploaded_by = Integer(null=True, default=None)
+    resolution = Varchar(length=10, default="")
+    resolved_by = Integer(null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    resolution_note = Text(default="")
