@@ -4,15 +4,16 @@ Every free-text field is checked before anything is stored (here, on the server)
 anything is queued (``static/js/mynumber.js``, the same rule in the browser). Both sides run
 the hand-written vectors in ``tests/vectors/mynumber.json``.
 
-The rule: text is refused when it contains a 12-digit number that passes the My Number check
-digit. The text is first normalized with NFKC (full-width digits become ASCII). Digits may be
-joined by one separator character (space, hyphen, dot, the dashes and long-vowel marks that
-Japanese input methods produce, or the ideographic space); two separators in a row end the
-number. Only a *maximal* run of digits joined this way counts, and it must hold exactly
-12 digits: 11 or 13 digits are accepted, and so is a valid 12 inside a longer run such as a
-16-digit card number. Digits are ASCII ``0``-``9`` after NFKC, exactly as in the browser.
+The rule, on the text after NFKC (full-width digits become ASCII): a My Number is written
+either as one run of 12 digits or as three groups of 4 joined by single separators (spaces,
+hyphens, dashes, minus, dots, long-vowel marks; mixed kinds allowed). Text is refused when
+(a) a maximal run of ASCII digits holds exactly 12 digits, whatever stands around it, or
+(b) a maximal run of digit groups joined by single separators is exactly three groups of 4;
+and those 12 digits pass the check digit. So separate short numbers never join
+(「整理券 106 107 108 109」 is accepted), nor do 4-4-4-4 card numbers or 4-4-4-1 count.
 
-The number itself is never logged and never put into an exception.
+The number itself is never logged and never put into an exception. :func:`mask_my_numbers`
+hides the digits of every refused number so a refused change can be kept for review.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "check_digit",
     "contains_my_number",
     "guard_text",
+    "mask_my_numbers",
 ]
 
 MESSAGE_JA: Final = (
@@ -39,24 +41,28 @@ MESSAGE_EN: Final = (
     "Never enter a My Number."
 )
 
-# Separators between two digits, as they look after NFKC. NFKC already folds the full-width
-# hyphen, full stop and space, U+2011, U+FF70 and U+3000 into other members of this set; they
-# are listed anyway so the set reads like the spec. Keep in step with static/js/mynumber.js.
+# Separators between two digit groups, as they look after NFKC. NFKC already folds the
+# full-width and small hyphen and full stop, the no-break and ideographic spaces, U+2011,
+# U+FE58 and U+FF70 into other members; U+2011, U+3000 and U+FF70 are listed anyway so the set
+# reads like the spec. The wave dash 〜 is left out: it writes ranges. Keep in step with
+# static/js/mynumber.js.
 SEPARATORS: Final = (
     " -."
-    "\u2010\u2011\u2012\u2013\u2014"  # ‐ ‑ ‒ – —
-    "\u2212"  # − minus sign
+    "\u2010\u2011\u2012\u2013\u2014\u2015"  # ‐ ‑ ‒ – — ―
+    "\u2043\u2212\u2e3a\u2e3b"  # ⁃ hyphen bullet, − minus sign, ⸺ ⸻
+    "\u2500\u2501"  # ─ ━ (an IME's けいせん, typed as dashes)
     "\u30fc\uff70"  # ー ｰ long-vowel marks
     "\u3000"  # ideographic space
 )
 _SEPARATOR_CLASS: Final = "[" + re.escape(SEPARATORS) + "]"
-# A maximal run: a digit, then any number of (at most one separator, then a digit). Greedy and
-# unambiguous (digits and separators are disjoint), so it is linear and each match is maximal.
-_RUN: Final = re.compile("[0-9](?:" + _SEPARATOR_CLASS + "?[0-9])*")
-_NOT_DIGIT: Final = re.compile("[^0-9]")
+# A maximal separated run: digit groups joined by single separators. Digits and separators
+# are disjoint, so the greedy match is unambiguous, linear and maximal.
+_RUN: Final = re.compile("[0-9]+(?:" + _SEPARATOR_CLASS + "[0-9]+)*")
+_GROUP: Final = re.compile("[0-9]+")
 _ELEVEN_DIGITS: Final = re.compile("[0-9]{11}")
 # Q_n for n = 1..11, n counted from the right of the first 11 digits.
 _WEIGHTS: Final = tuple(n + 1 if n <= 6 else n - 5 for n in range(1, 12))
+MASK: Final = "*"
 
 
 def check_digit(first11: str) -> int:
@@ -83,6 +89,28 @@ def check_digit(first11: str) -> int:
     return 0 if remainder <= 1 else 11 - remainder
 
 
+def _valid(digits: str) -> bool:
+    """Whether 12 ASCII digits end in the check digit of the first 11."""
+    return check_digit(digits[:11]) == int(digits[11])
+
+
+def _refused_spans(normalized: str) -> list[tuple[int, int]]:
+    """The (start, end) of each digit group of ``normalized`` (NFKC text) the rule refuses."""
+    spans: list[tuple[int, int]] = []
+    for run in _RUN.finditer(normalized):
+        groups = [
+            (run.start() + group.start(), run.start() + group.end())
+            for group in _GROUP.finditer(run.group())
+        ]
+        for start, end in groups:  # (a) one run of 12, whatever stands around it
+            if end - start == 12 and _valid(normalized[start:end]):
+                spans.append((start, end))
+        lengths = [end - start for start, end in groups]
+        if lengths == [4, 4, 4] and _valid("".join(normalized[s:e] for s, e in groups)):
+            spans.extend(groups)  # (b) exactly three groups of 4
+    return spans
+
+
 def contains_my_number(text: str) -> bool:
     """Tell whether ``text`` contains something that looks like a My Number.
 
@@ -90,15 +118,44 @@ def contains_my_number(text: str) -> bool:
         text: Any free text, as typed.
 
     Returns:
-        True when, after NFKC, a maximal run of digits joined by single separators holds
-        exactly 12 digits whose last one is the check digit of the first 11.
+        True when, after NFKC, a maximal digit run of exactly 12, or a maximal separated run
+        of exactly three groups of 4, holds 12 digits whose last is the check digit.
     """
-    normalized = unicodedata.normalize("NFKC", text)
-    for match in _RUN.finditer(normalized):
-        digits = _NOT_DIGIT.sub("", match.group())
-        if len(digits) == 12 and check_digit(digits[:11]) == int(digits[11]):
-            return True
-    return False
+    return bool(_refused_spans(unicodedata.normalize("NFKC", text)))
+
+
+def mask_my_numbers(text: str) -> str:
+    """Return ``text`` with each character of every refused number replaced by ``*``.
+
+    Positions and length are those of ``text``: NFKC is applied character by character and
+    each refused digit is traced back to the character it came from (a full-width ``５``
+    becomes one ``*``), so separators and all other text stay as they were. JSON text works
+    too: digits in strings are masked alike, but a refused bare JSON number (12 digits) is
+    masked as well, which leaves the JSON unparseable.
+
+    Args:
+        text: Any text, e.g. the JSON of a refused op.
+
+    Returns:
+        The masked text; ``text`` itself when it holds no My Number.
+    """
+    masked = text
+    # Masking can leave a new 4-4-4 run behind (4-4-4 beside a masked 12), so repeat; each
+    # round masks at least one digit, so it ends.
+    while contains_my_number(masked):
+        origin: list[int] = []  # origin[i]: index in ``masked`` of normalized character i
+        pieces: list[str] = []
+        for index, char in enumerate(masked):
+            piece = unicodedata.normalize("NFKC", char)
+            pieces.append(piece)
+            origin.extend([index] * len(piece))
+        hits = {
+            origin[i] for start, end in _refused_spans("".join(pieces)) for i in range(start, end)
+        }
+        if not hits:  # NFKC of the whole differs from char by char here: mask every digit
+            hits = {i for i, piece in enumerate(pieces) if _GROUP.search(piece)}
+        masked = "".join(MASK if i in hits else char for i, char in enumerate(masked))
+    return masked
 
 
 class MyNumberRefused(ValueError):
@@ -141,7 +198,7 @@ def guard_text(field: str, value: str | None) -> None:
         value: The text to check.
 
     Raises:
-        MyNumberRefused: ``value`` contains a 12-digit number with a valid check digit.
+        MyNumberRefused: ``value`` contains what looks like a My Number.
     """
     if value is not None and contains_my_number(value):
         raise MyNumberRefused(field)

@@ -2,10 +2,12 @@
 // before anything is queued. Same rule as server/common/mynumber.py; both run
 // tests/vectors/mynumber.json. No dependencies, no build step, no eval (strict CSP).
 //
-// Rule: after NFKC, a maximal run of ASCII digits joined by single separators (space,
-// hyphen, dot, ‐ ‑ ‒ – — −, ー ｰ, ideographic space) that holds exactly 12 digits whose
-// last digit is the check digit of the first 11. Two separators in a row end a run, so
-// 11 or 13 digits, and a valid 12 inside a longer run, are accepted.
+// Rule, after NFKC: a My Number is one run of 12 digits, or three groups of 4 joined by
+// single separators (spaces, hyphens, dashes, minus, dots, long-vowel marks; mixed kinds
+// allowed). Refused when (a) a maximal run of ASCII digits holds exactly 12 digits, whatever
+// stands around it, or (b) a maximal run of groups joined by single separators is exactly
+// 4-4-4; and the 12 digits pass the check digit. Separate short numbers never join
+// (整理券 106 107 108 109 is accepted), nor do 4-4-4-4 or 4-4-4-1.
 
 export const MESSAGE_JA =
   '個人番号（マイナンバー）と思われる12桁の番号が含まれているため、保存できません。' +
@@ -14,10 +16,13 @@ export const MESSAGE_EN =
   'This looks like a My Number (12 digits with a valid check digit), so it was not saved. ' +
   'Never enter a My Number.';
 
-// Separators as they look after NFKC (keep in step with SEPARATORS in the Python module).
-const SEPARATORS = ' \\-.\u2010\u2011\u2012\u2013\u2014\u2212\u30fc\uff70\u3000';
-// A digit, then any number of (at most one separator, then a digit): each match is maximal.
-const RUN = new RegExp('[0-9](?:[' + SEPARATORS + ']?[0-9])*', 'g');
+// Separators as they look after NFKC (keep in step with SEPARATORS in the Python module):
+// space, hyphen, dot, ‐ ‑ ‒ – — ―, ⁃ − ⸺ ⸻, ─ ━, ー ｰ, ideographic space.
+const SEPARATORS =
+  ' \\-.\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\u2500\u2501\u30fc\uff70\u3000';
+// Digit groups joined by single separators: each match is a maximal separated run.
+const RUN = new RegExp('[0-9]+(?:[' + SEPARATORS + '][0-9]+)*', 'g');
+const GROUP = /[0-9]+/g;
 const ELEVEN_DIGITS = /^[0-9]{11}$/;
 
 /**
@@ -40,6 +45,10 @@ export function checkDigit(first11) {
   return r <= 1 ? 0 : 11 - r;
 }
 
+function valid(digits) {
+  return checkDigit(digits.slice(0, 11)) === digits.charCodeAt(11) - 48;
+}
+
 /**
  * Whether the text holds something that looks like a My Number.
  * @param {string} text any free text, as typed
@@ -47,10 +56,15 @@ export function checkDigit(first11) {
  */
 export function containsMyNumber(text) {
   const normalized = String(text ?? '').normalize('NFKC');
-  for (const match of normalized.matchAll(RUN)) {
-    const digits = match[0].replace(/[^0-9]/g, '');
-    if (digits.length === 12 && checkDigit(digits.slice(0, 11)) === digits.charCodeAt(11) - 48) {
+  for (const run of normalized.matchAll(RUN)) {
+    const groups = run[0].match(GROUP);
+    if (groups.some((group) => group.length === 12 && valid(group))) {
       return true;
+    }
+    if (groups.length === 3 && groups.every((group) => group.length === 4)) {
+      if (valid(groups.join(''))) {
+        return true;
+      }
     }
   }
   return false;

@@ -10,9 +10,13 @@ import pytest
 from server.common.mynumber import MESSAGE_EN, MESSAGE_JA, check_digit, contains_my_number
 from tests.unit.test_mynumber import (
     NEAR_MISS_KINDS,
+    OTHER_DIGITS,
     SAMPLES,
     SEED,
+    TYPED_SEPARATORS,
     VALID_FORMS,
+    generate_near_misses,
+    generate_valid,
     load_vectors,
     near_miss_samples,
     random_digits,
@@ -85,6 +89,33 @@ def test_generated_near_misses_are_accepted_in_the_browser(page: tuple[Any, Any]
         print(f"browser near misses {kind}: {SAMPLES} in {time.perf_counter() - started:.3f}s")
         wrongly_refused = [case for case, refused in zip(cases, verdicts, strict=True) if refused]
         assert wrongly_refused == [], kind
+    assert problems.all() == []
+
+
+def mixed_texts(count: int) -> list[str]:
+    """Valid numbers, near misses, digits and separators glued together at random, so runs
+    join across the pieces in ways no generator names."""
+    rng = seeded(SEED + 3_000)
+    pieces = [
+        *generate_valid(rng, 500),
+        *generate_near_misses(rng, 500),
+        *(random_digits(rng, n) for n in (1, 3, 4, 4, 4, 8, 12)),
+        *TYPED_SEPARATORS,
+        *OTHER_DIGITS,
+    ]
+    return ["".join(rng.choices(pieces, k=rng.randint(1, 5))) for _ in range(count)]
+
+
+def test_mixed_texts_get_the_same_verdict_as_python(page: tuple[Any, Any]) -> None:
+    """On 5,000 glued-together texts the browser refuses exactly what Python refuses."""
+    tab, problems = page
+    tab.goto("/")
+    cases = mixed_texts(5_000)
+    expected = [contains_my_number(case) for case in cases]
+    assert {True, False} <= set(expected)
+    verdicts = browser_verdicts(tab, cases)
+    disagreements = [case for case, a, b in zip(cases, verdicts, expected, strict=True) if a != b]
+    assert disagreements == []
     assert problems.all() == []
 
 
