@@ -21,14 +21,16 @@ from server.common.errors import OpRejected
 from server.messages import N_
 
 # Control characters other than tab, LF and CR; DEL; C1 controls; lone surrogates.
-CONTROL_CHARS: Final = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+CONTROL_CHARS: Final = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
 _CONTROL: Final = re.compile(f"[{CONTROL_CHARS}]")
 NO_CONTROL: Final = f"^[^{CONTROL_CHARS}]*$"
 CONTROL_MESSAGE: Final = N_("This text contains control characters, so it was not saved.")
 
-UUID_PATTERN: Final = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+UUID_PATTERN: Final = (
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
 HEX_DIGEST_PATTERN: Final = "^([0-9a-f]{64})?$"
-CODE_PATTERN: Final = "^[a-z0-9_]{1,40}$"
+CODE_PATTERN: Final = "^[A-Za-z0-9_.-]{1,40}$"
 INT32_MAX: Final = 2**31 - 1
 # Sequence numbers and other counters a device keeps: JavaScript's exact integers.
 COUNTER_MAX: Final = 2**53 - 1

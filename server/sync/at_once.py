@@ -23,18 +23,24 @@ import asyncpg
 import msgspec
 
 from server import db
+from server.common.errors import OpRejected
 from server.headcounts import service as headcounts
 from server.settings import FieldSettings
 from server.sync import devices, ops
 from server.sync.context import Actor
-from server.sync.schemas import OpResult, PushIn, PushOut
-from server.sync.service import apply_counts_at_once
+from server.sync.schemas import Batch, OpResult, PushOut
+from server.sync.service import apply_counts_at_once, check_op
 
 # The database chose the statement to end a deadlock: the general way retries.
-GIVE_WAY = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+# A value the statement could not take: the general way refuses that op alone.
+GIVE_WAY = (
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DataError,
+)
 
 
-def _new_counts(batch: PushIn, actor: Actor) -> list[ops.HeadcountAdd] | None:
+def _new_counts(batch: Batch, actor: Actor) -> list[ops.HeadcountAdd] | None:
     """The batch's ops as counts of the signed-in person's that add, or None."""
     counts: list[ops.HeadcountAdd] = []
     for op in batch.ops:
@@ -43,6 +49,10 @@ def _new_counts(batch: PushIn, actor: Actor) -> list[ops.HeadcountAdd] | None:
             or op.payload.delta <= 0
             or op.actor_id not in (None, actor.staff_id)
         ):
+            return None
+        try:
+            check_op(op)
+        except OpRejected:
             return None
         counts.append(op)
     return counts or None
@@ -57,7 +67,7 @@ def _of_device(counts: list[ops.HeadcountAdd], device_id: str) -> list[ops.Headc
     ]
 
 
-async def push_at_once(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut | None:
+async def push_at_once(batch: Batch, actor: Actor, field: FieldSettings) -> PushOut | None:
     """Apply a batch of new counts in one statement (PostgreSQL, no transaction open).
 
     Args:

@@ -10,10 +10,11 @@ from server.settings import FieldSettings
 
 
 class Actor(msgspec.Struct, frozen=True, kw_only=True):
-    """Who an op acts for."""
+    """Who an op acts for; ``uploaded_by``: the person who uploaded the file it came in."""
 
     staff_id: int
     role: str
+    uploaded_by: int | None = None
 
 
 class ApplyContext(msgspec.Struct, frozen=True, kw_only=True):

@@ -15,9 +15,12 @@ from typing import Any, NamedTuple
 import msgspec
 
 from server import db, db_bulk
+from server.common.errors import OpRejected
+from server.common.mynumber import MESSAGE_EN, contains_my_number
+from server.common.text import check_controls
 from server.messages import N_
 from server.sync import ops
-from server.sync.schemas import DeviceOut, Gap, OpResult, PushIn, PushOut, SyncError
+from server.sync.schemas import Batch, DeviceOut, Gap, OpResult, PushOut, SyncError
 from server.sync.tables import Device
 
 DEVICE_ID_LENGTH = 36  # a UUID as text: what a device id is at most
@@ -36,7 +39,14 @@ def _device_out(row: dict[str, Any]) -> DeviceOut:
 
 
 async def register_device(*, label: str, staff_id: int) -> DeviceOut:
-    """Register a browser or tablet and issue its id."""
+    """Register a browser or tablet and issue its id.
+
+    Raises:
+        OpRejected: The label holds a control character or what looks like a My Number.
+    """
+    check_controls("label", label)
+    if contains_my_number(label):
+        raise OpRejected("my_number", MESSAGE_EN, field="label")
     label = " ".join(label.split())[:100]
     async with db.writing():
         rows = await Device.insert(
@@ -98,17 +108,17 @@ class Split(NamedTuple):
     """A batch against a device's mark: the ops applied before, the ops that come next in
     order, where a gap stopped it, and the mark after it."""
 
-    duplicates: list[ops.Op]
-    fresh: list[ops.Op]
+    duplicates: list[ops.Op | ops.Unreadable]
+    fresh: list[ops.Op | ops.Unreadable]
     gap: Gap | None
     mark: int
 
 
-def split_batch(mark: int, batch: PushIn) -> Split:
+def split_batch(mark: int, batch: Batch) -> Split:
     """An op at ``mark + 1`` moves the mark on (applied or rejected alike), one at or below
     it is a duplicate, a gap stops the batch."""
-    duplicates: list[ops.Op] = []
-    fresh: list[ops.Op] = []
+    duplicates: list[ops.Op | ops.Unreadable] = []
+    fresh: list[ops.Op | ops.Unreadable] = []
     for op in batch.ops:
         seq = op.seq or 0
         if seq <= mark:
@@ -148,7 +158,7 @@ def _unknown_device() -> SyncError:
     return SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
 
 
-async def take_device(batch: PushIn, known: int | None) -> Split:
+async def take_device(batch: Batch, known: int | None) -> Split:
     """Lock the device's row and move its mark to where the batch takes it.
 
     The new mark depends only on the old one and the batch's ``seq`` numbers, so the
@@ -191,7 +201,7 @@ async def take_device(batch: PushIn, known: int | None) -> Split:
     return await _move(batch, int(rows[0]["high_water"]))
 
 
-async def _move(batch: PushIn, mark: int) -> Split:
+async def _move(batch: Batch, mark: int) -> Split:
     """The batch split against the device's locked ``mark``, which moves with it."""
     split = split_batch(mark, batch)
     if split.mark != mark:

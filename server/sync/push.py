@@ -3,17 +3,24 @@
 The device's high-water ``seq`` moves in the same transaction as the ops it covers, so a
 batch sent twice (a lost answer, a killed server) changes nothing the second time. An op
 with ``seq`` at or below the mark is a duplicate; a ``seq`` that skips ahead stops the
-batch (the client resends from the mark). Each op runs inside a savepoint: a rejected op
-is rolled back alone, kept for supervisors, and still advances the mark, so one bad op
-never blocks the ones behind it.
+batch (the client resends from the mark). Every op ends applied, duplicate, conflict or
+refused with its reason and kept for review; a refused op still moves the mark, so one
+bad op never blocks the ones behind it. Ops run in savepoints, but for runs of counts,
+which are checked one by one; should anything else fail in such a run, the batch is
+applied again op by op, each in its own savepoint.
 
-On PostgreSQL a batch of new counts, the common push, is one statement instead
-(:mod:`server.sync.at_once`); whatever that cannot apply whole comes here.
+An exported file uploaded by a supervisor applies each op as the person who made it, and
+names the uploader in the audit log. On PostgreSQL a batch of new counts, the common push,
+is one statement instead (:mod:`server.sync.at_once`).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -22,31 +29,47 @@ import msgspec
 
 from server import db
 from server.audit import service as audit
+from server.auth.policy import Permission, allows
 from server.common.errors import OpRejected
 from server.messages import N_
 from server.settings import FieldSettings
+from server.staff import service as staff
 from server.sync import devices, ops
 from server.sync.at_once import push_at_once
 from server.sync.context import Actor
-from server.sync.schemas import (
-    MAX_BATCH,
-    SCHEMA_VERSIONS,
-    OpResult,
-    PushIn,
-    PushOut,
-    SyncError,
-)
-from server.sync.service import apply_counts, apply_op, op_type
-from server.sync.tables import SyncIssue
+from server.sync.intake import refusal
+from server.sync.keep import keep, masked_json, op_type
+from server.sync.schemas import MAX_BATCH, SCHEMA_VERSIONS, Batch, OpResult, PushOut, SyncError
+from server.sync.service import apply_counts, apply_op, check_op
 
-MAX_OP_ID = 40
+log = logging.getLogger(__name__)
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
+# Failures of the database or the connection, not of an op: the push fails and is resent.
+INFRASTRUCTURE = (
+    *RETRYABLE,
+    sqlite3.OperationalError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InsufficientResourcesError,
+    OSError,
+)
 DEADLOCK_TRIES = 3
 SEQ = attrgetter("seq")
+Explain = Callable[[OpRejected], str]
+UNPROCESSABLE = OpRejected(
+    "unprocessable", N_("The server could not process this change; a supervisor can review it.")
+)
+CHANGED_MEANWHILE = N_("Changed meanwhile on another device.")
+NOT_YOURS = N_("This change was made by someone else signed in on the device.")
 
 
-def _check_batch(batch: PushIn) -> None:
+def english(error: OpRejected) -> str:
+    """A refusal's message as its English message id, filled in."""
+    return error.message % error.params if error.params else error.message
+
+
+def _check_batch(batch: Batch) -> None:
     if batch.schema_version not in SCHEMA_VERSIONS:
         raise SyncError(
             "schema_version",
@@ -59,110 +82,76 @@ def _check_batch(batch: PushIn) -> None:
     for op in batch.ops:
         if op.seq is None or op.seq < 1 or op.device_id not in (None, batch.device_id):
             raise SyncError("op_invalid", N_("A change in the batch has no valid sequence."))
-        if op.op_id is not None and not 0 < len(op.op_id) <= MAX_OP_ID:
-            raise SyncError("op_invalid", N_("A change in the batch has no valid id."))
         if op.seq <= previous:
             raise SyncError("op_order", N_("Changes in a batch must be in sequence order."))
         previous = op.seq
 
 
-async def _keep(
-    batch: PushIn, op: ops.Op, status: str, code: str, field: str | None, **extra: Any
-) -> None:
-    await SyncIssue.insert(
-        SyncIssue(
-            device_uid=batch.device_id,
-            seq=op.seq,
-            op_id=op.op_id or "",
-            op_type=op_type(op),
-            status=status,
-            code=code,
-            field=field or "",
-            op=msgspec.json.encode(op).decode(),
-            actor_id=op.actor_id,
-            **extra,
+@dataclass
+class _Push:
+    """One push being applied: who sends it, how, and the makers of ops met so far."""
+
+    batch: Batch
+    actor: Actor
+    field: FieldSettings
+    explain: Explain
+    upload: bool
+    careful: bool = False
+    makers: dict[int, Actor | OpRejected] = dataclasses.field(default_factory=dict)
+
+    def rejected(self, op: ops.Op | ops.Unreadable, error: OpRejected) -> OpResult:
+        return OpResult(
+            op_id=op.op_id,
+            seq=op.seq or 0,
+            status="rejected",
+            code=error.code,
+            field=error.field,
+            message=self.explain(error),
         )
-    )
+
+    async def refuse(self, op: ops.Op | ops.Unreadable, error: OpRejected) -> OpResult:
+        """Keep ``op`` for review and answer its refusal."""
+        uploader = self.actor.staff_id if self.upload else None
+        await keep(self.batch.device_id, op, "rejected", error, uploaded_by=uploader)
+        return self.rejected(op, error)
+
+    async def maker(self, op: ops.Op) -> Actor | OpRejected:
+        """Whom ``op`` acts for: the sender, or (in a supervisor's upload) its maker."""
+        sender = self.actor
+        if op.actor_id is None or op.actor_id == sender.staff_id:
+            return (
+                Actor(staff_id=sender.staff_id, role=sender.role, uploaded_by=sender.staff_id)
+                if self.upload
+                else sender
+            )
+        if not (self.upload and allows(Permission.REVIEW_SYNC, sender.role)):
+            return OpRejected("actor_unverified", NOT_YOURS)
+        if op.actor_id not in self.makers:
+            person = await staff.get_staff(op.actor_id)
+            self.makers[op.actor_id] = (
+                OpRejected("actor_unknown", N_("The person who made this change is not known."))
+                if person is None
+                else Actor(staff_id=person.id, role=person.role, uploaded_by=sender.staff_id)
+            )
+        return self.makers[op.actor_id]
 
 
-def _rejected(op: ops.Op, error: OpRejected) -> OpResult:
-    return OpResult(
-        op_id=op.op_id,
-        seq=op.seq or 0,
-        status="rejected",
-        code=error.code,
-        field=error.field,
-        message=error.message % error.params if error.params else error.message,
-    )
-
-
-async def _apply_one(
-    transaction: Any, batch: PushIn, op: ops.Op, actor: Actor, field: FieldSettings
-) -> OpResult:
-    """One op inside a savepoint: a rejected op is rolled back alone and kept."""
-    seq = op.seq or 0
-    savepoint = await transaction.savepoint()
-    try:
-        applied = await apply_op(op, actor, field, record_conflicts=True)
-    except INTEGRITY_ERRORS:
-        # A unique id already used by another op (a client bug): refuse this op alone,
-        # so the device's later ops still arrive.
-        await savepoint.rollback_to()
-        await _keep(batch, op, "rejected", "op_id_reused", "op_id")
-        return OpResult(op_id=op.op_id, seq=seq, status="rejected", code="op_id_reused")
-    except OpRejected as error:
-        await savepoint.rollback_to()
-        await _keep(batch, op, "rejected", error.code, error.field)
-        return _rejected(op, error)
-    await savepoint.release()
-    for conflict in applied.conflicts:
-        await _keep(
-            batch,
-            op,
-            "conflict",
-            "conflict",
-            conflict.field,
-            entity=applied.target,
-            base_version=op.base_version,
-            server_value=msgspec.json.encode(conflict.server_value).decode(),
-            incoming_value=msgspec.json.encode(conflict.incoming_value).decode(),
-        )
-    return OpResult(
-        op_id=op.op_id,
-        seq=seq,
-        status="conflict" if applied.conflicts else "applied",
-        field=applied.conflicts[0].field if applied.conflicts else None,
-    )
-
-
-async def _apply_counts(
-    batch: PushIn,
-    counts: list[ops.HeadcountAdd],
+async def push(
+    batch: Batch,
     actor: Actor,
     field: FieldSettings,
-    audit_later: list[audit.Entry],
-) -> list[OpResult]:
-    """A run of counts together: their rule checks each one, so no savepoints are needed."""
-    results = []
-    outcomes = await apply_counts(counts, actor, field, audit_later=audit_later)
-    for op, outcome in zip(counts, outcomes, strict=True):
-        if isinstance(outcome, OpRejected):
-            await _keep(batch, op, "rejected", outcome.code, outcome.field)
-            results.append(_rejected(op, outcome))
-        else:
-            results.append(OpResult(op_id=op.op_id, seq=op.seq or 0, status="applied"))
-    return results
-
-
-async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
+    *,
+    explain: Explain = english,
+    upload: bool = False,
+) -> PushOut:
     """Apply a device's batch exactly once.
 
-    Consecutive counts (``headcount.add``) are applied as one run; any other op on its own.
-
     Args:
-        batch: The device's ops in ``seq`` order.
-        actor: The signed-in person; ops must be theirs (or name nobody).
+        batch: The device's ops in ``seq`` order (:func:`server.sync.intake.read_batch`).
+        actor: The signed-in person (the uploader, for a file).
         field: Field-work settings.
+        explain: A refusal's message for the answer (in the sender's language).
+        upload: An exported file: a supervisor's applies others' ops as theirs.
 
     Returns:
         The new high-water mark and one result per op handled.
@@ -171,9 +160,10 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         SyncError: Unknown or revoked device, unsupported schema, malformed batch.
     """
     _check_batch(batch)
-    answered = await push_at_once(batch, actor, field)
-    if answered is not None:
-        return answered
+    if not upload:
+        answered = await push_at_once(batch, actor, field)
+        if answered is not None:
+            return answered
     if db.is_postgres():
         # A round trip saved on every push: a device sends its outbox from the mark of its
         # last answer, so the batch almost always starts right after the mark. A wrong
@@ -185,15 +175,25 @@ async def push(batch: PushIn, actor: Actor, field: FieldSettings) -> PushOut:
         if known is not None and all((op.seq or 0) <= known for op in batch.ops):
             # Already applied (an answer that was lost): no write lock.
             return devices.nothing_new(devices.split_batch(known, batch))
-    for attempt in range(1, DEADLOCK_TRIES + 1):
+    state = _Push(batch, actor, field, explain, upload)
+    attempt = 0
+    while True:
+        attempt += 1
         try:
-            return await _push_once(batch, actor, field, known)
+            return await _push_once(state, known)
         except RETRYABLE:
             # PostgreSQL chose this transaction to end a deadlock (two batches locking the
             # same rows in different orders) and rolled it back whole: apply it again.
             if attempt == DEADLOCK_TRIES:
                 raise
-    raise AssertionError("unreachable")  # pragma: no cover
+        except INFRASTRUCTURE:
+            raise
+        except Exception as error:
+            if state.careful:
+                raise
+            # A run of counts failed as a whole (rolled back): each op alone this time.
+            log.warning("push: applying a batch op by op after %s", type(error).__name__)
+            state.careful = True
 
 
 class _NothingNew(Exception):
@@ -204,59 +204,135 @@ class _NothingNew(Exception):
         self.split = split
 
 
-async def _push_once(
-    batch: PushIn,
-    actor: Actor,
-    field: FieldSettings,
-    known: int | None,
-) -> PushOut:
+async def _push_once(state: _Push, known: int | None) -> PushOut:
     try:
-        return await _apply_batch(batch, actor, field, known)
+        return await _apply_batch(state, known)
     except _NothingNew as nothing:
         # Only the device's last sighting was written, so nothing is committed (no flush
         # to disk for a batch sent twice).
         return devices.nothing_new(nothing.split)
 
 
-async def _apply_batch(
-    batch: PushIn,
-    actor: Actor,
-    field: FieldSettings,
-    known: int | None,
-) -> PushOut:
+async def _apply_batch(state: _Push, known: int | None) -> PushOut:
+    batch = state.batch
     counts: list[ops.HeadcountAdd] = []
+    counted_for: Actor | None = None
     audit_later: list[audit.Entry] = []
+    results: list[OpResult] = []
+
+    async def flush() -> None:
+        nonlocal counts
+        if counts and counted_for is not None:
+            results.extend(await _apply_counts(state, counts, counted_for, audit_later))
+        counts = []
+
     async with db.writing() as transaction:
         # Taking the device row's lock first serializes pushes from one device.
         split = await devices.take_device(batch, known)
         if not split.fresh:
             raise _NothingNew(split)
-        results = devices.duplicates(split)
+        results.extend(devices.duplicates(split))
         for op in split.fresh:
-            if op.actor_id not in (None, actor.staff_id):
-                await _keep(batch, op, "rejected", "actor_unverified", None)
-                results.append(
-                    OpResult(
-                        op_id=op.op_id, seq=op.seq or 0, status="rejected", code="actor_unverified"
-                    )
-                )
+            if isinstance(op, ops.Unreadable):
+                results.append(await state.refuse(op, refusal(op)))
+                continue
+            who = await state.maker(op)
+            if isinstance(who, OpRejected):
+                results.append(await state.refuse(op, who))
                 continue
             if op.device_id != batch.device_id:
                 op = msgspec.structs.replace(op, device_id=batch.device_id)
-            if isinstance(op, ops.HeadcountAdd):
+            if isinstance(op, ops.HeadcountAdd) and not state.careful:
+                try:
+                    check_op(op)
+                except OpRejected as error:
+                    results.append(await state.refuse(op, error))
+                    continue
+                if who != counted_for:
+                    await flush()
+                    counted_for = who
                 counts.append(op)
                 continue
-            if counts:
-                results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
-                counts = []
+            await flush()
             # The counts' entries first, so the log keeps the batch's order.
             await audit.record_many(audit_later)
             audit_later.clear()
-            results.append(await _apply_one(transaction, batch, op, actor, field))
-        if counts:
-            results.extend(await _apply_counts(batch, counts, actor, field, audit_later))
+            results.append(await _apply_one(state, transaction, op, who))
+        await flush()
+        if state.upload:
+            audit_later.append(
+                audit.Entry(
+                    action="sync.upload",
+                    actor_id=state.actor.staff_id,
+                    device_id=batch.device_id,
+                    detail={
+                        "ops": len(split.fresh),
+                        "first": split.fresh[0].seq,
+                        "last": split.mark,
+                    },
+                )
+            )
         # Last: the audit chain's head is locked until this transaction commits.
         await audit.record_many(audit_later)
     # In seq order already, but for an op refused before the counts pending ahead of it.
     results.sort(key=SEQ)
     return PushOut(high_water=split.mark, results=results, gap=split.gap)
+
+
+async def _apply_one(state: _Push, transaction: Any, op: ops.Op, who: Actor) -> OpResult:
+    """One op inside a savepoint: a refused op is rolled back alone and kept."""
+    savepoint = await transaction.savepoint()
+    try:
+        applied = await apply_op(op, who, state.field, record_conflicts=True)
+    except INTEGRITY_ERRORS:
+        # A unique id already used by another op (a client bug): refuse this op alone,
+        # so the device's later ops still arrive.
+        await savepoint.rollback_to()
+        reused = OpRejected("op_id_reused", N_("This change's id was used before."), field="op_id")
+        return await state.refuse(op, reused)
+    except OpRejected as error:
+        await savepoint.rollback_to()
+        return await state.refuse(op, error)
+    except INFRASTRUCTURE:
+        raise
+    except Exception as error:
+        # A value the rules let through but the database or the code could not take:
+        # kept for review, logged without the op's content.
+        await savepoint.rollback_to()
+        log.error("push: %s seq %s not processed: %s", op_type(op), op.seq, type(error).__name__)
+        return await state.refuse(op, UNPROCESSABLE)
+    await savepoint.release()
+    for conflict in applied.conflicts:
+        await keep(
+            state.batch.device_id,
+            op,
+            "conflict",
+            OpRejected(
+                "conflict", N_("Changed meanwhile on another device."), field=conflict.field
+            ),
+            uploaded_by=state.actor.staff_id if state.upload else None,
+            entity=applied.target,
+            base_version=op.base_version,
+            server_value=masked_json(conflict.server_value),
+            incoming_value=masked_json(conflict.incoming_value),
+        )
+    return OpResult(
+        op_id=op.op_id,
+        seq=op.seq or 0,
+        status="conflict" if applied.conflicts else "applied",
+        field=applied.conflicts[0].field if applied.conflicts else None,
+    )
+
+
+async def _apply_counts(
+    state: _Push, counts: list[ops.HeadcountAdd], who: Actor, audit_later: list[audit.Entry]
+) -> list[OpResult]:
+    """A run of counts together: their rule checks each one, so no savepoints are needed."""
+    results = []
+    outcomes = await apply_counts(counts, who, state.field, audit_later=audit_later)
+    for op, outcome in zip(counts, outcomes, strict=True):
+        if isinstance(outcome, OpRejected):
+            results.append(await state.refuse(op, outcome))
+        else:
+            results.append(OpResult(op_id=op.op_id, seq=op.seq or 0, status="applied"))
+    return results

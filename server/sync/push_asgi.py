@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-import msgspec
 from litestar import Request
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
@@ -36,11 +35,11 @@ from server.sync import push as push_service
 from server.sync import routes
 from server.sync.compression import MAX_INFLATED, inflate
 from server.sync.context import Actor
-from server.sync.schemas import PushIn
+from server.sync.intake import read_batch
+from server.web.forms import explain
 from server.web.json_answer import encode_answer
 
 PATH = "/api/sync/push"
-_DECODER = msgspec.json.Decoder(PushIn)
 
 
 def push_fast_path(app: ASGIApp, settings: Settings) -> ASGIApp:
@@ -121,13 +120,16 @@ async def _answered(
         body = inflate(raw, MAX_INFLATED) if encoding == "gzip" else raw
         if encoding not in ("", "gzip") or len(body) > routes.PUSH_LIMIT:
             return False
-        batch = _DECODER.decode(body)
+        batch = read_batch(body)
     except Exception:  # Litestar answers whatever this cannot read
         return False
     identity = request.scope["user"]
     try:
         result = await push_service.push(
-            batch, Actor(staff_id=identity.staff_id, role=identity.role), settings.field
+            batch,
+            Actor(staff_id=identity.staff_id, role=identity.role),
+            settings.field,
+            explain=lambda error: explain(request, error),
         )
     except Exception:  # the transaction rolled back; Litestar answers
         return False

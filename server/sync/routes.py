@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -15,12 +14,13 @@ from server.auth.policy import Permission
 from server.auth.schemas import Identity
 from server.messages import N_
 from server.settings import Settings
-from server.sync import devices
+from server.sync import devices, keep
 from server.sync import pull as pull_service
 from server.sync import push as push_service
 from server.sync.compression import gzip_request_middleware
-from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
-from server.web.forms import actor_of
+from server.sync.intake import read_batch
+from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushOut, SyncError
+from server.web.forms import actor_of, explain
 from server.web.json_answer import OWN_COMPRESSION, json_answer
 from server.web.pages import page, translate
 
@@ -28,6 +28,10 @@ WRITE = {"permission": Permission.FIELD_WRITE}
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_STAFF}
 PUSH_LIMIT = 8 * 1024 * 1024
+
+
+def _explainer(request: Request[Any, Any, Any]) -> push_service.Explain:
+    return lambda error: explain(request, error)
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
@@ -50,10 +54,14 @@ async def register_device(
     request_max_body_size=PUSH_LIMIT,
     middleware=[gzip_request_middleware],
 )
-async def push(request: Request[Any, Identity, Any], data: JSONBody[PushIn]) -> Response[Any]:
-    """Applies a device's batch of ops exactly once; one result per op handled."""
+async def push(request: Request[Any, Identity, Any]) -> Response[Any]:
+    """Applies a device's batch of ops (a ``PushIn``) exactly once; one result per op
+    handled. A malformed op is refused alone, in its place."""
     try:
-        result: PushOut = await push_service.push(data, actor_of(request), _settings(request).field)
+        batch = read_batch(await request.body())
+        result: PushOut = await push_service.push(
+            batch, actor_of(request), _settings(request).field, explain=_explainer(request)
+        )
     except SyncError as error:
         body: dict[str, Any] = {"error": error.code, "message": translate(request, error.message)}
         if error.code == "schema_version":
@@ -109,15 +117,22 @@ async def upload(
 ) -> Template:
     """Applies an exported file exactly like a push: what already arrived counts once."""
     file = data.get("file")
-    error, result = "", None
+    error, result, awaiting = "", None, 0
     try:
         if not isinstance(file, UploadFile):
             raise SyncError("file_missing", N_("Choose the exported file."))
         try:
-            batch = msgspec.json.decode(await file.read(), type=PushIn)
-        except (msgspec.DecodeError, msgspec.ValidationError) as bad:
+            batch = read_batch(await file.read())
+        except SyncError as bad:
             raise SyncError("file_invalid", N_("This is not a Madoguchi export file.")) from bad
-        result = await push_service.push(batch, actor_of(request), _settings(request).field)
+        result = await push_service.push(
+            batch,
+            actor_of(request),
+            _settings(request).field,
+            explain=_explainer(request),
+            upload=True,
+        )
+        awaiting = await keep.awaiting_review(batch.device_id, result.results)
     except SyncError as refused:
         error = translate(request, refused.message)
     counts: dict[str, int] = {}
@@ -126,7 +141,7 @@ async def upload(
     return page(
         request,
         "sync/upload.html",
-        {"error": error, "result": result, "counts": counts},
+        {"error": error, "result": result, "counts": counts, "awaiting": awaiting},
         status_code=200 if result else 400,
     )
 

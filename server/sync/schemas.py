@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.sync.ops import Op
+from server.common.text import FreeText, Uuid
+from server.sync.ops import Op, Unreadable
 
 SCHEMA_VERSIONS = (1,)
 MAX_BATCH = 1000
@@ -16,7 +18,7 @@ MAX_BATCH = 1000
 class DeviceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Body of ``POST /api/devices``."""
 
-    label: str = ""
+    label: Annotated[FreeText, msgspec.Meta(max_length=100)] = ""
 
 
 class DeviceOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -34,9 +36,18 @@ class DeviceOut(msgspec.Struct, frozen=True, kw_only=True):
 class PushIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Body of ``POST /api/sync/push``: a device's ops in ``seq`` order."""
 
-    device_id: str
+    device_id: Uuid
     schema_version: int
     ops: list[Op] = msgspec.field(default_factory=list)
+
+
+class Batch(msgspec.Struct, frozen=True, kw_only=True):
+    """A push as the server handles it: the ops read, and those that could not be
+    (:class:`Unreadable`), each in its place (``server.sync.admit``)."""
+
+    device_id: str
+    schema_version: int
+    ops: Sequence[Op | Unreadable]
 
 
 class OpResult(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):

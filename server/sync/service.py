@@ -17,6 +17,7 @@ from server.auth.policy import Permission, allows
 from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
+from server.common.text import free_text_fields
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
@@ -24,6 +25,7 @@ from server.settings import FieldSettings
 from server.sites import service as sites
 from server.sync import ops
 from server.sync.context import Actor, Applied, ApplyContext
+from server.sync.keep import op_type
 from server.work_sessions import service as work_sessions
 
 MAX_TEXT = 4000
@@ -53,12 +55,6 @@ PERMISSIONS: dict[str, Permission] = {
 }
 
 
-def op_type(op: ops.Op) -> str:
-    """The op's ``type`` tag."""
-    tag: str = type(op).__struct_config__.tag  # type: ignore[assignment]
-    return tag
-
-
 def client_day(client_time: dt.datetime | None) -> str | None:
     """The JST day an op was made on, by the device's clock (for reconciliation)."""
     return _day_text(_day_number(client_time))
@@ -86,7 +82,7 @@ def check_text(payload: ops.Payload) -> None:
     Raises:
         OpRejected: Naming the field.
     """
-    for name in payload.free_text:
+    for name in free_text_fields(type(payload)):
         value = getattr(payload, name, None)
         if not isinstance(value, str):
             continue
@@ -101,6 +97,25 @@ def check_text(payload: ops.Payload) -> None:
             guard_text(name, value)
         except MyNumberRefused as error:
             raise OpRejected("my_number", MY_NUMBER_MESSAGE, field=name) from error
+
+
+OUT_OF_RANGE = N_("This time is outside the years 2000 to 2099.")
+
+
+def check_op(op: ops.Op) -> None:
+    """Refuse times out of range (the device's clock and the payload's): a time in the
+    year 9999 cannot be placed on a day.
+
+    Raises:
+        OpRejected: Naming the field.
+    """
+    if op.client_time is not None and not ops.EARLIEST <= op.client_time < ops.LATEST:
+        raise OpRejected("time_out_of_range", OUT_OF_RANGE, field="client_time")
+    payload = op.payload
+    for name in payload.moments:
+        value = getattr(payload, name)
+        if isinstance(value, dt.datetime) and not ops.EARLIEST <= value < ops.LATEST:
+            raise OpRejected("time_out_of_range", OUT_OF_RANGE, field=name)
 
 
 async def _dispatch(op: ops.Op, context: ApplyContext) -> Applied:
@@ -160,6 +175,7 @@ async def apply_op(
     Raises:
         OpRejected: A rule refused the op; nothing changed.
     """
+    check_op(op)
     if isinstance(op, ops.HeadcountAdd):
         (result,) = await apply_counts([op], actor, field, now=now)
         if isinstance(result, OpRejected):
@@ -183,7 +199,7 @@ async def apply_op(
             actor_id=actor.staff_id,
             device_id=op.device_id,
             target=applied.target,
-            detail={"op_id": op.op_id, "day": client_day(op.client_time)} if op.op_id else None,
+            detail=_op_detail(op, actor),
             at=context.now,
         )
     return applied
@@ -284,15 +300,29 @@ def _count_entries(
             actor_id=context.actor.staff_id,
             device_id=device_id,
             target=target,
-            detail=_count_detail(op_ids, _day_text(day)),
+            detail=_count_detail(op_ids, _day_text(day), context.actor.uploaded_by),
             at=context.now,
         )
         for (target, device_id, day), op_ids in groups.items()
     ]
 
 
-def _count_detail(op_ids: list[str | None], day: str | None) -> dict[str, object] | None:
+def _op_detail(op: ops.Op, actor: Actor) -> dict[str, object] | None:
+    detail: dict[str, object] = {}
+    if op.op_id:
+        detail.update(op_id=op.op_id, day=client_day(op.client_time))
+    if actor.uploaded_by is not None:
+        detail["uploaded_by"] = actor.uploaded_by
+    return detail or None
+
+
+def _count_detail(
+    op_ids: list[str | None], day: str | None, uploaded_by: int | None
+) -> dict[str, object] | None:
     named = [i for i in op_ids if i]
-    if not named:
-        return None if len(op_ids) == 1 else {"count": len(op_ids)}
-    return {"count": len(op_ids), "day": day, "op_ids": named}
+    detail: dict[str, object] = {"count": len(op_ids)}
+    if named:
+        detail.update(day=day, op_ids=named)
+    if uploaded_by is not None:
+        detail["uploaded_by"] = uploaded_by
+    return None if detail == {"count": 1} else detail

@@ -338,18 +338,27 @@ async def test_a_reused_op_id_is_rejected_alone(
     assert total(database_url, field["session"]) == 2
 
 
-async def test_an_overlong_op_id_refuses_the_batch(
+async def test_an_op_id_of_the_wrong_shape_is_refused_alone(
     client: httpx.AsyncClient, field: dict[str, int], database_url: str
 ) -> None:
-    """An op id longer than 40 characters is a malformed batch (400), not a server error."""
+    """An op id that is no UUID (overlong, or a My Number) is refused alone and kept for
+    review without it; the ops around it land."""
     tablet = await device(client)
-    op = headcount(1, field["session"]) | {"op_id": "x" * 41}
-    response = await client.post(
-        "/api/sync/push", json={"device_id": tablet, "schema_version": 1, "ops": [op]}
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "op_invalid"
-    assert total(database_url, field["session"]) == 0
+    bad = [headcount(2, field["session"]) | {"op_id": "x" * 41}]
+    bad.append(headcount(3, field["session"]) | {"op_id": "057830862716"})
+    ops = [headcount(1, field["session"]), *bad, headcount(4, field["session"])]
+    answer = await push(client, tablet, ops)
+    assert outcomes(answer) == [
+        ("applied", None),
+        ("rejected", "invalid"),
+        ("rejected", "invalid"),
+        ("applied", None),
+    ]
+    assert answer["high_water"] == 4
+    assert total(database_url, field["session"]) == 2
+    kept = dbutil.fetch(database_url, "SELECT op_id, code, field, op FROM sync_issue ORDER BY seq")
+    assert [(r[0], r[1], r[2]) for r in kept] == [("", "invalid", "op_id")] * 2
+    assert all("057830862716" not in r[3] for r in kept)
 
 
 async def one_count_then_its_id_again(

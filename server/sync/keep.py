@@ -1,0 +1,93 @@
+"""Ops kept for supervisors (``sync_issue``): refused ones with their reason, conflicts
+with both values. What is kept never holds a My Number or a control character."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from server.common.errors import OpRejected
+from server.common.mynumber import contains_my_number, mask_my_numbers
+from server.common.text import has_control
+from server.sync import ops
+from server.sync.schemas import OpResult
+from server.sync.tables import SyncIssue
+
+REPLACEMENT = "\ufffd"
+
+
+def op_type(op: ops.Op | ops.Unreadable) -> str:
+    """The op's ``type`` tag (what an unreadable op claimed to be)."""
+    if isinstance(op, ops.Unreadable):
+        return op.kind
+    tag: str = type(op).__struct_config__.tag  # type: ignore[assignment]
+    return tag
+
+
+def clean(value: Any) -> Any:
+    """``value`` (decoded JSON) with every My Number masked and every control character
+    replaced, in strings and in integers alike (an integer holding one becomes text)."""
+    if isinstance(value, str):
+        if has_control(value):
+            value = "".join(REPLACEMENT if has_control(c) else c for c in value)
+        return mask_my_numbers(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, dict):
+            return {clean(k): clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    return mask_my_numbers(str(value)) if contains_my_number(str(value)) else value
+
+
+def masked_json(value: Any) -> str:
+    """``value`` as JSON text, cleaned (:func:`clean`) of what must never be stored."""
+    if isinstance(value, msgspec.Struct):
+        value = msgspec.to_builtins(value)
+    return msgspec.json.encode(clean(value)).decode()
+
+
+async def keep(
+    device_id: str,
+    op: ops.Op | ops.Unreadable,
+    status: str,
+    error: OpRejected,
+    *,
+    uploaded_by: int | None = None,
+    **extra: Any,
+) -> None:
+    """Keep ``op`` for review, with ``error`` as its reason (code, field, message id)."""
+    text = op.text if isinstance(op, ops.Unreadable) else masked_json(op)
+    await SyncIssue.insert(
+        SyncIssue(
+            device_uid=device_id,
+            seq=op.seq,
+            op_id=op.op_id or "",
+            op_type=op_type(op)[:40],
+            status=status,
+            code=error.code,
+            field=(error.field or "")[:60],
+            op=text,
+            actor_id=op.actor_id,
+            message=error.message,
+            params=masked_json(error.params),
+            uploaded_by=uploaded_by,
+            **extra,
+        )
+    )
+
+
+async def awaiting_review(device_id: str, results: list[OpResult]) -> int:
+    """How many of the ops a push found already received wait for a supervisor (they were
+    refused or conflicted when they first arrived)."""
+    seqs = [r.seq for r in results if r.status == "duplicate"]
+    if not seqs:
+        return 0
+    return int(
+        await SyncIssue.count().where(
+            (SyncIssue.device_uid == device_id)
+            & SyncIssue.seq.is_in(seqs)
+            & (SyncIssue.resolved == False)  # noqa: E712 - a query, not a comparison
+        )
+    )
