@@ -22,6 +22,7 @@ import asyncio
 import datetime as dt
 import itertools
 import os
+import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -344,7 +345,7 @@ class Run:
 
 def uid_for(client: SyncClient, index: int) -> str:
     """A fresh incident uid (the device id is fresh per example)."""
-    return f"{client.device_id[:27]}-{index:04d}"
+    return str(uuid.uuid4())
 
 
 def stored(rig: Rig, sql: str) -> list[tuple[object, ...]]:
