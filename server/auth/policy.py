@@ -52,6 +52,7 @@ class Permission(enum.Enum):
     PLAN_WORK = "plan_work"  # plan work sessions and staff them
     ACKNOWLEDGE = "acknowledge"  # city staff acknowledge journals and incident reports
     AUDIT = "audit"  # read and verify the audit log
+    REVIEW_SYNC = "review_sync"  # settle refused and conflicting synced changes; apply exports
 
 
 CONTRACTOR: frozenset[str] = frozenset(RANK)
@@ -66,6 +67,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.PLAN_WORK: MANAGERS,
     Permission.ACKNOWLEDGE: frozenset({"city_staff"}),
     Permission.AUDIT: frozenset({"overall_manager", "city_staff"}),
+    Permission.REVIEW_SYNC: MANAGERS,
 }
 
 

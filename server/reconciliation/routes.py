@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get, post
-from litestar.params import FromQuery, JSONBody
-from litestar.response import Template
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery, JSONBody
+from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
 from server.auth.schemas import Identity
-from server.reconciliation import service
+from server.common.errors import OpRejected
+from server.messages import N_
+from server.reconciliation import review, service
 from server.reconciliation.schemas import ReportIn
+from server.settings import Settings
+from server.web.forms import PathId, actor_of, explain
 from server.web.pages import page
+
+REVIEW = {"permission": Permission.REVIEW_SYNC}
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+NOTICES: dict[str, str] = {
+    "accepted": N_("The change was applied as your decision."),
+    "dismissed": N_("The change was dismissed. Nothing was applied."),
+}
+# Refusals about the row itself; any other is the op's own rule, refusing it again.
+STATUS_OF = {"issue_unknown": 404, "issue_settled": 409}
 
 
 @post("/api/sync/report", opt={"permission": Permission.FIELD_WRITE}, status_code=200)
@@ -36,4 +51,73 @@ async def reconciliation_page(
     )
 
 
-ROUTES = [report, reconciliation_page]
+class DismissForm(msgspec.Struct):
+    """The dismiss form: why the change is not applied."""
+
+    reason: str = ""
+
+
+async def _review_page(
+    request: Request[Any, Identity, Any],
+    *,
+    notice: str = "",
+    failed: int | None = None,
+    error: OpRejected | None = None,
+    reason: str = "",
+    status: int = 200,
+) -> Template:
+    settings: Settings = request.app.state.settings
+    items, total = await review.list_open(settings.field)
+    message = explain(request, error) if error else ""
+    shown = failed is not None and any(item.id == failed for item in items)
+    context = {
+        "items": items,
+        "total": total,
+        "notice": notice,
+        # The refusal goes on its card when the card is listed, else above the list.
+        "failed": failed if shown else None,
+        "error": message,
+        "error_field": error.field if error else None,
+        "reason": reason,
+    }
+    return page(request, "reconciliation/review.html", context, status_code=status)
+
+
+@get("/review", opt=REVIEW)
+async def review_page(
+    request: Request[Any, Identity, Any], done: FromQuery[str | None] = None
+) -> Template:
+    """Refused and conflicting synced changes waiting for a supervisor, oldest first."""
+    return await _review_page(request, notice=NOTICES.get(done or "", ""))
+
+
+@post("/review/{issue_id:int}/accept", opt=REVIEW)
+async def accept(request: Request[Any, Identity, Any], issue_id: PathId) -> Template | Redirect:
+    """Applies a kept change as the supervisor's decision; refused again, it stays open."""
+    settings: Settings = request.app.state.settings
+    try:
+        await review.accept(issue_id, actor_of(request), settings.field)
+    except OpRejected as error:
+        status = STATUS_OF.get(error.code, 422)
+        return await _review_page(request, failed=issue_id, error=error, status=status)
+    return Redirect("/review?done=accepted", status_code=303)
+
+
+@post("/review/{issue_id:int}/dismiss", opt=REVIEW)
+async def dismiss(
+    request: Request[Any, Identity, Any],
+    issue_id: PathId,
+    data: Annotated[DismissForm, Form],
+) -> Template | Redirect:
+    """Settles a kept change without applying it, with the supervisor's reason."""
+    try:
+        await review.dismiss(issue_id, actor_of(request), data.reason)
+    except OpRejected as error:
+        status = STATUS_OF.get(error.code, 422)
+        return await _review_page(
+            request, failed=issue_id, error=error, reason=data.reason, status=status
+        )
+    return Redirect("/review?done=dismissed", status_code=303)
+
+
+ROUTES = [report, reconciliation_page, review_page, accept, dismiss]

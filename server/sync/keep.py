@@ -54,10 +54,12 @@ async def keep(
     status: str,
     error: OpRejected,
     *,
+    maker: int | None = None,
     uploaded_by: int | None = None,
     **extra: Any,
 ) -> None:
-    """Keep ``op`` for review, with ``error`` as its reason (code, field, message id)."""
+    """Keep ``op`` for review, with ``error`` as its reason (code, field, message id);
+    ``maker``: who made it, when the op names nobody (the person who sent it)."""
     text = op.text if isinstance(op, ops.Unreadable) else masked_json(op)
     await SyncIssue.insert(
         SyncIssue(
@@ -69,7 +71,7 @@ async def keep(
             code=error.code,
             field=(error.field or "")[:60],
             op=text,
-            actor_id=op.actor_id,
+            actor_id=op.actor_id if op.actor_id is not None else maker,
             message=error.message,
             params=masked_json(error.params),
             uploaded_by=uploaded_by,

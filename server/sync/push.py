@@ -112,7 +112,14 @@ class _Push:
     async def refuse(self, op: ops.Op | ops.Unreadable, error: OpRejected) -> OpResult:
         """Keep ``op`` for review and answer its refusal."""
         uploader = self.actor.staff_id if self.upload else None
-        await keep(self.batch.device_id, op, "rejected", error, uploaded_by=uploader)
+        await keep(
+            self.batch.device_id,
+            op,
+            "rejected",
+            error,
+            maker=self.actor.staff_id,
+            uploaded_by=uploader,
+        )
         return self.rejected(op, error)
 
     async def maker(self, op: ops.Op) -> Actor | OpRejected:

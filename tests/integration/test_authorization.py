@@ -54,6 +54,8 @@ FORM_BODIES: dict[str, dict[str, str]] = {
     "/staff/{staff_id:int}/reinvite": {},
     "/staff/{staff_id:int}/deactivate": {},
     "/logout": {},
+    "/review/{issue_id:int}/accept": {},
+    "/review/{issue_id:int}/dismiss": {"reason": "重複した記録のため"},
 }
 JSON_BODIES: dict[str, dict[str, Any]] = {
     "/auth/login/options": {},
