@@ -51,11 +51,11 @@ window.madoguchiTaps((button) => {
 
 // The page as this tablet knows it: the server's snapshot plus ops not yet in it (a session
 // opened offline, taps not synced when the page was rendered).
-async function showLocal() {
+async function showLocal(refused = false) {
   const { snap, ops } = await localView(data.session_id);
   if (!snap) return;
   const mine = unseen(snap, ops).filter((op) => op.payload?.work_session_id === snap.session_id);
-  if (!mine.length && snap.rendered_at === data.rendered_at) return;
+  if (!refused && !mine.length && snap.rendered_at === data.rendered_at) return;
   const state = localState(snap, ops);
   const head = document.querySelector('.session-head');
   head.dataset.status = state.status;
@@ -72,7 +72,15 @@ async function showLocal() {
 // A pull replaced this session's snapshot: draw it, in turn with taps (a tap's answer and
 // this drawing each read the snapshot and ops at once; the later one is shown last).
 loop.onPulled = (ids) => {
-  if (ids.includes(data.session_id)) taps = taps.then(showLocal).catch(() => null);
+  if (ids.includes(data.session_id)) taps = taps.then(() => showLocal()).catch(() => null);
+};
+// A change the server refused no longer counts: drawn again without it (a pull may not come).
+let refusals = null;
+const said = loop.onChange;
+loop.onChange = (state) => {
+  said(state);
+  if (refusals !== null && state.rejected > refusals) taps = taps.then(() => showLocal(true)).catch(() => null);
+  refusals = state.rejected;
 };
 
 await saveSnapshot(data);

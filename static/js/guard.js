@@ -1,21 +1,28 @@
-// My Number guard in the browser: a form whose free-text fields (data-free-text) hold a
-// 12-digit number with a valid My Number check digit is not sent (nor queued offline).
+// Free-text guard in the browser: a form whose free-text fields (data-free-text) hold a
+// 12-digit number with a valid My Number check digit is not sent (nor queued offline); nor
+// is one whose required free text is only blanks (the browser's `required` lets those
+// through; the server refuses them, in the words of the form's data-msg-required).
 import { containsMyNumber, MESSAGE_EN, MESSAGE_JA } from './mynumber.js';
 
 const message = () => (document.documentElement.lang === 'en' ? MESSAGE_EN : MESSAGE_JA);
 
+// The first field the server would refuse, with its words and the note's test id.
 function offending(form) {
-  return [...form.querySelectorAll('[data-free-text]')].find((field) => containsMyNumber(field.value));
+  const fields = [...form.querySelectorAll('[data-free-text]')];
+  const number = fields.find((field) => containsMyNumber(field.value));
+  if (number) return [number, message(), 'my-number-error'];
+  const blank = form.dataset.msgRequired && fields.find((field) => field.required && !field.value.trim());
+  return blank ? [blank, form.dataset.msgRequired, 'required-error'] : null;
 }
 
-function refuse(field) {
-  field.setCustomValidity(message());
+function refuse([field, words, testid]) {
+  field.setCustomValidity(words);
   field.reportValidity();
   field.setAttribute('aria-invalid', 'true');
   const note = field.closest('label, .field')?.querySelector('.field-error')
     ?? field.insertAdjacentElement('afterend', Object.assign(document.createElement('span'), { className: 'field-error' }));
-  note.textContent = message();
-  note.dataset.testid = 'my-number-error';
+  note.textContent = words;
+  note.dataset.testid = testid;
   field.addEventListener('input', () => {
     field.setCustomValidity('');
     field.removeAttribute('aria-invalid');
@@ -25,19 +32,19 @@ function refuse(field) {
 
 // Capture phase: runs before htmx's own submit handling.
 document.addEventListener('submit', (event) => {
-  const field = offending(event.target);
-  if (field) {
+  const found = offending(event.target);
+  if (found) {
     event.preventDefault();
     event.stopImmediatePropagation();
-    refuse(field);
+    refuse(found);
   }
 }, true);
 
 document.addEventListener('htmx:confirm', (event) => {
   const form = event.target.closest('form');
-  const field = form && offending(form);
-  if (field) {
+  const found = form && offending(form);
+  if (found) {
     event.preventDefault();
-    refuse(field);
+    refuse(found);
   }
 });

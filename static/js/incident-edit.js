@@ -14,6 +14,35 @@ const TEXTS = ['description', 'immediate_action', 'recurrence_prevention'];
 // As the server's clean_text: newlines as \n, no outer blanks.
 const text = (value) => String(value ?? '').replace(/\r\n?/g, '\n').trim();
 
+// The server's rules an edit can be checked against here (server/incidents/service.py
+// apply_update, server/sync/service.py check_text, server/common/text.py), so a change it
+// would refuse is never queued. The My Number guard is guard.js's.
+const SERIOUS = ['high', 'critical'];
+const STATUS_ORDER = ['open', 'reported', 'resolved', 'closed'];
+export const MAX_TEXT = 4000;
+const CONTROL = /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]/u;
+
+// What the server would refuse in an edit from `current` (the values the page shows) to
+// `values` (the form's): [{field, code}], empty when it may be queued.
+export function editProblems(values, current) {
+  const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => value !== current[name]));
+  const after = { ...current, ...changed };
+  const problems = [];
+  for (const name of TEXTS) {
+    const value = changed[name];
+    if (typeof value !== 'string') continue;
+    if (CONTROL.test(value)) problems.push({ field: name, code: 'control_chars' });
+    else if ([...value].length > MAX_TEXT) problems.push({ field: name, code: 'too_long' });
+    else if (name === 'description' && !value) problems.push({ field: name, code: 'required' });
+  }
+  if (STATUS_ORDER.indexOf(after.status) < STATUS_ORDER.indexOf(current.status)) {
+    problems.push({ field: 'status', code: 'status_backwards' });
+  } else if (after.status === 'closed' && SERIOUS.includes(after.severity) && !after.recurrence_prevention) {
+    problems.push({ field: 'recurrence_prevention', code: 'prevention_required' });
+  }
+  return problems;
+}
+
 // The reported time from the form's JST date and time: an ISO string, null when both are
 // empty, undefined when only one is given or either is malformed.
 export function reportedAt(day, time) {
@@ -45,13 +74,16 @@ export function baseOf(form) {
 }
 
 // Queues the edit. Returns {op} (op null: nothing changed), or null when the worker cannot
-// answer this form (no base, a malformed time: the server answers with its message).
+// answer this form (no base, a malformed time, a rule broken: the server answers with its
+// message).
 export async function localEdit(uid, form) {
   const base = baseOf(form);
   const version = Number.parseInt(String(form.get('base_version') ?? ''), 10);
   if (!base || !Number.isInteger(version) || version < 1) return null;
   const values = formValues(form);
   if (values.reported_to_city_at === undefined && 'reported_to_city_at' in values) return null;
+  // A change the server would refuse is not queued (the page checks first and says why).
+  if (editProblems(values, base.values).length) return null;
   const changed = Object.fromEntries(Object.entries(values).filter(([name, value]) => value !== base.values[name]));
   if (!Object.keys(changed).length) return { op: null };
   const { op } = await append('incident.update', { uid, ...changed }, { actorId: base.actor_id ?? null, baseVersion: version });

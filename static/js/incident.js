@@ -1,8 +1,13 @@
 // The incident detail page on a tablet: the page is kept for offline use, the edit form's
 // post is answered by the service worker (incident-edit.js), and this tablet's edits the
 // server's page does not include yet are shown in the fields and the form, so the next
-// edit starts from what the person sees.
-import { baseOf, INCIDENT_PAGE, localEdits, reportedAt, withEdits } from './incident-edit.js';
+// edit starts from what the person sees. Edits the server refused are marked, not shown as
+// applied; edits it would refuse are stopped in the form.
+import {
+  baseOf, editProblems, formValues, INCIDENT_PAGE, localEdits, MAX_TEXT, reportedAt, withEdits,
+} from './incident-edit.js';
+import { rejected } from './outbox.js';
+import { fmt, show } from './status.js';
 import { tablet } from './tablet.js';
 
 const form = document.querySelector('[data-testid="edit-form"]');
@@ -38,20 +43,79 @@ function fillForm(name, value) {
   }
 }
 
-async function showLocalEdits() {
+// What the fields show now: the server's page plus this tablet's edits it lacks.
+let drawn = base?.values ?? {};
+const note = document.querySelector('[data-testid="local-edits"]');
+
+// The page as this tablet knows it: the server's values plus this tablet's edits not in
+// them yet. Drawn at load and after each sync: an edit the server refused leaves the
+// fields (they show the server's value again) and is marked beside them instead.
+async function draw() {
   if (!uid || !base) return;
-  const edits = await localEdits(uid, base.rendered_at);
-  if (!edits.length) return;
-  const values = withEdits(base.values, edits);
+  const values = withEdits(base.values, await localEdits(uid, base.rendered_at));
   for (const [name, value] of Object.entries(values)) {
-    if (value === base.values[name]) continue;
+    if (value === drawn[name]) continue;
     showField(name, value);
     fillForm(name, value);
   }
+  drawn = values;
   baseField.value = JSON.stringify({ ...base, values });
-  const note = document.querySelector('[data-testid="local-edits"]');
-  if (note) note.hidden = false;
+  if (note) note.hidden = Object.entries(values).every(([name, value]) => value === base.values[name]);
+  const refused = await markRefused();
+  // A refusal that came back while this page is open: the server's page again (what others
+  // changed meanwhile, likely why it was refused), once; it is marked there too.
+  seenRefused ??= refused;
+  if (refused.some((seq) => !seenRefused.includes(seq)) && navigator.onLine) window.location.reload();
 }
+let seenRefused = null;
+
+// This tablet's refused edits of this incident, marked beside their fields (refused.js).
+// Resolves with their seqs.
+async function markRefused() {
+  const ops = (await rejected()).filter((op) => op.type === 'incident.update' && op.payload?.uid === uid);
+  if (ops.length || document.querySelector('.refused-edit')) (await import('./refused.js')).markEdits(ops, labelOf);
+  return ops.map((op) => op.seq);
+}
+
+// The server's rules the form can check (incident-edit.js editProblems): refused here,
+// with the server's words beside the field, before anything is queued.
+function explain(field, code) {
+  const message = fmt(form.dataset[`msg${code.replace(/(^|_)(\w)/g, (_, __, c) => c.toUpperCase())}`] ?? code, { max: MAX_TEXT });
+  const input = form.elements[field];
+  const control = input instanceof RadioNodeList ? input[0] : input;
+  const box = control?.closest('.field');
+  if (!box) return;
+  let error = box.querySelector('.field-error');
+  if (!error) {
+    error = document.createElement('span');
+    error.className = 'field-error';
+    error.setAttribute('role', 'alert');
+    box.append(error);
+  }
+  error.dataset.rule = code;
+  error.id = `error-${field}`;
+  error.dataset.testid = `error-${field}`;
+  error.textContent = message;
+  control.setAttribute('aria-invalid', 'true');
+  control.setAttribute('aria-describedby', error.id);
+}
+
+function clearProblems() {
+  form.querySelectorAll('.field-error[data-rule]').forEach((error) => error.remove());
+  form.querySelectorAll('[aria-invalid]').forEach((input) => input.removeAttribute('aria-invalid'));
+}
+
+form.addEventListener('submit', (event) => {
+  const current = baseOf(new FormData(form))?.values;
+  if (!current) return;
+  clearProblems();
+  const problems = editProblems(formValues(new FormData(form)), current);
+  if (!problems.length) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  for (const { field, code } of problems) explain(field, code);
+  form.querySelector('[aria-invalid="true"]')?.focus();
+}, true);
 
 // Both parts of the reported time or neither (the worker cannot answer a half-filled one).
 form.addEventListener('submit', (event) => {
@@ -66,6 +130,10 @@ form.addEventListener('submit', (event) => {
 }, true);
 form.addEventListener('input', () => form.elements.reported_time.setCustomValidity(''));
 
-const { start } = tablet({ canWrite: true });
-await showLocalEdits();
+const { panel, loop, start } = tablet({ canWrite: true });
+// After each sync (a refusal may have come back), the page is drawn again, in turn.
+let drawing = Promise.resolve();
+const redraw = () => { drawing = drawing.then(draw).catch(() => null); return drawing; };
+loop.onChange = (state) => { show(panel, state); redraw(); };
+await redraw();
 await start();

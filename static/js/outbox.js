@@ -69,7 +69,7 @@ export function acknowledge(highWater, results) {
     for (const op of ops) {
       if (op.seq > highWater) break;
       const result = status.get(op.seq);
-      await done(s.sent.put({ ...op, status: result?.status ?? 'duplicate', code: result?.code ?? null, message: result?.message ?? null, acked_at: Date.now() }));
+      await done(s.sent.put({ ...op, status: result?.status ?? 'duplicate', code: result?.code ?? null, field: result?.field ?? null, message: result?.message ?? null, acked_at: Date.now() }));
       await done(s.outbox.delete(op.seq));
       moved.push(op);
     }

@@ -1,6 +1,7 @@
 // The sync status panel shared by the tablet's pages: pending count, last sync, errors in
-// words, saving unsent ops to a file, and clearing this tablet's data (shared tablets),
-// which never discards unsent ops without saying how many and offering the file first.
+// words, the changes the server refused with its reasons (refused.js), saving unsent ops to
+// a file, and clearing this tablet's data (shared tablets), which never discards unsent ops
+// without saying how many and offering the file first.
 import { destroy } from './idb.js';
 import { device, pending, SCHEMA_VERSION } from './outbox.js';
 
@@ -18,6 +19,10 @@ export function show(panel, state) {
   const words = [state.syncing ? d.msgSyncing : errors[state.error] ?? ''];
   if (state.rejected) words.push(fmt(d.msgRejected, { n: state.rejected }));
   panel.querySelector('.sync-error').textContent = words.filter(Boolean).join(' ');
+  // Each refused change with its reason: code loaded only when there is one to show.
+  if (state.rejected || panel.querySelector('.refused')) {
+    import('./refused.js').then((list) => list.showRefused(panel)).catch(() => null);
+  }
   panel.querySelector('.sync-export').hidden = !state.pending;
   panel.dataset.pending = String(state.pending);
   panel.dataset.state = state.syncing ? 'syncing' : state.error ?? 'ok';
