@@ -30,7 +30,7 @@ UUID_PATTERN: Final = (
     "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 HEX_DIGEST_PATTERN: Final = "^([0-9a-f]{64})?$"
-CODE_PATTERN: Final = "^[A-Za-z0-9_.-]{1,40}$"
+CODE_PATTERN: Final = "^(?:[a-z_-]{1,40}|c-[0-9a-f]{8})$"
 INT32_MAX: Final = 2**31 - 1
 # Sequence numbers and other counters a device keeps: JavaScript's exact integers.
 COUNTER_MAX: Final = 2**53 - 1

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from server.auth.policy import Permission
 from server.auth.schemas import Identity
 from server.common.errors import OpRejected
+from server.common.text import FreeText
 from server.messages import N_
 from server.reconciliation import review, service
 from server.reconciliation.schemas import ReportIn
@@ -54,7 +55,7 @@ async def reconciliation_page(
 class DismissForm(msgspec.Struct):
     """The dismiss form: why the change is not applied."""
 
-    reason: str = ""
+    reason: FreeText = ""
 
 
 async def _review_page(

@@ -17,7 +17,7 @@ from server.auth.policy import Permission, allows
 from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
-from server.common.text import free_text_fields
+from server.common.text import check_controls, free_text_fields
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
@@ -77,7 +77,8 @@ def _day_text(number: int | None) -> str | None:
 
 
 def check_text(payload: ops.Payload) -> None:
-    """Refuse free text that is too long or contains a My Number (nothing is stored).
+    """Refuse free text that is too long, holds control characters (an op built by a form
+    was never decoded against its type) or contains a My Number (nothing is stored).
 
     Raises:
         OpRejected: Naming the field.
@@ -93,6 +94,7 @@ def check_text(payload: ops.Payload) -> None:
                 field=name,
                 max=MAX_TEXT,
             )
+        check_controls(name, value)
         try:
             guard_text(name, value)
         except MyNumberRefused as error:

@@ -71,3 +71,15 @@ def test_oversized_text_names_the_field() -> None:
     with pytest.raises(OpRejected) as refused:
         check_text(with_text(PAYLOADS[3], "immediate_action", "あ" * (MAX_TEXT + 1)))
     assert (refused.value.code, refused.value.field) == ("too_long", "immediate_action")
+
+
+@pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x7f", "\x85", "\ud800"])
+def test_control_characters_are_refused_in_every_free_text_field(char: str) -> None:
+    """An op built by a form (never decoded against its type) is refused with the field
+    named when its text holds a control character; tab and line breaks are text."""
+    for payload in PAYLOADS:
+        for field in free_text_fields(type(payload)):
+            with pytest.raises(OpRejected) as refused:
+                check_text(with_text(payload, field, f"before{char}after"))
+            assert (refused.value.code, refused.value.field) == ("control_chars", field)
+            check_text(with_text(payload, field, "line\tone\r\nline two"))
