@@ -7,7 +7,7 @@ LOCK_HASH := $(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12
 RUN_STAMP := $(VENV)/.run-$(LOCK_HASH)
 DEV_STAMP := $(VENV)/.dev-$(LOCK_HASH)
 
-.PHONY: run test install install-dev browser lint typecheck pytest bench demo clean
+.PHONY: run test install install-dev browser lint typecheck pytest fuzz bench demo clean
 
 run: install ## install, migrate and serve on the embedded SQLite
 	$(BIN)/madoguchi migrate
@@ -43,6 +43,13 @@ typecheck: install-dev
 
 pytest: install-dev
 	$(BIN)/pytest
+
+FUZZ_EXAMPLES ?= 20000
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+fuzz: install-dev ## a longer fuzz of every POST route and of sign-in, on SQLite then PostgreSQL
+	MADOGUCHI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q tests/reliability/test_route_fuzz.py tests/reliability/test_auth_fuzz.py
+	MADOGUCHI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) MADOGUCHI_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q tests/reliability/test_route_fuzz.py tests/reliability/test_auth_fuzz.py
 
 bench: install-dev ## speed figures on SQLite and PostgreSQL → docs/performance.md
 	$(BIN)/python -m bench

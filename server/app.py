@@ -15,12 +15,14 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
+from litestar.status_codes import HTTP_400_BAD_REQUEST
 from litestar.template.config import TemplateConfig
 
 from server import db
 from server.auth import routes as auth_routes
 from server.auth.policy import Permission
 from server.auth.web import authorize, csrf_middleware, session_middleware
+from server.common.errors import OpRejected
 from server.headcounts import routes as headcounts_routes
 from server.incidents import routes as incidents_routes
 from server.reconciliation import routes as reconciliation_routes
@@ -30,6 +32,7 @@ from server.staff import routes as staff_routes
 from server.sync import client_routes, pull_asgi, push_asgi
 from server.sync import routes as sync_routes
 from server.web import routes as web_routes
+from server.web.errors import AppRequest, client_error, refused
 from server.web.i18n import load_catalogs
 from server.web.json_answer import GZIP_LEVEL, GZIP_MINIMUM, OWN_COMPRESSION
 from server.web.request_log import configure_logging, log_unhandled, request_log_middleware
@@ -94,7 +97,13 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
         ],
         middleware=[session_middleware, csrf_middleware],
         guards=[authorize],
-        exception_handlers={NotAuthorizedException: web_routes.sign_in_first},
+        exception_handlers={
+            NotAuthorizedException: web_routes.sign_in_first,
+            # Bodies and values Litestar cannot read or that break a declared type.
+            HTTP_400_BAD_REQUEST: client_error,
+            OpRejected: refused,
+        },
+        request_class=AppRequest,
         after_exception=[log_unhandled],
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),

@@ -67,7 +67,13 @@ async def _guarded(request: Request[Any, Any, Any], step: str) -> bytes:
 def _decode(body: bytes, kind: type[T]) -> T:
     try:
         return msgspec.json.decode(body, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as error:
+    # msgspec raises UnicodeDecodeError for bytes that are not UTF-8.
+    except (
+        msgspec.DecodeError,
+        msgspec.ValidationError,
+        RecursionError,
+        UnicodeDecodeError,
+    ) as error:
         raise AuthError("bad_payload", N_("The request could not be read.")) from error
 
 
@@ -101,7 +107,7 @@ async def login_verify(request: Request[Any, Any, Any]) -> Response[Any]:
     settings = _settings(request)
     try:
         body = _decode(await _guarded(request, "login"), LoginVerifyIn)
-        result = await passkeys.login(body.credential, settings.auth)
+        result = await passkeys.login(body.credential.as_json(), settings.auth)
     except AuthError as error:
         await passkeys.record_failure(error, "login")
         return _error(request, error)
@@ -138,7 +144,7 @@ async def register_verify(request: Request[Any, Any, Any]) -> Response[Any]:
     settings = _settings(request)
     try:
         body = _decode(await _guarded(request, "register"), RegisterVerifyIn)
-        result = await passkeys.register(body.token, body.credential, settings.auth)
+        result = await passkeys.register(body.token, body.credential.as_json(), settings.auth)
     except AuthError as error:
         await passkeys.record_failure(error, "register")
         return _error(request, error)

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Literal
 
 import msgspec
+
+# Browser-made binary values, base64url (padding tolerated). A passkey's id can be up to
+# 1023 bytes; attestation objects carry certificate chains.
+B64_PATTERN = "^[A-Za-z0-9_-]*={0,2}$"
+B64Url = Annotated[str, msgspec.Meta(pattern=B64_PATTERN, max_length=1400)]
+B64Blob = Annotated[str, msgspec.Meta(pattern=B64_PATTERN, max_length=48 * 1024)]
+# A transport name ("internal", "hybrid", "smart-card", ...): stored, so letters only.
+Transport = Annotated[str, msgspec.Meta(pattern="^[a-z-]{1,20}$")]
+# An invite link's token as server.auth.tokens.new_token makes it (32 bytes, base64url).
+InviteToken = Annotated[str, msgspec.Meta(pattern="^[A-Za-z0-9_-]{43}$")]
 
 
 class AuthError(Exception):
@@ -50,23 +60,53 @@ class InviteState(msgspec.Struct, frozen=True, kw_only=True):
     staff_id: int | None
 
 
+class CredentialResponse(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The authenticator's answer: attestation (registration) or assertion (sign-in) parts.
+
+    Fields a browser adds beyond these are dropped: nothing else is read or stored. The
+    names are WebAuthn's JSON names.
+    """
+
+    clientDataJSON: B64Blob
+    attestationObject: B64Blob | None = None
+    transports: Annotated[list[Transport], msgspec.Meta(max_length=10)] = []
+    authenticatorData: B64Blob | None = None
+    signature: B64Blob | None = None
+    userHandle: B64Url | None = None
+
+
+class Credential(msgspec.Struct, frozen=True, omit_defaults=True):
+    """A ``PublicKeyCredential`` as ``static/js/passkey.js`` sends it (every value shaped)."""
+
+    id: B64Url
+    rawId: B64Url
+    response: CredentialResponse
+    type: Literal["public-key"] = "public-key"
+    authenticatorAttachment: Literal["platform", "cross-platform"] | None = None
+
+    def as_json(self) -> dict[str, object]:
+        """The credential as the ``webauthn`` package reads it."""
+        json: dict[str, object] = msgspec.to_builtins(self)
+        return json
+
+
 class RegisterOptionsIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Body of ``POST /auth/register/options``."""
 
-    token: str
+    token: InviteToken
 
 
 class RegisterVerifyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Body of ``POST /auth/register/verify``."""
 
-    token: str
-    credential: dict[str, Any]
+    token: InviteToken
+    credential: Credential
 
 
 class LoginVerifyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Body of ``POST /auth/login/verify``."""
 
-    credential: dict[str, Any]
+    credential: Credential
 
 
 class SignedIn(msgspec.Struct, frozen=True, kw_only=True):

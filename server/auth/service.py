@@ -10,6 +10,9 @@ from server.auth.policy import ROLES, can_assign_role
 from server.auth.schemas import AuthError, Identity, InviteCreated, InviteState
 from server.auth.tables import Invite, LoginSession, RateLimit
 from server.auth.tokens import digest, new_token
+from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
+from server.common.mynumber import contains_my_number
+from server.common.text import CONTROL_MESSAGE, has_control
 from server.messages import N_
 from server.settings import AuthSettings
 from server.staff.tables import Staff
@@ -113,7 +116,13 @@ async def create_invite(
     Raises:
         AuthError: Bad name or role, unknown or inactive person, or a role above the actor's.
     """
+    # Refused before the blanks are tidied: split() would silently drop some controls.
+    if has_control(display_name):
+        raise AuthError("control_chars", CONTROL_MESSAGE)
     display_name = " ".join(display_name.split())
+    # A name is free text: the form and `madoguchi invite --name` both come through here.
+    if contains_my_number(display_name):
+        raise AuthError("my_number", MY_NUMBER_MESSAGE)
     if staff_id is not None:
         person = (
             await Staff.select(Staff.display_name, Staff.role, Staff.active)

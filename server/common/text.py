@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import typing
-from typing import Annotated, Final
+from typing import Annotated, Final, TypeGuard
 
 import msgspec
 
@@ -48,6 +48,14 @@ Id = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 """A row id: what the databases' INTEGER columns hold."""
 Counter = Annotated[int, msgspec.Meta(ge=0, le=COUNTER_MAX)]
 """A count a device keeps (seq, versions)."""
+
+
+_UUID: Final = re.compile(UUID_PATTERN)
+
+
+def is_uuid(value: object) -> TypeGuard[str]:
+    """Whether ``value`` is text in the shape of a UUID (an id a device or server made)."""
+    return isinstance(value, str) and _UUID.match(value) is not None
 
 
 def has_control(value: str) -> bool:

@@ -17,6 +17,7 @@ from server.audit import service as audit
 from server.auth.policy import MANAGERS, Permission, allows
 from server.auth.schemas import Identity
 from server.common.clock import JST, utc_iso
+from server.common.text import Code, FreeText
 from server.headcounts import service
 from server.headcounts.schemas import Totals
 from server.incidents import service as incidents
@@ -25,7 +26,8 @@ from server.messages import N_
 from server.settings import Settings
 from server.sync import ops
 from server.sync.devices import device_mark
-from server.web.forms import submit
+from server.web.form_fields import FormChoice
+from server.web.forms import PathId, on_form, submit
 from server.web.pages import page, request_language, translate
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
@@ -39,7 +41,7 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 class CountForm(msgspec.Struct):
     """A counter tap."""
 
-    category: str
+    category: Code
     delta: int
     slot: dt.datetime
 
@@ -156,9 +158,7 @@ async def today(request: Request[Any, Identity, Any]) -> Template:
 
 
 @get("/field/sessions/{work_session_id:int}", opt=READ)
-async def field_session(
-    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
-) -> Template:
+async def field_session(request: Request[Any, Identity, Any], work_session_id: PathId) -> Template:
     """One work session on the tablet: open/close, big counters, totals, incident button."""
     session = await _load(work_session_id)
     cursor, totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
@@ -180,7 +180,7 @@ async def field_session(
 @post("/field/sessions/{work_session_id:int}/count", opt=WRITE, status_code=200)
 async def count(
     request: Request[Any, Identity, Any],
-    work_session_id: FromPath[int],
+    work_session_id: PathId,
     data: Annotated[CountForm, Form],
 ) -> Template | Redirect:
     """Records a tap (+1, or a confirmed −1) and answers with the updated counters."""
@@ -196,7 +196,12 @@ async def count(
         ),
     )
     if "hx-request" not in request.headers:
-        return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+        if not errors:
+            return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+        # A plain form post (no script): the page with the refusal, not a redirect losing it.
+        session = await _load(work_session_id)
+        context = await _counters_context(request, session, next(iter(errors.values())))
+        return page(request, "headcounts/field.html", context, status_code=422)
     session = await _load(work_session_id)
     context = await _counters_context(request, session, next(iter(errors.values()), ""))
     response = page(request, "headcounts/_counters.html", context)
@@ -218,7 +223,7 @@ async def _transition(
 
 @post("/field/sessions/{work_session_id:int}/open", opt=WRITE)
 async def open_session(
-    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
+    request: Request[Any, Identity, Any], work_session_id: PathId
 ) -> Template | Response[Any]:
     """Opens the work session now (needs a person in charge)."""
     op = ops.WorkSessionOpen(
@@ -229,7 +234,7 @@ async def open_session(
 
 @post("/field/sessions/{work_session_id:int}/close", opt=WRITE)
 async def close_session(
-    request: Request[Any, Identity, Any], work_session_id: FromPath[int]
+    request: Request[Any, Identity, Any], work_session_id: PathId
 ) -> Template | Response[Any]:
     """Closes the work session now."""
     op = ops.WorkSessionClose(
@@ -241,9 +246,9 @@ async def close_session(
 class CategoryForm(msgspec.Struct):
     """The add-category form."""
 
-    site_group: str = ""
-    label_ja: str = ""
-    label_en: str = ""
+    site_group: FormChoice = ""
+    label_ja: FreeText = ""
+    label_en: FreeText = ""
 
 
 GROUPS = (("outreach", "outreach_venue"), ("office", "office"))
@@ -264,7 +269,7 @@ async def _categories_page(
         {
             "groups": groups,
             "can_manage": allows(Permission.MANAGE_SITES, request.user.role),
-            "errors": errors or {},
+            "errors": on_form(errors or {}, CategoryForm.__struct_fields__),
             "form": form or CategoryForm(),
         },
         status_code=status_code,

@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from server.auth.policy import Permission, allows
 from server.auth.schemas import Identity
 from server.common.clock import JST
+from server.common.text import INT32_MAX, FreeText, Uuid, has_control
 from server.incidents import service
 from server.incidents.schemas import (
     CATEGORY_LABELS,
@@ -35,6 +36,7 @@ from server.settings import Settings
 from server.sites import service as sites
 from server.staff import service as staff
 from server.sync import ops
+from server.web.form_fields import FormChoice, FormDate, FormId, FormTime
 from server.web.forms import submit
 from server.web.pages import page, translate
 
@@ -84,29 +86,30 @@ EDIT_FIELDS = frozenset(
 class NewIncidentForm(msgspec.Struct, kw_only=True):
     """The filing form (every value as typed)."""
 
-    uid: str = ""
-    site_id: str = ""
-    work_session_id: str = ""
-    category: str = ""
-    severity: str = ""
-    occurred_date: str = ""
-    occurred_time: str = ""
-    description: str = ""
-    immediate_action: str = ""
+    # Made by GET /incidents/new (or tap.js offline): a UUID, never typed, never anything else.
+    uid: Uuid
+    site_id: FormId = ""
+    work_session_id: FormId = ""
+    category: FormChoice = ""
+    severity: FormChoice = ""
+    occurred_date: FormDate = ""
+    occurred_time: FormTime = ""
+    description: FreeText = ""
+    immediate_action: FreeText = ""
 
 
 class EditIncidentForm(msgspec.Struct, kw_only=True):
     """The edit form; a field left out of the request (None) is left alone."""
 
-    base_version: str = ""
-    category: str | None = None
-    severity: str | None = None
-    description: str | None = None
-    immediate_action: str | None = None
-    reported_date: str | None = None
-    reported_time: str | None = None
-    recurrence_prevention: str | None = None
-    status: str | None = None
+    base_version: FormId = ""
+    category: FormChoice | None = None
+    severity: FormChoice | None = None
+    description: FreeText | None = None
+    immediate_action: FreeText | None = None
+    reported_date: FormDate | None = None
+    reported_time: FormTime | None = None
+    recurrence_prevention: FreeText | None = None
+    status: FormChoice | None = None
 
 
 # --- Times -------------------------------------------------------------------------------
@@ -164,12 +167,12 @@ def parse_id(value: str | None) -> int | None:
     """A positive whole number from a form or query, or None when empty.
 
     Raises:
-        ValueError: Not a positive whole number.
+        ValueError: Not a whole number from 1 to 2^31-1 (what the id columns hold).
     """
     if value is None or not value.strip():
         return None
     number = int(value.strip())
-    if number < 1:
+    if not 1 <= number <= INT32_MAX:
         raise ValueError(value)
     return number
 
@@ -467,9 +470,12 @@ def _offline_base(request: Request[Any, Identity, Any], incident: IncidentOut) -
 
 
 async def _load(request: Request[Any, Identity, Any], uid: str) -> IncidentOut:
-    incident = await service.get(
-        uid, now=_now(), report_minutes=_settings(request).field.incident_report_minutes
-    )
+    # No stored uid holds a control character, and PostgreSQL refuses a NUL in a query.
+    incident = None
+    if not has_control(uid):
+        incident = await service.get(
+            uid, now=_now(), report_minutes=_settings(request).field.incident_report_minutes
+        )
     if incident is None:
         raise NotFoundException(translate(request, N_("No such incident.")))
     return incident

@@ -7,15 +7,17 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission, allows
 from server.auth.schemas import Identity
+from server.common.text import FreeText
 from server.messages import N_
 from server.sites import service
 from server.sync import ops
-from server.web.forms import submit
+from server.web.form_fields import FormChoice
+from server.web.forms import PathId, on_form, submit
 from server.web.pages import page, translate
 
 READ = {"permission": Permission.READ_ALL}
@@ -32,11 +34,11 @@ NOTICES: dict[str, str] = {
 class VenueForm(msgspec.Struct):
     """The add-venue form (every field a string, as browsers send them)."""
 
-    name_ja: str = ""
-    name_en: str = ""
-    address: str = ""
-    venue_kind: str = ""
-    notes: str = ""
+    name_ja: FreeText = ""
+    name_en: FreeText = ""
+    address: FreeText = ""
+    venue_kind: FormChoice = ""
+    notes: FreeText = ""
 
 
 @get("/", opt={"permission": Permission.PUBLIC})
@@ -55,7 +57,7 @@ async def _sites_page(
     status: int = 200,
 ) -> Template:
     sites = await service.list_sites(include_retired=True)
-    errors = dict(errors or {})
+    errors = on_form(errors or {}, VenueForm.__struct_fields__)
     retire_errors = dict(retire_errors or {})
     for site_id in set(retire_errors) - {s.id for s in sites}:
         errors["_"] = retire_errors.pop(site_id)  # no card to show it on
@@ -110,7 +112,7 @@ async def add_venue(
 
 @post("/sites/{site_id:int}/retire", opt=MANAGE)
 async def retire_venue(
-    request: Request[Any, Identity, Any], site_id: FromPath[int]
+    request: Request[Any, Identity, Any], site_id: PathId
 ) -> Template | Redirect:
     """Retires an outreach venue (op ``site.retire``); it is kept, never deleted."""
     applied, errors = await submit(

@@ -7,15 +7,18 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Template
 
 from server.auth import service as auth
 from server.auth.policy import ROLE_LABELS, Permission, assignable_roles
 from server.auth.schemas import AuthError, Identity
+from server.common.text import FreeText
 from server.messages import N_
 from server.settings import Settings
 from server.staff import service
+from server.web.form_fields import FormChoice
+from server.web.forms import PathId
 from server.web.pages import page
 
 MANAGE = {"permission": Permission.MANAGE_STAFF}
@@ -25,8 +28,18 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 class InviteForm(msgspec.Struct):
     """The invite form."""
 
-    display_name: str = ""
-    role: str = ""
+    display_name: FreeText = ""
+    role: FormChoice = ""
+
+
+# The invite form's field each refusal of ``create_invite`` is about.
+INVITE_FIELDS = {
+    "control_chars": "display_name",
+    "my_number": "display_name",
+    "name_invalid": "display_name",
+    "role_unknown": "role",
+    "role_above": "role",
+}
 
 
 async def _roster(
@@ -36,6 +49,8 @@ async def _roster(
         "staff": await service.list_staff(),
         "roles": assignable_roles(request.user.role),
         "role_labels": ROLE_LABELS,
+        "form": InviteForm(),
+        "errors": {},
         **(extra or {}),
     }
     return page(request, "staff/index.html", context, status_code=status)
@@ -67,12 +82,14 @@ async def invite(
             actor_role=request.user.role,
         )
     except AuthError as error:
-        return await _roster(request, {"error": error.message}, status=error.status)
+        field = INVITE_FIELDS.get(error.code, "_")
+        extra = {"form": data, "errors": {field: error.message}}
+        return await _roster(request, extra, status=error.status)
     return await _roster(request, {"invite_url": _invite_url(request, created.token)})
 
 
 @post("/staff/{staff_id:int}/reinvite", opt=MANAGE)
-async def reinvite(request: Request[Any, Identity, Any], staff_id: FromPath[int]) -> Template:
+async def reinvite(request: Request[Any, Identity, Any], staff_id: PathId) -> Template:
     """A new one-time link for someone who lost their passkey."""
     settings: Settings = request.app.state.settings
     try:
@@ -92,7 +109,7 @@ async def reinvite(request: Request[Any, Identity, Any], staff_id: FromPath[int]
 
 
 @post("/staff/{staff_id:int}/deactivate", opt=MANAGE)
-async def deactivate(request: Request[Any, Identity, Any], staff_id: FromPath[int]) -> Template:
+async def deactivate(request: Request[Any, Identity, Any], staff_id: PathId) -> Template:
     """Deactivates a person: their sessions end and their passkeys stop working at once."""
     try:
         await service.deactivate(

@@ -17,7 +17,7 @@ import msgspec
 from server import db, db_bulk
 from server.common.errors import OpRejected
 from server.common.mynumber import MESSAGE_EN, contains_my_number
-from server.common.text import check_controls
+from server.common.text import check_controls, is_uuid
 from server.messages import N_
 from server.sync import ops
 from server.sync.schemas import Batch, DeviceOut, Gap, OpResult, PushOut, SyncError
@@ -63,6 +63,8 @@ async def list_devices() -> list[DeviceOut]:
 
 async def revoke_device(device_id: str) -> bool:
     """Revoke a device: its pushes are refused from now on. False if unknown."""
+    if not is_uuid(device_id):
+        return False
     async with db.writing():
         rows = (
             await Device.update({Device.revoked_at: _now()})
@@ -75,7 +77,7 @@ async def revoke_device(device_id: str) -> bool:
 async def device_mark(device_id: str | None, *, live_only: bool = True) -> int | None:
     """A device's high-water mark; None for an id the server never issued, or (unless
     ``live_only`` is false) for a revoked device."""
-    if not device_id:
+    if not is_uuid(device_id):
         return None
     sql, args = mark_query(device_id, live_only=live_only)
     rows = await db.fetch(sql, *args)

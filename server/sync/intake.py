@@ -14,19 +14,19 @@ from typing import Any
 import msgspec
 
 from server.common.errors import OpRejected
-from server.common.text import UUID_PATTERN
+from server.common.text import is_uuid
 from server.messages import N_
 from server.sync import ops
 from server.sync.keep import masked_json
 from server.sync.schemas import Batch, PushIn, SyncError
 
 INVALID = N_("A value in this change cannot be accepted (%(where)s).")
-_UUID = re.compile(UUID_PATTERN)
 _PATH = re.compile(r"at `\$(?:\.payload)?\.?([^`]*)`$")
 _LONE_SURROGATE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
 _MAX_KEPT = 20_000  # characters of an unreadable op kept for review
 
 
@@ -63,7 +63,9 @@ def read_batch(body: bytes) -> Batch:
         )
     except msgspec.ValidationError:
         pass  # some part is malformed: read op by op
-    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as error:
+    except UnicodeDecodeError:
+        body = _nul_for_bad_bytes(body)
+    except (msgspec.DecodeError, RecursionError) as error:
         if not _LONE_SURROGATE.search(body):
             raise SyncError("body_invalid", NOT_A_BATCH) from error
         # JavaScript writes a lone surrogate (a string cut mid-pair) as its escape, which
@@ -73,7 +75,7 @@ def read_batch(body: bytes) -> Batch:
         loose = _LOOSE.decode(body)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as error:
         raise SyncError("body_invalid", NOT_A_BATCH) from error
-    if not _is_uuid(loose.device_id):
+    if not is_uuid(loose.device_id):
         raise SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
     if not isinstance(loose.schema_version, int) or isinstance(loose.schema_version, bool):
         raise SyncError("body_invalid", NOT_A_BATCH)
@@ -84,6 +86,13 @@ def read_batch(body: bytes) -> Batch:
     )
 
 
+def _nul_for_bad_bytes(body: bytes) -> bytes:
+    """``body`` with each byte that is not UTF-8 written as a NUL's escape: inside a string
+    (where a device's text is) it is then refused like a control character, in its op."""
+    text = body.decode("utf-8", "surrogateescape")
+    return _ESCAPED_BYTE.sub("\\\\u0000", text).encode("utf-8")
+
+
 def _as_nul(_: re.Match[bytes]) -> bytes:
     return b"\\u0000"
 
@@ -92,27 +101,22 @@ def _read_op(raw: msgspec.Raw) -> ops.Op | ops.Unreadable:
     try:
         op: ops.Op = _OP.decode(raw)
         return op
-    except msgspec.ValidationError as error:
-        problem = str(error)
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError) as error:
+        problem = str(error) if isinstance(error, msgspec.ValidationError) else "unreadable"
     try:
         envelope = msgspec.json.decode(raw, type=_Envelope)
-    except msgspec.ValidationError:
-        envelope = _Envelope()
+        kept = masked_json(_ANY.decode(raw))[:_MAX_KEPT]
+    except (msgspec.ValidationError, msgspec.DecodeError, RecursionError):
+        envelope, kept = _Envelope(), ""
     seq = envelope.seq
     return ops.Unreadable(
         seq=seq if isinstance(seq, int) and not isinstance(seq, bool) and seq > 0 else 0,
-        op_id=envelope.op_id
-        if isinstance(envelope.op_id, str) and _UUID.match(envelope.op_id)
-        else None,
+        op_id=envelope.op_id if is_uuid(envelope.op_id) else None,
         actor_id=envelope.actor_id if _is_id(envelope.actor_id) else None,
         kind=envelope.type if isinstance(envelope.type, str) and envelope.type.isascii() else "",
         reason=problem,
-        text=masked_json(_ANY.decode(raw))[:_MAX_KEPT],
+        text=kept,
     )
-
-
-def _is_uuid(value: Any) -> bool:
-    return isinstance(value, str) and _UUID.match(value) is not None
 
 
 def _is_id(value: Any) -> bool:

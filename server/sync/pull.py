@@ -16,6 +16,7 @@ import msgspec
 
 from server import db
 from server.auth.policy import MANAGERS
+from server.common.text import is_uuid
 from server.headcounts import service as headcounts
 from server.headcounts.tables import HeadcountCategory
 from server.incidents import service as incidents
@@ -185,7 +186,7 @@ async def pull(
         read_at = dt.datetime.now(dt.UTC)
         # The entries, the device's mark and the caller's sites: one round trip.
         mine = _sites_query(actor, cursor)
-        mark = devices.mark_query(device_id) if device_id else None
+        mark = devices.mark_query(device_id) if is_uuid(device_id) else None
         (head,), *more = await db.fetch_many(
             after_query(cursor, limit), *(q for q in (mark, mine) if q is not None)
         )

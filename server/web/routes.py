@@ -17,11 +17,14 @@ from litestar.response import Redirect
 from server import db
 from server.auth.policy import Permission
 from server.settings import LANGUAGES
+from server.web.form_fields import FormChoice
 from server.web.i18n import LANG_COOKIE
 
 HEALTH_TIMEOUT_S = 3.0
 PUBLIC = {"permission": Permission.PUBLIC}
 ONE_YEAR_S = 365 * 24 * 3600
+# Printable ASCII; an address off this site is replaced by "/" below.
+NEXT_PATTERN = "^[!-~]{0,2000}$"
 
 logger = logging.getLogger("madoguchi.health")
 
@@ -49,8 +52,9 @@ async def health(request: Request[Any, Any, Any]) -> Response[Health]:
 class LanguageForm(msgspec.Struct):
     """The toggle's form."""
 
-    lang: str
-    next: str = "/"
+    lang: FormChoice
+    # The page's own path: where to go back to, never stored or logged.
+    next: Annotated[str, msgspec.Meta(pattern=NEXT_PATTERN)] = "/"
 
 
 @post("/lang", status_code=303, opt=PUBLIC)

@@ -15,17 +15,19 @@ import msgspec
 from litestar import Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.policy import CONTRACTOR, ROLE_LABELS, Permission, allows
 from server.auth.schemas import Identity
 from server.common.clock import JST
+from server.common.text import INT32_MAX, FreeText
 from server.messages import N_
 from server.sites import service as sites
 from server.staff import service as staff
 from server.sync import ops
-from server.web.forms import submit
+from server.web.form_fields import FormChoice, FormDate, FormId, FormTime
+from server.web.forms import PathId, on_form, submit
 from server.web.pages import page, translate
 from server.work_sessions import service
 from server.work_sessions.schemas import WorkSessionOut
@@ -44,18 +46,18 @@ STAFF_TARGET = "ws-staff"
 class PlanForm(msgspec.Struct):
     """The plan form: date and HH:MM times in JST, as the browser sends them."""
 
-    site_id: str = ""
-    work_date: str = ""
-    planned_start: str = ""
-    planned_end: str = ""
-    notes: str = ""
+    site_id: FormId = ""
+    work_date: FormDate = ""
+    planned_start: FormTime = ""
+    planned_end: FormTime = ""
+    notes: FreeText = ""
 
 
 class AssignForm(msgspec.Struct):
     """The assign form."""
 
-    staff_id: str = ""
-    duty: str = ""
+    staff_id: FormId = ""
+    duty: FormChoice = ""
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,8 +96,12 @@ def hhmm(moment: dt.datetime | None) -> str:
 
 
 def _int(value: str | None) -> int | None:
+    """A row id from a form or query (1..2^31-1, ASCII digits), or None."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    if not (value.isascii() and value.isdigit() and len(value) < 12):
+        return None
+    number = int(value)
+    return number if 1 <= number <= INT32_MAX else None
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -198,7 +204,7 @@ async def _list_page(
         sites=all_sites,
         plan_sites=[s for s in all_sites if s.active],
         form=form or PlanForm(work_date=today_jst().isoformat()),
-        errors=errors or {},
+        errors=on_form(errors or {}, PlanForm.__struct_fields__),
     )
     return _varying(page(request, "work_sessions/index.html", context, status_code=status_code))
 
@@ -319,7 +325,7 @@ async def _staff_response(
 
 
 @get("/work-sessions/{work_session_id:int}", opt=READ)
-async def detail(request: Request[Any, Identity, Any], work_session_id: FromPath[int]) -> Template:
+async def detail(request: Request[Any, Identity, Any], work_session_id: PathId) -> Template:
     """One work session: its window, status and staff; planners assign and remove people."""
     session = await _load(work_session_id)
     return page(request, "work_sessions/detail.html", await _staff_context(request, session))
@@ -328,7 +334,7 @@ async def detail(request: Request[Any, Identity, Any], work_session_id: FromPath
 @post("/work-sessions/{work_session_id:int}/staff", opt=PLAN)
 async def assign(
     request: Request[Any, Identity, Any],
-    work_session_id: FromPath[int],
+    work_session_id: PathId,
     data: Annotated[AssignForm, Form],
 ) -> Template | Redirect:
     """Assigns someone, in charge or as an operator (op ``work_session.assign``)."""
@@ -352,7 +358,7 @@ async def assign(
 
 @post("/work-sessions/{work_session_id:int}/staff/{staff_id:int}/remove", opt=PLAN)
 async def unassign(
-    request: Request[Any, Identity, Any], work_session_id: FromPath[int], staff_id: FromPath[int]
+    request: Request[Any, Identity, Any], work_session_id: PathId, staff_id: PathId
 ) -> Template | Redirect:
     """Removes someone from the session (op ``work_session.unassign``)."""
     op = ops.WorkSessionUnassign(

@@ -13,8 +13,10 @@ import httpx
 import pytest
 
 from server.common.mynumber import contains_my_number
+from server.settings import Settings
 from tests import dbutil
 from tests.integration.test_sync_api import device, field, headcount, outcomes, total
+from tests.support.identities import make_staff, sign_in
 
 __all__ = ["field"]
 V = "057830862716"  # a valid My Number
@@ -207,3 +209,42 @@ async def test_a_count_the_database_refuses_is_kept_and_the_rest_land(
     assert answer["high_water"] == 3
     assert total(database_url, session) == 2
     assert dbutil.fetch(database_url, "SELECT seq FROM sync_issue") == [(2,)]
+
+
+async def test_bytes_that_are_not_utf8_inside_an_op_refuse_that_op_alone(
+    client: httpx.AsyncClient, field: dict[str, int], database_url: str
+) -> None:
+    """Invalid UTF-8 in one op's text (or one of its keys) refuses that op, not the batch."""
+    tablet = await device(client)
+    session = field["session"]
+    good = [json.dumps(headcount(seq, session)).encode() for seq in (1, 3, 4)]
+    text = json.dumps(incident(2, "BAD")).encode().replace(b"BAD", b"x\xf4\x90\x80\x80y")
+    key = json.dumps(headcount(4, session)).encode().replace(b'"type"', b'"type\xff"', 1)
+    ops = b"[" + b",".join([good[0], text, good[1], key]) + b"]"
+    body = b'{"device_id": "%s", "schema_version": 1, "ops": %s}' % (tablet.encode(), ops)
+    response = await client.post(
+        "/api/sync/push", content=body, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert [r["status"] for r in answer["results"]] == [
+        "applied",
+        "rejected",
+        "applied",
+        "rejected",
+    ]
+    assert [r["code"] for r in answer["results"][1::2]] == ["invalid", "invalid"]
+    assert total(database_url, session) == 2
+    assert dbutil.fetch(database_url, "SELECT seq FROM sync_issue ORDER BY seq") == [(2,), (4,)]
+
+
+async def test_ids_that_are_no_device_never_reach_the_database(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """A pull or a revoke naming a device id with a NUL answers as for an unknown device."""
+    pulled = await client.get("/api/sync/pull", params={"device_id": "\x00"})
+    assert pulled.status_code == 200 and pulled.json()["high_water"] is None
+    manager = await make_staff("overall_manager")
+    await sign_in(client, manager, Settings.from_env())
+    revoked = await client.post("/devices/%00/revoke")
+    assert revoked.status_code in (303, 404), revoked.text

@@ -1,0 +1,130 @@
+"""Refusing malformed requests: a JSON error for scripts, a page in the visitor's language.
+
+Litestar answers a body it cannot read or a value that breaks a declared type with a 400;
+these answers name the fields at fault and say so in Japanese or English. A body that is
+not UTF-8 or is nested past what the decoder's recursion allows is one of those too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import ClientException, HTTPException
+from litestar.response import Template
+
+from server.common.errors import OpRejected
+from server.common.text import CONTROL_MESSAGE
+from server.messages import N_
+from server.web.forms import INVALID_MESSAGE, explain
+from server.web.pages import page, translate
+
+BAD_BODY = N_("The request could not be read.")
+BAD_FORM = N_("Some of what was sent could not be accepted: check the fields named and try again.")
+# How the error page names a form's field (English message ids; others show as sent).
+FIELD_LABELS = {
+    "site_id": N_("Site"),
+    "work_session_id": N_("Work session number"),
+    "staff_id": N_("Person"),
+    "duty": N_("Duty"),
+    "role": N_("Role"),
+    "display_name": N_("Name"),
+    "name_ja": N_("Name (Japanese)"),
+    "name_en": N_("Name (English)"),
+    "label_ja": N_("Label (Japanese)"),
+    "label_en": N_("Label (English)"),
+    "address": N_("Address"),
+    "notes": N_("Notes"),
+    "venue_kind": N_("Kind of venue"),
+    "site_group": N_("Counted at"),
+    "work_date": N_("Work date"),
+    "planned_start": N_("Start time (JST)"),
+    "planned_end": N_("End time (JST)"),
+    "category": N_("Category"),
+    "severity": N_("Severity"),
+    "status": N_("Status"),
+    "description": N_("What happened"),
+    "immediate_action": N_("Immediate action"),
+    "recurrence_prevention": N_("Recurrence prevention"),
+    "occurred_date": N_("Date"),
+    "occurred_time": N_("Time"),
+    "reported_date": N_("Reported to the city at"),
+    "reported_time": N_("Reported to the city at"),
+}
+# Paths whose callers are scripts (the sync API, the passkey ceremony, the schema).
+JSON_PREFIXES = ("/api/", "/auth/", "/schema")
+
+
+class AppRequest(Request[Any, Any, Any]):
+    """Litestar's request, refusing a JSON body it cannot decode as a client error.
+
+    msgspec raises ``UnicodeDecodeError`` for bytes that are not UTF-8 and
+    ``RecursionError`` for nesting past its limit, neither of which Litestar's own decoder
+    turns into a 400 (it maps only ``msgspec.DecodeError``).
+    """
+
+    async def json(self) -> Any:
+        """The decoded JSON body.
+
+        Raises:
+            ClientException: The body is not UTF-8 or nests too deeply.
+        """
+        try:
+            return await super().json()
+        except (UnicodeDecodeError, RecursionError) as error:
+            raise ClientException(BAD_BODY) from error
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    """Whether the caller is a script rather than a browser showing a page."""
+    if request.url.path.startswith(JSON_PREFIXES):
+        return True
+    accept = request.headers.get("accept", "")
+    sent_json = "json" in request.headers.get("content-type", "")
+    return sent_json or ("application/json" in accept and "text/html" not in accept)
+
+
+def _says_control(message: str) -> bool:
+    """Whether a validation message is about :data:`NO_CONTROL` alone (its ranges quoted,
+    any length): a shape that also bounds the length may have failed on that instead."""
+    return "x00-" in message and "x1f" in message and "]*$'" in message
+
+
+def fields_at_fault(error: HTTPException) -> dict[str, str]:
+    """Each field Litestar's validation error names, with the English message id for it."""
+    extra = error.extra if isinstance(error.extra, list) else []
+    fields: dict[str, str] = {}
+    for item in extra:
+        if isinstance(item, dict) and item.get("key"):
+            text = str(item.get("message", ""))
+            fields[str(item["key"])] = CONTROL_MESSAGE if _says_control(text) else INVALID_MESSAGE
+    return fields
+
+
+def client_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any] | Template:
+    """A 400 (unreadable body, a value of the wrong type or out of range), named and localized.
+
+    Scripts get ``{"error", "message", "fields": {name: message}}``; browsers get the error
+    page with the same messages, each beside the name of its field.
+    """
+    fields = {name: translate(request, text) for name, text in fields_at_fault(error).items()}
+    message = translate(request, BAD_FORM if fields else BAD_BODY)
+    if wants_json(request):
+        body = {"error": "bad_request", "message": message, "fields": fields}
+        return Response(body, status_code=error.status_code)
+    context = {"message": message, "fields": fields, "field_labels": FIELD_LABELS}
+    return page(request, "error.html", context, status_code=error.status_code)
+
+
+def refused(request: Request[Any, Any, Any], error: OpRejected) -> Response[Any] | Template:
+    """A rule's refusal no route turned into its own answer: a 422 naming the field."""
+    message = explain(request, error)
+    if wants_json(request):
+        body = {"error": error.code, "message": message, "fields": {error.field or "_": message}}
+        return Response(body, status_code=422)
+    fields = {error.field: message} if error.field else {}
+    context = {"message": message, "fields": fields, "field_labels": FIELD_LABELS}
+    return page(request, "error.html", context, status_code=422)
+
+
+__all__ = ["AppRequest", "client_error", "fields_at_fault", "refused", "wants_json"]
