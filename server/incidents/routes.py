@@ -21,6 +21,7 @@ from litestar.response import Redirect, Template
 from server.auth.policy import Permission, allows
 from server.auth.schemas import Identity
 from server.common.clock import JST
+from server.common.labels import FIELD_LABELS
 from server.common.text import INT32_MAX, FreeText, Uuid, has_control
 from server.incidents import service
 from server.incidents.schemas import (
@@ -46,18 +47,6 @@ Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 DATETIME_FIELDS = frozenset({"occurred_at", "reported_to_city_at"})
 TEXT_FIELDS = ("description", "immediate_action", "recurrence_prevention")
 CHOICES = {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "status": STATUS_LABELS}
-FIELD_LABELS = {
-    "site_id": N_("Site"),
-    "work_session_id": N_("Work session number"),
-    "category": N_("Category"),
-    "severity": N_("Severity"),
-    "occurred_at": N_("Occurred at"),
-    "description": N_("What happened"),
-    "immediate_action": N_("Immediate action"),
-    "reported_to_city_at": N_("Reported to the city at"),
-    "recurrence_prevention": N_("Recurrence prevention"),
-    "status": N_("Status"),
-}
 # Fields the forms show: a refusal naming another field (``uid``) is shown above the form.
 CREATE_FIELDS = frozenset(
     {

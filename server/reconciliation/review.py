@@ -18,6 +18,7 @@ import msgspec
 from server import db
 from server.audit import service as audit
 from server.common.errors import OpRejected
+from server.common.labels import FIELD_LABELS
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
 from server.common.text import check_controls
 from server.headcounts import service as headcounts
@@ -195,7 +196,7 @@ def _item(
         session=_session_ref(session) if session else None,
         incident_uid=uid if isinstance(uid, str) and op_type.startswith("incident.") else None,
         changes=show.changes(op_type, payload, names),
-        conflict_field=show.FIELD_LABELS.get(field, field) if conflict else None,
+        conflict_field=FIELD_LABELS.get(field, field) if conflict else None,
         server_value=_kept_value(op_type, field, row["server_value"], names) if conflict else None,
         incoming_value=(
             _kept_value(op_type, field, row["incoming_value"], names) if conflict else None

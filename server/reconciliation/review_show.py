@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from server.common.clock import JST
+from server.common.labels import FIELD_LABELS
 from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
 from server.common.text import CONTROL_MESSAGE
 from server.headcounts.schemas import Category
@@ -47,35 +48,6 @@ OP_LABELS: dict[str, str] = {
     "incident.update": N_("Change an incident"),
 }
 
-FIELD_LABELS: dict[str, str] = {
-    "name_ja": N_("Name (Japanese)"),
-    "name_en": N_("Name (English)"),
-    "address": N_("Address"),
-    "venue_kind": N_("Kind of venue"),
-    "notes": N_("Notes"),
-    "site_id": N_("Site"),
-    "work_date": N_("Work date"),
-    "planned_start": N_("Planned start"),
-    "planned_end": N_("Planned end"),
-    "staff_id": N_("Person"),
-    "duty": N_("Duty"),
-    "at": N_("Time"),
-    "slot_start": N_("Time slot"),
-    "category": N_("Category"),
-    "delta": N_("Change in count"),
-    "site_group": N_("Counted at"),
-    "label_ja": N_("Label (Japanese)"),
-    "label_en": N_("Label (English)"),
-    "code": N_("Category"),
-    "active": N_("Counted"),
-    "severity": N_("Severity"),
-    "occurred_at": N_("Occurred at"),
-    "description": N_("What happened"),
-    "immediate_action": N_("Immediate action"),
-    "reported_to_city_at": N_("Reported to the city at"),
-    "recurrence_prevention": N_("Recurrence prevention"),
-    "status": N_("Status"),
-}
 # Shown elsewhere on the card (the work session, the incident's link).
 NOT_LISTED = frozenset({"uid", "work_session_id"})
 TIMES = frozenset(

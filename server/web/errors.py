@@ -14,6 +14,7 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.response import Template
 
 from server.common.errors import OpRejected
+from server.common.labels import FIELD_LABELS
 from server.common.text import CONTROL_MESSAGE
 from server.messages import N_
 from server.web.forms import INVALID_MESSAGE, explain
@@ -21,36 +22,6 @@ from server.web.pages import page, translate
 
 BAD_BODY = N_("The request could not be read.")
 BAD_FORM = N_("Some of what was sent could not be accepted: check the fields named and try again.")
-# How the error page names a form's field (English message ids; others show as sent).
-FIELD_LABELS = {
-    "site_id": N_("Site"),
-    "work_session_id": N_("Work session number"),
-    "staff_id": N_("Person"),
-    "duty": N_("Duty"),
-    "role": N_("Role"),
-    "display_name": N_("Name"),
-    "name_ja": N_("Name (Japanese)"),
-    "name_en": N_("Name (English)"),
-    "label_ja": N_("Label (Japanese)"),
-    "label_en": N_("Label (English)"),
-    "address": N_("Address"),
-    "notes": N_("Notes"),
-    "venue_kind": N_("Kind of venue"),
-    "site_group": N_("Counted at"),
-    "work_date": N_("Work date"),
-    "planned_start": N_("Start time (JST)"),
-    "planned_end": N_("End time (JST)"),
-    "category": N_("Category"),
-    "severity": N_("Severity"),
-    "status": N_("Status"),
-    "description": N_("What happened"),
-    "immediate_action": N_("Immediate action"),
-    "recurrence_prevention": N_("Recurrence prevention"),
-    "occurred_date": N_("Date"),
-    "occurred_time": N_("Time"),
-    "reported_date": N_("Reported to the city at"),
-    "reported_time": N_("Reported to the city at"),
-}
 # Paths whose callers are scripts (the sync API, the passkey ceremony, the schema).
 JSON_PREFIXES = ("/api/", "/auth/", "/schema")
 
