@@ -12,7 +12,7 @@ import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
-const VERSION = 'v6';
+const VERSION = 'v7';
 const SHELL = `madoguchi-shell-${VERSION}`;
 const PAGES = 'madoguchi-pages';
 const NAVIGATION_TIMEOUT = 3000;

@@ -4,13 +4,15 @@ Every free-text field is checked before anything is stored (here, on the server)
 anything is queued (``static/js/mynumber.js``, the same rule in the browser). Both sides run
 the hand-written vectors in ``tests/vectors/mynumber.json``.
 
-The rule, on the text after NFKC (full-width digits become ASCII): a My Number is written
-either as one run of 12 digits or as three groups of 4 joined by single separators (spaces,
-hyphens, dashes, minus, dots, long-vowel marks; mixed kinds allowed). Text is refused when
-(a) a maximal run of ASCII digits holds exactly 12 digits, whatever stands around it, or
-(b) a maximal run of digit groups joined by single separators is exactly three groups of 4;
-and those 12 digits pass the check digit. So separate short numbers never join
-(「整理券 106 107 108 109」 is accepted), nor do 4-4-4-4 card numbers or 4-4-4-1 count.
+The rule, on the text after NFKC (full-width digits become ASCII): a separated run is digit
+groups joined by 1 to 3 separators (spaces, hyphens, dashes, minus, dots, slashes, long-vowel
+marks; mixed kinds allowed, so 「0578 - 3086 - 2716」 joins). Text is refused when (a) a group
+of exactly 12 digits, or (b) a streak of exactly three consecutive 4-digit groups in a run,
+holds 12 digits that pass the check digit. A date or short number joined on either side does
+not hide a 4-4-4 (「2026-12-03 0578 3086 2716」, 「0578 3086 2716 5」 are refused). A streak of
+6, 9, … 4-digit groups is read as that many 4-4-4 numbers side by side; other streaks (a
+4-4-4-4 card number) and other shapes (3-3-3-3 as in 「整理券 106 107 108 109」, 4-8,
+13 digits) are accepted.
 
 The number itself is never logged and never put into an exception. :func:`mask_my_numbers`
 hides the digits of every refused number so a refused change can be kept for review.
@@ -44,10 +46,11 @@ MESSAGE_EN: Final = (
 # Separators between two digit groups, as they look after NFKC. NFKC already folds the
 # full-width and small hyphen and full stop, the no-break and ideographic spaces, U+2011,
 # U+FE58 and U+FF70 into other members; U+2011, U+3000 and U+FF70 are listed anyway so the set
-# reads like the spec. The wave dash 〜 is left out: it writes ranges. Keep in step with
-# static/js/mynumber.js.
+# reads like the spec. The wave dash 〜 is left out: it writes ranges. The slash joins
+# because dates (12/3) are written with it and must not shield a 4-4-4 beside them. Keep in
+# step with static/js/mynumber.js.
 SEPARATORS: Final = (
-    " -."
+    " -./"
     "\u2010\u2011\u2012\u2013\u2014\u2015"  # ‐ ‑ ‒ – — ―
     "\u2043\u2212\u2e3a\u2e3b"  # ⁃ hyphen bullet, − minus sign, ⸺ ⸻
     "\u2500\u2501"  # ─ ━ (an IME's けいせん, typed as dashes)
@@ -55,9 +58,9 @@ SEPARATORS: Final = (
     "\u3000"  # ideographic space
 )
 _SEPARATOR_CLASS: Final = "[" + re.escape(SEPARATORS) + "]"
-# A maximal separated run: digit groups joined by single separators. Digits and separators
-# are disjoint, so the greedy match is unambiguous, linear and maximal.
-_RUN: Final = re.compile("[0-9]+(?:" + _SEPARATOR_CLASS + "[0-9]+)*")
+# A maximal separated run: digit groups joined by 1 to 3 separators ("0578 - 3086" is typed).
+# Digits and separators are disjoint, so the match is unambiguous, linear and maximal.
+_RUN: Final = re.compile("[0-9]+(?:" + _SEPARATOR_CLASS + "{1,3}[0-9]+)*")
 _GROUP: Final = re.compile("[0-9]+")
 _ELEVEN_DIGITS: Final = re.compile("[0-9]{11}")
 # Q_n for n = 1..11, n counted from the right of the first 11 digits.
@@ -102,12 +105,21 @@ def _refused_spans(normalized: str) -> list[tuple[int, int]]:
             (run.start() + group.start(), run.start() + group.end())
             for group in _GROUP.finditer(run.group())
         ]
-        for start, end in groups:  # (a) one run of 12, whatever stands around it
+        for start, end in groups:  # (a) one group of 12, whatever stands around it
             if end - start == 12 and _valid(normalized[start:end]):
                 spans.append((start, end))
-        lengths = [end - start for start, end in groups]
-        if lengths == [4, 4, 4] and _valid("".join(normalized[s:e] for s, e in groups)):
-            spans.extend(groups)  # (b) exactly three groups of 4
+        streak: list[tuple[int, int]] = []  # consecutive 4-digit groups
+        for group in [*groups, None]:  # None closes the last streak
+            if group is not None and group[1] - group[0] == 4:
+                streak.append(group)
+                continue
+            # (b) 4-4-4, or several 4-4-4 side by side; 4-4-4-4 (a card number) is not one.
+            if len(streak) % 3 == 0:
+                for first in range(0, len(streak), 3):
+                    triple = streak[first : first + 3]
+                    if _valid("".join(normalized[s:e] for s, e in triple)):
+                        spans.extend(triple)
+            streak = []
     return spans
 
 
@@ -118,8 +130,9 @@ def contains_my_number(text: str) -> bool:
         text: Any free text, as typed.
 
     Returns:
-        True when, after NFKC, a maximal digit run of exactly 12, or a maximal separated run
-        of exactly three groups of 4, holds 12 digits whose last is the check digit.
+        True when, after NFKC, a group of exactly 12 digits, or a streak of exactly three
+        (or 6, 9, …) 4-digit groups in a separated run, holds 12 digits whose last is the
+        check digit.
     """
     return bool(_refused_spans(unicodedata.normalize("NFKC", text)))
 
@@ -140,8 +153,8 @@ def mask_my_numbers(text: str) -> str:
         The masked text; ``text`` itself when it holds no My Number.
     """
     masked = text
-    # Masking can leave a new 4-4-4 run behind (4-4-4 beside a masked 12), so repeat; each
-    # round masks at least one digit, so it ends.
+    # Should masking ever leave a refused number behind, another round masks it; each round
+    # masks at least one digit, so it ends.
     while contains_my_number(masked):
         origin: list[int] = []  # origin[i]: index in ``masked`` of normalized character i
         pieces: list[str] = []

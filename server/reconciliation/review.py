@@ -9,10 +9,9 @@ settled once, by one person, whatever the race.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import re
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from server import db
@@ -21,6 +20,7 @@ from server.common.errors import OpRejected
 from server.common.labels import FIELD_LABELS
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
 from server.common.text import check_controls
+from server.db_errors import INFRASTRUCTURE, INTEGRITY_ERRORS
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
@@ -30,6 +30,7 @@ from server.sites import service as sites
 from server.staff import service as staff
 from server.sync import devices, ops, service
 from server.sync.context import Actor, Applied
+from server.sync.push import UNPROCESSABLE
 from server.sync.tables import SyncIssue
 from server.work_sessions import service as work_sessions
 
@@ -39,8 +40,10 @@ MAX_REASON = 1000
 # as it is would be wrong, or fail again.
 ONLY_DISMISS = frozenset({"my_number", "invalid", "unprocessable"})
 CONFLICT_OPS = frozenset({"incident.update", "work_session.update"})
-INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
 
+# What keep() leaves of a My Number or a control character: applying it would store text
+# the maker never wrote.
+_ALTERED = re.compile("\\*{4}|\ufffd")
 UNKNOWN = OpRejected("issue_unknown", N_("Nothing to review under this number."))
 SETTLED = OpRejected("issue_settled", N_("Someone has already settled this change."))
 NOT_AS_IT_IS = OpRejected(
@@ -87,7 +90,7 @@ def _op_dict(row: dict[str, Any]) -> dict[str, Any]:
 
 def _decoded(row: dict[str, Any]) -> ops.Op | None:
     """The kept op as the push read it, or None when it cannot be (or must not be) applied."""
-    if row["code"] in ONLY_DISMISS:
+    if row["code"] in ONLY_DISMISS or _ALTERED.search(str(row["op"])):
         return None
     try:
         decoded: ops.Op = msgspec.json.decode(str(row["op"]), type=ops.Op)
@@ -302,8 +305,12 @@ async def accept(issue_id: int, actor: Actor, field: FieldSettings) -> Applied:
                 target=f"sync_issue:{issue_id}",
                 detail=_detail(row),
             )
+    except (OpRejected, *INFRASTRUCTURE):
+        raise
     except INTEGRITY_ERRORS as error:
         raise OpRejected("op_id_reused", show.CODE_MESSAGES["op_id_reused"]) from error
+    except Exception as error:  # the database could not take it: nothing changed
+        raise UNPROCESSABLE from error
     return applied
 
 

@@ -28,6 +28,7 @@ from server.headcounts import service as headcounts
 from server.settings import FieldSettings
 from server.sync import devices, ops
 from server.sync.context import Actor
+from server.sync.keep import Explain, answer_kept, english, kept_query
 from server.sync.schemas import Batch, OpResult, PushOut
 from server.sync.service import apply_counts_at_once, check_op
 
@@ -67,13 +68,16 @@ def _of_device(counts: list[ops.HeadcountAdd], device_id: str) -> list[ops.Headc
     ]
 
 
-async def push_at_once(batch: Batch, actor: Actor, field: FieldSettings) -> PushOut | None:
+async def push_at_once(
+    batch: Batch, actor: Actor, field: FieldSettings, explain: Explain = english
+) -> PushOut | None:
     """Apply a batch of new counts in one statement (PostgreSQL, no transaction open).
 
     Args:
         batch: A checked batch (``push._check_batch``).
         actor: The signed-in person.
         field: Field-work settings.
+        explain: A refusal's message, for ops sent again that were refused before.
 
     Returns:
         The answer; or None, with nothing written, when the batch must go the general way
@@ -85,15 +89,18 @@ async def push_at_once(batch: Batch, actor: Actor, field: FieldSettings) -> Push
     if counts is None:
         return None
     prepared = await headcounts.prepare_adds(
-        counts, field.slot_minutes, devices.mark_query(batch.device_id)
+        counts,
+        field.slot_minutes,
+        devices.mark_query(batch.device_id),
+        kept_query(batch.device_id, counts[0].seq or 0, counts[-1].seq or 0),
     )
-    (mark_rows,) = prepared.also
+    mark_rows, kept_rows = prepared.also
     if not mark_rows:
         return None  # unknown or revoked: the general way refuses it
     mark = int(mark_rows[0]["high_water"])
     split = devices.split_batch(mark, batch)
     if not split.fresh:
-        return devices.nothing_new(split)
+        return await answer_kept(devices.nothing_new(split), batch.device_id, explain, kept_rows)
     if split.duplicates or split.gap is not None:
         return None
     counts = _of_device(counts, batch.device_id)

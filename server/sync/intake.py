@@ -27,6 +27,7 @@ _LONE_SURROGATE = re.compile(
     rb"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}"
 )
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+_KIND = re.compile("^[a-z_]{1,20}\\.[a-z_]{1,19}$")  # what an op's type tag looks like
 _MAX_KEPT = 20_000  # characters of an unreadable op kept for review
 
 
@@ -113,7 +114,7 @@ def _read_op(raw: msgspec.Raw) -> ops.Op | ops.Unreadable:
         seq=seq if isinstance(seq, int) and not isinstance(seq, bool) and seq > 0 else 0,
         op_id=envelope.op_id if is_uuid(envelope.op_id) else None,
         actor_id=envelope.actor_id if _is_id(envelope.actor_id) else None,
-        kind=envelope.type if isinstance(envelope.type, str) and envelope.type.isascii() else "",
+        kind=envelope.type if isinstance(envelope.type, str) and _KIND.match(envelope.type) else "",
         reason=problem,
         text=kept,
     )

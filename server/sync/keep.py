@@ -3,18 +3,27 @@ with both values. What is kept never holds a My Number or a control character.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
 
+from server import db
 from server.common.errors import OpRejected
 from server.common.mynumber import contains_my_number, mask_my_numbers
 from server.common.text import has_control
 from server.sync import ops
-from server.sync.schemas import OpResult
+from server.sync.schemas import OpResult, PushOut
 from server.sync.tables import SyncIssue
 
 REPLACEMENT = "\ufffd"
+Explain = Callable[[OpRejected], str]
+"""A refusal's message for an answer, in the sender's language."""
+
+
+def english(error: OpRejected) -> str:
+    """A refusal's message as its English message id, filled in."""
+    return error.message % error.params if error.params else error.message
 
 
 def op_type(op: ops.Op | ops.Unreadable) -> str:
@@ -66,10 +75,10 @@ async def keep(
             device_uid=device_id,
             seq=op.seq,
             op_id=op.op_id or "",
-            op_type=op_type(op)[:40],
+            op_type=clean(op_type(op))[:40],
             status=status,
             code=error.code,
-            field=(error.field or "")[:60],
+            field=clean(error.field or "")[:60],
             op=text,
             actor_id=op.actor_id if op.actor_id is not None else maker,
             message=error.message,
@@ -86,10 +95,62 @@ async def awaiting_review(device_id: str, results: list[OpResult]) -> int:
     seqs = [r.seq for r in results if r.status == "duplicate"]
     if not seqs:
         return 0
-    return int(
-        await SyncIssue.count().where(
+    rows = (
+        await SyncIssue.select(SyncIssue.seq)
+        .where(
             (SyncIssue.device_uid == device_id)
             & SyncIssue.seq.is_in(seqs)
             & (SyncIssue.resolved == False)  # noqa: E712 - a query, not a comparison
         )
+        .distinct()
+    )
+    return len(rows)
+
+
+def kept_query(device_id: str, first: int, last: int) -> db.Query:
+    """The refusals kept for a device's ops ``first``..``last`` that no supervisor
+    accepted, to read with others (:func:`answer_kept`)."""
+    return (
+        "SELECT seq, code, field, message, params FROM sync_issue WHERE device_uid = {} "
+        "AND seq >= {} AND seq <= {} AND status = 'rejected' AND resolution <> 'accepted'",
+        (device_id, first, last),
+    )
+
+
+async def answer_kept(
+    answer: PushOut,
+    device_id: str,
+    explain: Explain,
+    rows: Sequence[dict[str, Any]] | None = None,
+) -> PushOut:
+    """``answer`` with each op received before and refused then answered ``rejected`` with
+    its reason, not ``duplicate``: a device whose answer was lost learns the refusal when
+    it sends the op again. ``rows``: :func:`kept_query` already read (else it is read)."""
+    seqs = [r.seq for r in answer.results if r.status == "duplicate"]
+    if not seqs:
+        return answer
+    if rows is None:
+        sql, args = kept_query(device_id, min(seqs), max(seqs))
+        rows = await db.fetch(sql, *args)
+    kept = {int(row["seq"]): row for row in rows}
+    if not kept:
+        return answer
+    results = [
+        _refused_again(r, kept[r.seq], explain) if r.seq in kept else r for r in answer.results
+    ]
+    return msgspec.structs.replace(answer, results=results)
+
+
+def _refused_again(result: OpResult, row: dict[str, Any], explain: Explain) -> OpResult:
+    params = msgspec.json.decode(row["params"] or "{}")
+    error = OpRejected(
+        str(row["code"]), str(row["message"] or row["code"]), field=row["field"] or None, **params
+    )
+    return OpResult(
+        op_id=result.op_id,
+        seq=result.seq,
+        status="rejected",
+        code=error.code,
+        field=error.field,
+        message=explain(error),
     )

@@ -18,55 +18,39 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sqlite3
-from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-import asyncpg
 import msgspec
 
 from server import db
 from server.audit import service as audit
 from server.auth.policy import Permission, allows
 from server.common.errors import OpRejected
+from server.common.text import COUNTER_MAX
+from server.db_errors import INFRASTRUCTURE, INTEGRITY_ERRORS, RETRYABLE
 from server.messages import N_
 from server.settings import FieldSettings
 from server.staff import service as staff
 from server.sync import devices, ops
+from server.sync import keep as kept
 from server.sync.at_once import push_at_once
 from server.sync.context import Actor
 from server.sync.intake import refusal
-from server.sync.keep import keep, masked_json, op_type
+from server.sync.keep import answer_kept, english, keep, masked_json, op_type
 from server.sync.schemas import MAX_BATCH, SCHEMA_VERSIONS, Batch, OpResult, PushOut, SyncError
 from server.sync.service import apply_counts, apply_op, check_op
 
 log = logging.getLogger(__name__)
-INTEGRITY_ERRORS = (sqlite3.IntegrityError, asyncpg.exceptions.IntegrityConstraintViolationError)
-RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
-# Failures of the database or the connection, not of an op: the push fails and is resent.
-INFRASTRUCTURE = (
-    *RETRYABLE,
-    sqlite3.OperationalError,
-    asyncpg.exceptions.PostgresConnectionError,
-    asyncpg.exceptions.InterfaceError,
-    asyncpg.exceptions.InsufficientResourcesError,
-    OSError,
-)
 DEADLOCK_TRIES = 3
 SEQ = attrgetter("seq")
-Explain = Callable[[OpRejected], str]
+Explain = kept.Explain
 UNPROCESSABLE = OpRejected(
     "unprocessable", N_("The server could not process this change; a supervisor can review it.")
 )
 CHANGED_MEANWHILE = N_("Changed meanwhile on another device.")
 NOT_YOURS = N_("This change was made by someone else signed in on the device.")
-
-
-def english(error: OpRejected) -> str:
-    """A refusal's message as its English message id, filled in."""
-    return error.message % error.params if error.params else error.message
 
 
 def _check_batch(batch: Batch) -> None:
@@ -168,21 +152,27 @@ async def push(
     """
     _check_batch(batch)
     if not upload:
-        answered = await push_at_once(batch, actor, field)
+        answered = await push_at_once(batch, actor, field, explain)
         if answered is not None:
             return answered
+    answer = await _push_generally(_Push(batch, actor, field, explain, upload))
+    return await answer_kept(answer, batch.device_id, explain)
+
+
+async def _push_generally(state: _Push) -> PushOut:
+    batch = state.batch
     if db.is_postgres():
         # A round trip saved on every push: a device sends its outbox from the mark of its
         # last answer, so the batch almost always starts right after the mark. A wrong
         # guess (a batch sent again) costs a second UPDATE inside the transaction.
-        known = (batch.ops[0].seq or 1) - 1 if batch.ops else None
+        first = (batch.ops[0].seq or 1) if batch.ops else None
+        known = first - 1 if first is not None and first <= COUNTER_MAX else None
     else:
         # Free on SQLite (no round trip), and a batch sent again needs no write lock.
         known = await devices.device_mark(batch.device_id)
         if known is not None and all((op.seq or 0) <= known for op in batch.ops):
             # Already applied (an answer that was lost): no write lock.
             return devices.nothing_new(devices.split_batch(known, batch))
-    state = _Push(batch, actor, field, explain, upload)
     attempt = 0
     while True:
         attempt += 1
@@ -314,9 +304,7 @@ async def _apply_one(state: _Push, transaction: Any, op: ops.Op, who: Actor) -> 
             state.batch.device_id,
             op,
             "conflict",
-            OpRejected(
-                "conflict", N_("Changed meanwhile on another device."), field=conflict.field
-            ),
+            OpRejected("conflict", CHANGED_MEANWHILE, field=conflict.field),
             uploaded_by=state.actor.staff_id if state.upload else None,
             entity=applied.target,
             base_version=op.base_version,

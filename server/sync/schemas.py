@@ -43,7 +43,7 @@ class PushIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class Batch(msgspec.Struct, frozen=True, kw_only=True):
     """A push as the server handles it: the ops read, and those that could not be
-    (:class:`Unreadable`), each in its place (``server.sync.admit``)."""
+    (:class:`Unreadable`), each in its place (``server.sync.intake``)."""
 
     device_id: str
     schema_version: int

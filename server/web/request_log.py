@@ -88,9 +88,9 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
                         "fields": {
                             "request_id": request_id,
                             "method": scope["method"],
-                            # The route's template, not the raw path: an invite link's token
-                            # or an id in a URL is not written to the log.
-                            "path": scope.get("path_template") or scope["path"],
+                            # The route's template, not the raw path: an invite link's token,
+                            # an id in a URL or whatever a stray path holds is not logged.
+                            "path": scope.get("path_template") or UNMATCHED,
                             "status": message["status"],
                             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                         }
@@ -103,6 +103,7 @@ def request_log_middleware(app: ASGIApp) -> ASGIApp:
     return middleware
 
 
+UNMATCHED = "(no route)"
 SERVER = Path(__file__).resolve().parent.parent  # our code: where a failure is located
 
 

@@ -52,20 +52,30 @@ const note = document.querySelector('[data-testid="local-edits"]');
 // fields (they show the server's value again) and is marked beside them instead.
 async function draw() {
   if (!uid || !base) return;
+  // Fields the person changed in the form and has not saved: kept as typed, never refilled.
+  const typed = formValues(new FormData(form));
+  const editing = Object.keys(typed).filter((name) => typed[name] !== drawn[name]);
   const values = withEdits(base.values, await localEdits(uid, base.rendered_at));
   for (const [name, value] of Object.entries(values)) {
     if (value === drawn[name]) continue;
     showField(name, value);
-    fillForm(name, value);
+    if (!editing.includes(name)) fillForm(name, value);
   }
   drawn = values;
   baseField.value = JSON.stringify({ ...base, values });
   if (note) note.hidden = Object.entries(values).every(([name, value]) => value === base.values[name]);
   const refused = await markRefused();
   // A refusal that came back while this page is open: the server's page again (what others
-  // changed meanwhile, likely why it was refused), once; it is marked there too.
+  // changed meanwhile, likely why it was refused), once; it is marked there too. Not over
+  // unsaved input: a notice by the form offers the reload instead (refused.js).
   seenRefused ??= refused;
-  if (refused.some((seq) => !seenRefused.includes(seq)) && navigator.onLine) window.location.reload();
+  if (!refused.some((seq) => !seenRefused.includes(seq)) || !navigator.onLine) return;
+  if (!editing.length) {
+    window.location.reload();
+    return;
+  }
+  seenRefused = refused;
+  (await import('./refused.js')).offerReload(form);
 }
 let seenRefused = null;
 

@@ -2,12 +2,12 @@
 // before anything is queued. Same rule as server/common/mynumber.py; both run
 // tests/vectors/mynumber.json. No dependencies, no build step, no eval (strict CSP).
 //
-// Rule, after NFKC: a My Number is one run of 12 digits, or three groups of 4 joined by
-// single separators (spaces, hyphens, dashes, minus, dots, long-vowel marks; mixed kinds
-// allowed). Refused when (a) a maximal run of ASCII digits holds exactly 12 digits, whatever
-// stands around it, or (b) a maximal run of groups joined by single separators is exactly
-// 4-4-4; and the 12 digits pass the check digit. Separate short numbers never join
-// (整理券 106 107 108 109 is accepted), nor do 4-4-4-4 or 4-4-4-1.
+// Rule, after NFKC: a separated run is digit groups joined by 1 to 3 separators (spaces,
+// hyphens, dashes, minus, dots, slashes, long-vowel marks; mixed kinds allowed). Refused when
+// (a) a group of exactly 12 digits, or (b) a streak of exactly three consecutive 4-digit
+// groups in a run, holds 12 digits that pass the check digit; a streak of 6, 9, … is that
+// many 4-4-4 numbers side by side. So 2026-12-03 0578 3086 2716 and 0578 3086 2716 5 are
+// refused; 4-4-4-4 card numbers, 3-3-3-3 (整理券 106 107 108 109), 4-8 and 13 digits are not.
 
 export const MESSAGE_JA =
   '個人番号（マイナンバー）と思われる12桁の番号が含まれているため、保存できません。' +
@@ -17,11 +17,11 @@ export const MESSAGE_EN =
   'Never enter a My Number.';
 
 // Separators as they look after NFKC (keep in step with SEPARATORS in the Python module):
-// space, hyphen, dot, ‐ ‑ ‒ – — ―, ⁃ − ⸺ ⸻, ─ ━, ー ｰ, ideographic space.
+// space, hyphen, dot, slash, ‐ ‑ ‒ – — ―, ⁃ − ⸺ ⸻, ─ ━, ー ｰ, ideographic space.
 const SEPARATORS =
-  ' \\-.\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\u2500\u2501\u30fc\uff70\u3000';
-// Digit groups joined by single separators: each match is a maximal separated run.
-const RUN = new RegExp('[0-9]+(?:[' + SEPARATORS + '][0-9]+)*', 'g');
+  ' \\-./\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\u2500\u2501\u30fc\uff70\u3000';
+// Digit groups joined by 1 to 3 separators: each match is a maximal separated run.
+const RUN = new RegExp('[0-9]+(?:[' + SEPARATORS + ']{1,3}[0-9]+)*', 'g');
 const GROUP = /[0-9]+/g;
 const ELEVEN_DIGITS = /^[0-9]{11}$/;
 
@@ -61,10 +61,21 @@ export function containsMyNumber(text) {
     if (groups.some((group) => group.length === 12 && valid(group))) {
       return true;
     }
-    if (groups.length === 3 && groups.every((group) => group.length === 4)) {
-      if (valid(groups.join(''))) {
-        return true;
+    let streak = []; // consecutive 4-digit groups
+    for (const group of [...groups, null]) {
+      if (group !== null && group.length === 4) {
+        streak.push(group);
+        continue;
       }
+      // 4-4-4, or several side by side; 4-4-4-4 (a card number) is not one.
+      if (streak.length % 3 === 0) {
+        for (let first = 0; first < streak.length; first += 3) {
+          if (valid(streak.slice(first, first + 3).join(''))) {
+            return true;
+          }
+        }
+      }
+      streak = [];
     }
   }
   return false;

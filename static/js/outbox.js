@@ -80,7 +80,8 @@ export function acknowledge(highWater, results) {
 
 // Forgets acknowledged ops that every stored snapshot already includes (seq at most the
 // lowest mark), inside the caller's transaction (holding 'sessions' and 'sent'). Safe only
-// because a snapshot's mark never goes back (supersedes).
+// because a snapshot's mark never goes back (supersedes). Refused ops stay listed until the
+// person drops them (refused.js dropRefused); the server's review screen keeps them anyway.
 export async function pruneSent(s) {
   const snapshots = await done(s.sessions.getAll());
   if (!snapshots.length) return;

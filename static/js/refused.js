@@ -1,8 +1,11 @@
 // The changes the server refused, listed on the tablet: what each was (kind, work session
 // or incident, when it was made) and the server's reason. Loaded only when there are some
 // (static/js/status.js, incident.js), so the field page does not carry it. Refused ops stay
-// in IndexedDB ('sent', status 'rejected') until a supervisor settles them on the server.
-import { getAll } from './idb.js';
+// in IndexedDB ('sent', status 'rejected') until the person drops them from the list here:
+// nothing on the tablet hears a supervisor's decision. The server keeps each one on its
+// review screen (sync_issue) either way, and answers a resend of it as refused again until
+// a supervisor accepts it, so dropping one here loses nothing.
+import { done, getAll, transact } from './idb.js';
 
 const EN = document.documentElement.lang === 'en';
 const pick = (ja, en) => (EN ? en : ja);
@@ -78,7 +81,17 @@ const VALUES = {
 export const WORDS = {
   refusedEdit: pick('受け付けられなかった変更', 'Change not accepted'),
   show: pick('受け付けられなかった記録を見る', 'Show the changes not accepted'),
-  note: pick('責任者が確認できます。責任者が処理するまで、この端末にも残ります。', 'A supervisor can review them. They stay on this tablet until a supervisor settles them.'),
+  note: pick('「一覧から消す」を押すまで、この端末に残ります。', 'They stay on this tablet until you remove them from this list.'),
+  drop: pick('一覧から消す', 'Remove from this list'),
+  dropConfirm: pick(
+    'この記録をこの端末の一覧から消しますか？この一覧から消しても、責任者の確認画面には残ります。',
+    "Remove this change from this tablet's list? It stays on the supervisor's review screen, so nothing is lost.",
+  ),
+  reloadNote: pick(
+    'この事故・トラブルの変更が受け付けられませんでした。入力中の内容を保存してから再読み込みしてください。',
+    'A change to this incident was not accepted. Save what you are typing, then reload the page.',
+  ),
+  reload: pick('再読み込み', 'Reload'),
   reason: pick('理由', 'Reason'),
   made: pick('記録した日時', 'Made at'),
   noReason: pick('理由は届いていません。', 'No reason was given.'),
@@ -163,7 +176,25 @@ function item(op, labels) {
     <p class="refused-what"><strong data-testid="refused-kind">${esc(kind)}</strong>${where ? ` · ${where}` : ''}${change ? ` · <span>${esc(change)}</span>` : ''}</p>
     <p class="refused-when">${esc(WORDS.made)}: <time datetime="${esc(op.client_time)}" data-testid="refused-time">${esc(when(op.client_time))}</time></p>
     <p class="refused-reason">${esc(WORDS.reason)}: <span data-testid="refused-reason">${esc(field + reason(op))}</span></p>
+    <button type="button" class="refused-drop" data-testid="refused-drop" data-seq="${op.seq}">${esc(WORDS.drop)}</button>
   </li>`;
+}
+
+// Forgets one refused op on this tablet (never an op of another status: those may still
+// count on the field page until a pull includes them).
+export const dropRefused = (seq) => transact(['sent'], 'readwrite', async (s) => {
+  const op = await done(s.sent.get(seq));
+  if (op?.status === 'rejected') await done(s.sent.delete(seq));
+});
+
+// The list's 「一覧から消す」: asks first (saying the review screen keeps it), drops the op,
+// and tells the page (tablet.js refreshes its count; the incident page redraws its marks).
+async function drop(panel, button) {
+  // eslint-disable-next-line no-alert
+  if (!window.confirm(WORDS.dropConfirm)) return;
+  await dropRefused(Number(button.dataset.seq));
+  panel.dispatchEvent(new Event('refused-dropped'));
+  await showRefused(panel);
 }
 
 // Draws the list under the panel's count (kept open if the person opened it); removes it
@@ -189,6 +220,10 @@ async function draw(panel) {
     box.className = 'refused';
     box.dataset.testid = 'refused-list';
     panel.querySelector('.sync-error').after(box);
+    box.addEventListener('click', (event) => {
+      const button = event.target.closest('.refused-drop');
+      if (button) drop(panel, button).catch(() => null);
+    });
   }
   box.dataset.seqs = key;
   box.innerHTML = `<summary>${esc(WORDS.show)} (${ops.length})</summary>
@@ -213,4 +248,24 @@ export function markEdits(ops, labelOf) {
       cell.after(mark);
     }
   }
+}
+
+// On the incident page, a refusal that came back while the person has unsaved input: the
+// server's page is not loaded over it (incident.js); this notice before the form says why
+// and offers the reload for after they save.
+export function offerReload(form) {
+  if (document.querySelector('[data-testid="refused-reload"]')) return;
+  const box = document.createElement('div');
+  box.className = 'notice panel refused-reload';
+  box.dataset.testid = 'refused-reload';
+  box.setAttribute('role', 'alert');
+  const text = document.createElement('p');
+  text.textContent = WORDS.reloadNote;
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.dataset.testid = 'reload-page';
+  button.textContent = WORDS.reload;
+  button.addEventListener('click', () => window.location.reload());
+  box.append(text, button);
+  form.before(box);
 }

@@ -12,6 +12,8 @@ export function tablet({ canWrite, links = [] }) {
   const ensureDevice = deviceRegistrar({ csrf, canWrite });
   const loop = new SyncLoop({ csrf, ensureDevice, onChange: (state) => show(panel, state) });
   connectPanel(panel, loop);
+  // A refused change dropped from the list (refused.js): the count and the page follow.
+  panel.addEventListener('refused-dropped', () => loop.refresh());
   navigator.serviceWorker?.addEventListener('message', (event) => {
     if (event.data?.type === 'op-added') loop.tapped();
     else if (event.data?.type === 'synced') {

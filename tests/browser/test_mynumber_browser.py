@@ -9,10 +9,13 @@ import pytest
 
 from server.common.mynumber import MESSAGE_EN, MESSAGE_JA, check_digit, contains_my_number
 from tests.unit.test_mynumber import (
+    EVERYDAY,
     NEAR_MISS_KINDS,
     OTHER_DIGITS,
+    RUN_BREAKS,
     SAMPLES,
     SEED,
+    SEPARATOR_SEQUENCES,
     TYPED_SEPARATORS,
     VALID_FORMS,
     generate_near_misses,
@@ -101,6 +104,9 @@ def mixed_texts(count: int) -> list[str]:
         *generate_near_misses(rng, 500),
         *(random_digits(rng, n) for n in (1, 3, 4, 4, 4, 8, 12)),
         *TYPED_SEPARATORS,
+        *SEPARATOR_SEQUENCES,
+        *RUN_BREAKS,
+        *EVERYDAY,
         *OTHER_DIGITS,
     ]
     return ["".join(rng.choices(pieces, k=rng.randint(1, 5))) for _ in range(count)]

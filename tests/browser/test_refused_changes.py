@@ -139,7 +139,7 @@ def test_a_refused_tap_is_listed_with_its_reason(
         "件数は開設中の窓口・会場でのみ記録できます。"
     )
     shots(tab, "refused-list")
-    # The list stays after a reload (kept until a supervisor settles them).
+    # The list stays after a reload (kept until the person drops it from the list).
     tab.reload()
     expect(tab.get_by_test_id("refused-op")).to_have_count(1)
     assert unexpected(problems) == []

@@ -97,6 +97,10 @@ POISONS: dict[str, Any] = {
     "an unknown payload field": lambda s, session: with_payload(headcount(s, session), extra=1),
     "a payload of the wrong type": lambda s, session: headcount(s, session) | {"payload": [1]},
     "an unknown kind of op": lambda s, session: headcount(s, session) | {"type": "nope.nope"},
+    "a My Number as the kind of op": lambda s, session: headcount(s, session) | {"type": V},
+    "a NUL in the kind of op": lambda s, session: (
+        headcount(s, session) | {"type": "headcount.add\u0000"}
+    ),
 }
 
 
@@ -118,9 +122,19 @@ async def test_good_ops_around_a_poison_op_land(
     assert [row[:3] for row in kept] == [(2, "rejected", refused["code"])]
     assert kept[0][3], "the reason is kept for the review screen"
     assert not contains_my_number(str(kept[0][4]))
+    assert not any(
+        contains_my_number(str(c))
+        for c in dbutil.fetch(database_url, "SELECT * FROM sync_issue")[0]
+    )
+    # Sent again (its answer lost): the refusal is answered again, never "received".
     again = await push(client, tablet, batch)
-    assert [r["status"] for r in again["results"]] == ["duplicate"] * 3
+    assert [r["status"] for r in again["results"]] == ["duplicate", "rejected", "duplicate"]
+    assert (again["results"][1]["code"], again["results"][1]["message"]) == (
+        refused["code"],
+        refused["message"],
+    )
     assert total(database_url, session) == 2
+    assert len(dbutil.fetch(database_url, "SELECT seq FROM sync_issue")) == 1
 
 
 async def test_a_sequence_number_beyond_what_a_device_counts_ends_the_batch_there(
@@ -133,6 +147,16 @@ async def test_a_sequence_number_beyond_what_a_device_counts_ends_the_batch_ther
     assert outcomes(answer) == [("applied", None)]
     assert answer["gap"] == {"expected": 2, "got": BIG}
     assert total(database_url, session) == 1
+
+
+async def test_a_first_sequence_number_beyond_what_a_device_counts_is_a_gap(
+    client: httpx.AsyncClient, field: dict[str, int]
+) -> None:
+    """A batch that starts at seq 2^63 moves no mark (PostgreSQL guessed the mark from it)."""
+    tablet = await device(client)
+    answer = await push(client, tablet, [headcount(BIG, field["session"])])
+    assert answer["results"] == [] and answer["gap"] == {"expected": 1, "got": BIG}
+    assert answer["high_water"] == 0
 
 
 async def test_answers_are_in_the_senders_language(

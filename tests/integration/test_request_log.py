@@ -41,6 +41,18 @@ async def test_path_values_are_not_logged(
     assert json.loads(line)["path"] == "/invite/{token}"
 
 
+async def test_a_path_no_route_matches_is_not_logged(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stray path (here holding a My Number) is logged as "(no route)", never as sent."""
+    with caplog.at_level(logging.INFO, logger="madoguchi.request"):
+        answer = await client.get("/nothing/057830862716")
+    assert answer.status_code == 404
+    line = JsonFormatter().format(next(r for r in caplog.records if r.name == "madoguchi.request"))
+    assert "057830862716" not in line
+    assert json.loads(line)["path"] == "(no route)"
+
+
 async def test_a_server_error_logs_its_cause_without_its_message(
     client: httpx.AsyncClient,
     settings: Settings,

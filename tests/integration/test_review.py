@@ -339,8 +339,9 @@ async def test_a_conflict_shows_both_values_and_accept_takes_the_tablets(
 async def test_a_masked_or_unreadable_change_can_only_be_dismissed(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
-    """A change refused for a My Number (kept masked) or for a value of the wrong shape (a
-    time without offset) cannot be accepted; the page offers only dismissing it."""
+    """A change refused for a My Number (kept masked), for a value of the wrong shape (a
+    time without offset) or kept masked for another reason cannot be accepted; the page
+    offers only dismissing it."""
     manager = await make_staff("business_manager")
     await sign_in(client, manager, settings)
     device = await tablet(client, "事務所PC")
@@ -353,11 +354,15 @@ async def test_a_masked_or_unreadable_change_can_only_be_dismissed(
         "planned_end": end.isoformat(),
     }
     naive = op(2, "work_session.plan", plan)
-    answer = await push(client, device, [venue, naive])
-    assert [r["code"] for r in answer["results"]] == ["my_number", "invalid"]
+    # Refused for another reason first (someone else made it): kept with the number masked,
+    # so accepting it would store text its maker never wrote.
+    other = await make_staff("business_manager")
+    theirs = op(3, "site.add_venue", venue["payload"], actor_id=other)
+    answer = await push(client, device, [venue, naive, theirs])
+    assert [r["code"] for r in answer["results"]] == ["my_number", "invalid", "actor_unverified"]
     page = await client.get("/review", headers=JA)
     assert "057830862716" not in page.text
-    for kept in (venue, naive):
+    for kept in (venue, naive, theirs):
         assert "そのままでは反映できません" in card(page.text, kept["op_id"])
         issue_id = issue(database_url, kept["op_id"])[0]
         refused = await client.post(f"/review/{issue_id}/accept", headers=JA)

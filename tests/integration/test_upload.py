@@ -70,7 +70,7 @@ async def test_an_operators_upload_of_someone_elses_ops_keeps_them_for_review(
     client: httpx.AsyncClient, field: dict[str, int], database_url: str, settings: Settings
 ) -> None:
     """Another operator cannot apply the file: each op is kept with its reason and the
-    uploader; the page lists the reason, and a second upload says they await review."""
+    uploader; the page lists the reason, and a second upload says so again."""
     tablet = await device(client)
     taps = made_by([headcount(seq, field["session"]) for seq in (1, 2)], field["operator"])
     other = await make_staff("operator")
@@ -80,8 +80,11 @@ async def test_an_operators_upload_of_someone_elses_ops_keeps_them_for_review(
     assert "別の人がサインインして作成した" in page
     kept = dbutil.fetch(database_url, "SELECT code, actor_id, uploaded_by FROM sync_issue")
     assert kept == [("actor_unverified", field["operator"], other)] * 2
+    # Received before and refused: the refusal is answered again, never "received".
     again = await upload(client, tablet, taps)
-    assert "受信済みで責任者の確認待ち: <strong>2</strong>" in again
+    assert 'data-testid="rejected">2<' in again and 'data-testid="duplicate">0<' in again
+    assert "別の人がサインインして作成した" in again
+    assert len(dbutil.fetch(database_url, "SELECT id FROM sync_issue")) == 2
     assert total(database_url, field["session"]) == 0
 
 

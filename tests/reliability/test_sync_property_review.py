@@ -7,10 +7,11 @@ uploaded as exported files by the operator or by a supervisor, in any order, rep
 with gaps. A model of each device's mark says who handled each op first.
 
 Property: every push answer names each op applied, duplicate or rejected exactly as the
-model says; after a final sync each op is, in the database, either applied once (its count
-stored) or refused and kept for review with its reason, never both, never neither; good ops
-of the operator always land whatever stood before them; a supervisor's upload applies
-another person's ops as theirs; every mark is at its device's last seq.
+model says (an op refused before is answered rejected again, never duplicate); after a
+final sync each op is, in the database, either applied once (its count stored) or refused
+and kept for review with its reason, never both, never neither; good ops of the operator
+always land whatever stood before them; a supervisor's upload applies another person's ops
+as theirs; every mark is at its device's last seq.
 """
 
 from __future__ import annotations
@@ -197,7 +198,10 @@ async def test_every_op_ends_applied_or_kept_for_review(rig: Rig, plan: Plan) ->
                 assert seq not in answered, f"answered {answered[seq]} after a gap"
                 break
             kind = plan.outboxes[step.device][seq - 1][0]
-            want = expected(kind, step.via) if seq == mark + 1 else "duplicate"
+            if seq == mark + 1:
+                want = expected(kind, step.via)
+            else:  # received before: a refusal is answered again, never "received"
+                want = "rejected" if outcome[(step.device, seq)] == "rejected" else "duplicate"
             if seq == mark + 1:
                 outcome[(step.device, seq)] = want
                 mark = seq

@@ -32,12 +32,42 @@ SAMPLES = 10_000
 
 # The spec's separators, typed again here (not imported) so the oracle below is independent.
 SPEC_SEPARATORS = (
-    " -.\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\u2500\u2501\u30fc\uff70\u3000"
+    " -./\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\u2e3a\u2e3b\u2500\u2501\u30fc\uff70\u3000"
 )
 # What people type: the spec's separators plus the forms NFKC folds into them.
-TYPED_SEPARATORS = SPEC_SEPARATORS + "\uff0d\uff0e\u00a0\u2002\u202f\ufe63\ufe58\ufe31\ufe32"
-# Two separators in a row end a run (after NFKC they are still two characters).
-DOUBLE_SEPARATORS = ("  ", "--", "..", " -", "- ", "ーー", "\u3000 ", "－－", "\u2013\u2013", ". ")
+TYPED_SEPARATORS = SPEC_SEPARATORS + "\uff0d\uff0e\u00a0\u2002\u202f\ufe63\ufe58\ufe31\ufe32\uff0f"
+# Two or three separators in a row still join groups (after NFKC each is one character).
+SEPARATOR_SEQUENCES = (
+    "  ",
+    "--",
+    "..",
+    " -",
+    "- ",
+    " - ",
+    " / ",
+    "ーー",
+    " ー ",
+    "\u3000 ",
+    "\u3000－\u3000",
+    "－－",
+    "\u2013\u2013",
+    ". ",
+    "／ ",
+)
+# What ends a run: four or more separators in a row, or any other character.
+RUN_BREAKS = (
+    "    ",
+    " - - ",
+    "\u3000\u3000\u3000\u3000",
+    "、",
+    ",",
+    "\n",
+    "・",
+    "〜",
+    ":",
+    "号",
+    "（",
+)
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 ASCII_DIGITS = "0123456789"
 
@@ -73,14 +103,34 @@ SUFFIXES = (
     "を控えた",
 )
 
-VALID_FORMS = ("plain", "fullwidth", "separated", "embedded")
+VALID_FORMS = ("plain", "fullwidth", "separated", "joined", "embedded")
 NEAR_MISS_KINDS = (
     "wrong_check",
     "eleven",
     "thirteen",
     "inside_longer",
-    "double_separator",
+    "broken_run",
     "split_short",
+    "everyday",
+)
+# Groups that may stand joined beside a 4-4-4 (never 4 digits, never 12): dates, counts, hours.
+NEIGHBOUR_LENGTHS = (1, 2, 3, 5, 6, 8)
+# Numbers of daily notes, written so that no three 4-digit groups ever meet when joined:
+# each 4-digit group stands at an end, next to a shorter group.
+EVERYDAY = (
+    "2026/12/03",
+    "2026-12-03",
+    "2026.12.03",
+    "12/3",
+    "10:00",
+    "10:00-16:00",
+    "0798-35-3109",
+    "0120-123-456",
+    "〒662-8567",
+    "106 107 108 109",
+    "12名",
+    "No.1",
+    "第3窓口",
 )
 
 
@@ -100,17 +150,39 @@ def random_digits(rng: random.Random, count: int) -> str:
     return "".join(rng.choice(ASCII_DIGITS) for _ in range(count))
 
 
+def separator(rng: random.Random) -> str:
+    """What joins two groups: mostly one separator, sometimes two or three (" - ")."""
+    if rng.random() < 0.75:
+        return rng.choice(TYPED_SEPARATORS)
+    return rng.choice(SEPARATOR_SEQUENCES)
+
+
 def join_groups(rng: random.Random, digits: str, gaps: set[int]) -> str:
-    """``digits`` with one separator (each drawn on its own, so kinds mix) at each gap."""
+    """``digits`` with a separator (each drawn on its own, so kinds mix) at each gap."""
     return "".join(
-        (rng.choice(TYPED_SEPARATORS) if index in gaps else "") + digit
-        for index, digit in enumerate(digits)
+        (separator(rng) if index in gaps else "") + digit for index, digit in enumerate(digits)
     )
 
 
 def separate(rng: random.Random, digits: str) -> str:
-    """Groups of four from the left, like 1234 5678 9018, joined by single separators."""
+    """Groups of four from the left, like 1234 5678 9018, joined by 1 to 3 separators."""
     return join_groups(rng, digits, set(range(4, len(digits), 4)))
+
+
+def neighbours(rng: random.Random) -> str:
+    """Up to three groups, none of 4 or 12 digits, joined like a date (2026-12-03, 12/3)."""
+    text = random_digits(rng, rng.choice(NEIGHBOUR_LENGTHS))
+    for _ in range(rng.randrange(3)):
+        text += separator(rng) + random_digits(rng, rng.choice(NEIGHBOUR_LENGTHS))
+    return text
+
+
+def join_beside(rng: random.Random, text: str) -> str:
+    """``text`` with short groups joined before it, after it, or both (12/3 0578 3086 2716 5)."""
+    side = rng.randrange(3)
+    before = neighbours(rng) + separator(rng) if side != 1 else ""
+    after = separator(rng) + neighbours(rng) if side != 0 else ""
+    return before + text + after
 
 
 def widen_some(rng: random.Random, text: str) -> str:
@@ -124,17 +196,27 @@ def widen_some(rng: random.Random, text: str) -> str:
 
 
 def render(rng: random.Random, digits: str, form: str) -> str:
-    """Write ``digits`` as someone might type them: plain, full-width, separated or in text."""
+    """Write ``digits`` as someone might type them: plain, full-width, separated, separated
+    with a date or count joined beside it, or inside other text."""
     if form == "plain":
         return digits
     if form == "fullwidth":
         return digits.translate(FULL_WIDTH)
     if form == "separated":
         return widen_some(rng, separate(rng, digits))
+    if form == "joined":
+        return widen_some(rng, join_beside(rng, separate(rng, digits)))
     if form == "embedded":
-        inner = render(rng, digits, rng.choice(("plain", "fullwidth", "separated")))
+        inner = render(rng, digits, rng.choice(("plain", "fullwidth", "separated", "joined")))
         return rng.choice(PREFIXES) + inner + rng.choice(SUFFIXES)
     raise ValueError(f"unknown form {form!r}")
+
+
+def render_unjoined(rng: random.Random, digits: str) -> str:
+    """Write ``digits`` as one run (plain, full-width, or inside text), never grouped: more
+    than 12 digits grouped by four would put a 4-4-4 streak in front (1234 5678 9018 5)."""
+    inner = render(rng, digits, rng.choice(("plain", "fullwidth")))
+    return rng.choice(PREFIXES) + inner + rng.choice(SUFFIXES) if rng.random() < 0.3 else inner
 
 
 def generate_valid(rng: random.Random, n: int, form: str | None = None) -> list[str]:
@@ -154,7 +236,7 @@ def generate_valid(rng: random.Random, n: int, form: str | None = None) -> list[
 
 def near_miss(rng: random.Random, kind: str) -> str:
     """One text of ``kind`` that looks close to a My Number but must be accepted."""
-    form = rng.choice(VALID_FORMS)
+    form = rng.choice(VALID_FORMS)  # "joined" puts only non-4-digit groups beside it
     if kind == "wrong_check":
         digits = valid12(rng)
         wrong = rng.choice([d for d in ASCII_DIGITS if d != digits[11]])
@@ -168,12 +250,14 @@ def near_miss(rng: random.Random, kind: str) -> str:
     if kind == "thirteen":
         digits = valid12(rng)
         extra = rng.choice(ASCII_DIGITS)
-        return render(rng, extra + digits if rng.random() < 0.5 else digits + extra, form)
+        return render_unjoined(rng, extra + digits if rng.random() < 0.5 else digits + extra)
     if kind == "inside_longer":  # e.g. a 16-digit card number whose first or last 12 are valid
         total = 16 if rng.random() < 0.5 else rng.randrange(13, 25)
         before = rng.randrange(total - 12 + 1)
         digits = random_digits(rng, before) + valid12(rng) + random_digits(rng, total - 12 - before)
-        return render(rng, digits, form)
+        if 16 <= total < 24 and form in ("separated", "embedded"):  # 4-4-4-4 or 4-4-4-4-4…
+            return render(rng, digits, form)
+        return render_unjoined(rng, digits)
     if kind == "split_short":  # a valid 12 split into other groups than 4-4-4, like 106 107 …
         digits = valid12(rng)
         gaps = {4, 8}
@@ -183,15 +267,18 @@ def near_miss(rng: random.Random, kind: str) -> str:
         return (
             rng.choice(PREFIXES) + joined + rng.choice(SUFFIXES) if form == "embedded" else joined
         )
-    if kind == "double_separator":  # a valid 12 cut in two by two separators in a row
+    if kind == "broken_run":  # a valid 12 cut in two by what ends a run
         digits = valid12(rng)
         cut = rng.randrange(1, 12)
         left = render(rng, digits[:cut], rng.choice(("plain", "fullwidth", "separated")))
         right = render(rng, digits[cut:], rng.choice(("plain", "fullwidth", "separated")))
-        joined = left + rng.choice(DOUBLE_SEPARATORS) + right
+        joined = left + rng.choice(RUN_BREAKS) + right
         return (
             rng.choice(PREFIXES) + joined + rng.choice(SUFFIXES) if form == "embedded" else joined
         )
+    if kind == "everyday":  # dates, hours, phone numbers and counts joined every which way
+        joined = separator(rng).join(rng.choices(EVERYDAY, k=rng.randint(2, 5)))
+        return widen_some(rng, joined)
     raise ValueError(f"unknown near-miss kind {kind!r}")
 
 
@@ -232,34 +319,58 @@ def separated_runs(text: str) -> list[list[str]]:
     runs: list[list[str]] = []
     groups: list[str] = []
     current = ""
-    for index, char in enumerate(normalized):
+    index = 0
+    while index < len(normalized):
+        char = normalized[index]
         if char in ASCII_DIGITS:
             current += char
-        elif (
+            index += 1
+            continue
+        gap = 0  # separators in a row from here
+        while index + gap < len(normalized) and normalized[index + gap] in SPEC_SEPARATORS:
+            gap += 1
+        after = index + gap
+        if (
             current
-            and char in SPEC_SEPARATORS
-            and index + 1 < len(normalized)
-            and normalized[index + 1] in ASCII_DIGITS
+            and 1 <= gap <= 3
+            and after < len(normalized)
+            and normalized[after] in "0123456789"
         ):
-            groups.append(current)  # one separator between two digits: the run goes on
-            current = ""
+            groups.append(current)  # 1 to 3 separators between two digits: the run goes on
         elif current:
             runs.append([*groups, current])
-            groups, current = [], ""
+            groups = []
+        current = ""
+        index = max(after, index + 1)
     if current:
         runs.append([*groups, current])
     return runs
 
 
+def four_digit_streaks(run: list[str]) -> list[list[str]]:
+    """Oracle: the maximal streaks of consecutive 4-digit groups of a run."""
+    streaks: list[list[str]] = [[]]
+    for group in run:
+        if len(group) == 4:
+            streaks[-1].append(group)
+        elif streaks[-1]:
+            streaks.append([])
+    return [streak for streak in streaks if streak]
+
+
 def oracle_refuses(text: str) -> bool:
-    """Oracle: a group of exactly 12, or a run of exactly 4-4-4, with a valid check digit."""
+    """Oracle: a group of exactly 12 with a valid check digit, or a streak of 3, 6, 9, …
+    4-digit groups in which some aligned 4-4-4 has one."""
 
     def valid(digits: str) -> bool:
         return check_digit(digits[:11]) == int(digits[11])
 
     runs = separated_runs(text)
     return any(len(group) == 12 and valid(group) for run in runs for group in run) or any(
-        [len(group) for group in run] == [4, 4, 4] and valid("".join(run)) for run in runs
+        len(streak) % 3 == 0 and valid("".join(streak[first : first + 3]))
+        for run in runs
+        for streak in four_digit_streaks(run)
+        for first in range(0, len(streak), 3)
     )
 
 
@@ -358,8 +469,8 @@ OTHER_DIGITS = ("①", "⓪", "㉑", "⑴", "⒈", "¹", "𝟗")
 
 @st.composite
 def digit_run(draw: st.DrawFn) -> str:
-    """Digits (ASCII or full-width), often a valid 12 or 4-4-4, in groups joined by one or two
-    separators."""
+    """Digits (ASCII or full-width), often a valid 12 or 4-4-4, in groups joined by one to
+    three separators or cut by what ends a run."""
     if draw(st.booleans()):  # a valid My Number, so both verdicts are common
         first11 = draw(st.text(ASCII_DIGITS, min_size=11, max_size=11))
         digits = [*first11, str(check_digit(first11))]
@@ -373,7 +484,9 @@ def digit_run(draw: st.DrawFn) -> str:
     chars: list[str] = []
     for index, digit in enumerate(digits):
         if index in gaps:
-            chars.append(draw(st.sampled_from([*TYPED_SEPARATORS, *DOUBLE_SEPARATORS])))
+            chars.append(
+                draw(st.sampled_from([*TYPED_SEPARATORS, *SEPARATOR_SEQUENCES, *RUN_BREAKS]))
+            )
         chars.append(digit.translate(FULL_WIDTH) if draw(st.integers(0, 4)) == 0 else digit)
     return "".join(chars)
 
