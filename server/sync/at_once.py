@@ -51,12 +51,19 @@ def _new_counts(batch: Batch, actor: Actor) -> list[ops.HeadcountAdd] | None:
             or op.actor_id not in (None, actor.staff_id)
         ):
             return None
-        try:
-            check_op(op)
-        except OpRejected:
-            return None
         counts.append(op)
     return counts or None
+
+
+def _checked(counts: list[ops.HeadcountAdd]) -> bool:
+    """Whether every count passes ``check_op`` (only for counts to be written: a batch
+    sent again is answered from the mark)."""
+    try:
+        for op in counts:
+            check_op(op)
+    except OpRejected:
+        return False
+    return True
 
 
 def _of_device(counts: list[ops.HeadcountAdd], device_id: str) -> list[ops.HeadcountAdd]:
@@ -101,7 +108,7 @@ async def push_at_once(
     split = devices.split_batch(mark, batch)
     if not split.fresh:
         return await answer_kept(devices.nothing_new(split), batch.device_id, explain, kept_rows)
-    if split.duplicates or split.gap is not None:
+    if split.duplicates or split.gap is not None or not _checked(counts):
         return None
     counts = _of_device(counts, batch.device_id)
     now = dt.datetime.now(dt.UTC)

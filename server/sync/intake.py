@@ -17,10 +17,9 @@ from server.common.errors import OpRejected
 from server.common.text import is_uuid
 from server.messages import N_
 from server.sync import ops
-from server.sync.keep import masked_json
+from server.sync.keep import INVALID, masked_json
 from server.sync.schemas import Batch, PushIn, SyncError
 
-INVALID = N_("A value in this change cannot be accepted (%(where)s).")
 _PATH = re.compile(r"at `\$(?:\.payload)?\.?([^`]*)`$")
 _LONE_SURROGATE = re.compile(
     rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"

@@ -11,12 +11,14 @@ import msgspec
 from server import db
 from server.common.errors import OpRejected
 from server.common.mynumber import contains_my_number, mask_my_numbers
-from server.common.text import has_control
+from server.common.text import has_control, is_uuid
+from server.messages import N_
 from server.sync import ops
 from server.sync.schemas import OpResult, PushOut
 from server.sync.tables import SyncIssue
 
 REPLACEMENT = "\ufffd"
+INVALID = N_("A value in this change cannot be accepted (%(where)s).")
 Explain = Callable[[OpRejected], str]
 """A refusal's message for an answer, in the sender's language."""
 
@@ -74,7 +76,7 @@ async def keep(
         SyncIssue(
             device_uid=device_id,
             seq=op.seq,
-            op_id=op.op_id or "",
+            op_id=op.op_id if is_uuid(op.op_id) else "",
             op_type=clean(op_type(op))[:40],
             status=status,
             code=error.code,

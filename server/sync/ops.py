@@ -15,7 +15,7 @@ from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from server.common.text import Code, Counter, FreeText, Id, Uuid
+from server.common.text import Code, CountCode, Counter, FreeText, Id, OpId, Uuid
 
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
@@ -109,7 +109,7 @@ class AddHeadcount(Payload, frozen=True, kw_only=True):
 
     work_session_id: Id
     slot_start: Moment
-    category: Code
+    category: CountCode
     delta: int
 
 
@@ -177,7 +177,7 @@ class UpdateIncident(Payload, frozen=True, kw_only=True):
 class OpBase(msgspec.Struct, frozen=True, kw_only=True, tag_field="type"):
     """Envelope fields every op carries."""
 
-    op_id: Uuid | None = None
+    op_id: OpId | None = None
     device_id: Uuid | None = None
     seq: Counter | None = None
     actor_id: Id | None = None

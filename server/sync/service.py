@@ -17,7 +17,7 @@ from server.auth.policy import Permission, allows
 from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
-from server.common.text import check_controls, free_text_fields
+from server.common.text import check_controls, free_text_fields, is_code, is_uuid
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
@@ -25,7 +25,7 @@ from server.settings import FieldSettings
 from server.sites import service as sites
 from server.sync import ops
 from server.sync.context import Actor, Applied, ApplyContext
-from server.sync.keep import op_type
+from server.sync.keep import INVALID, op_type
 from server.work_sessions import service as work_sessions
 
 MAX_TEXT = 4000
@@ -105,12 +105,16 @@ OUT_OF_RANGE = N_("This time is outside the years 2000 to 2099.")
 
 
 def check_op(op: ops.Op) -> None:
-    """Refuse times out of range (the device's clock and the payload's): a time in the
-    year 9999 cannot be placed on a day.
+    """Refuse what decoding left to be checked when an op is applied: the op id's and a
+    count's category's shapes, and times out of range (the year 9999 is on no day).
 
     Raises:
         OpRejected: Naming the field.
     """
+    if op.op_id is not None and not is_uuid(op.op_id):
+        raise OpRejected("invalid", INVALID, field="op_id", where="op_id")
+    if isinstance(op, ops.HeadcountAdd) and not is_code(op.payload.category):
+        raise OpRejected("invalid", INVALID, field="category", where="category")
     if op.client_time is not None and not ops.EARLIEST <= op.client_time < ops.LATEST:
         raise OpRejected("time_out_of_range", OUT_OF_RANGE, field="client_time")
     payload = op.payload

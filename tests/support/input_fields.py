@@ -126,7 +126,10 @@ def _walk(
             if FREE_TEXT in metas:
                 yield TextField(root, owner, name, path, "free")
                 return
+            # A pattern checked at decoding, or one named for the service to check when
+            # the op is applied (``extra["shape"]``; tests/unit/test_op_text_guard.py).
             patterns = [m.pattern for m in metas if m.pattern and m.pattern != NO_CONTROL]
+            patterns += [m.extra["shape"] for m in metas if m.extra and "shape" in m.extra]
             if patterns:
                 yield TextField(root, owner, name, path, "shape", patterns[0])
                 return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
 import pytest
 
 from server.common.errors import OpRejected
@@ -83,3 +84,31 @@ def test_control_characters_are_refused_in_every_free_text_field(char: str) -> N
                 check_text(with_text(payload, field, f"before{char}after"))
             assert (refused.value.code, refused.value.field) == ("control_chars", field)
             check_text(with_text(payload, field, "line\tone\r\nline two"))
+
+
+@pytest.mark.parametrize("form", VALID_FORMS)
+def test_shapes_left_to_applying_refuse_every_my_number(form: str) -> None:
+    """The op id and a count's category, whose shapes decoding leaves to ``check_op`` (the
+    push path's hottest fields), refuse every valid My Number form with the field named."""
+    from server.sync.service import check_op
+
+    for number in valid_samples(form)[:3]:
+        count = ops.HeadcountAdd(
+            op_id="0192f0a0-0000-7000-8000-000000000001",
+            payload=ops.AddHeadcount(
+                work_session_id=1, slot_start=NOW, category="issuance", delta=1
+            ),
+        )
+        check_op(count)
+        for field, bad in (
+            ("op_id", msgspec.structs.replace(count, op_id=number)),
+            (
+                "category",
+                msgspec.structs.replace(
+                    count, payload=msgspec.structs.replace(count.payload, category=number)
+                ),
+            ),
+        ):
+            with pytest.raises(OpRejected) as refused:
+                check_op(bad)
+            assert (refused.value.code, refused.value.field) == ("invalid", field)
