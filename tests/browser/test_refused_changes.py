@@ -105,6 +105,19 @@ def incident_page(tab: Any, live_server: str, severity: str) -> tuple[dict[str, 
     return data, uid
 
 
+def tap_then_session_closed(
+    page: tuple[Any, PageProblems], live_server: str
+) -> tuple[Any, PageProblems, dict[str, Any]]:
+    """The field page of an open session; a tap made offline, then the office closes the
+    session (the tap will be refused when the tablet is back online)."""
+    tab, problems, data = field_online(page, live_server)
+    tab.context.set_offline(True)
+    tab.get_by_test_id("plus-issuance").click()
+    expect(total(tab, "issuance")).to_have_text("1")
+    run(_close_session(Settings.from_env(), data["session"], data["operator"]))
+    return tab, problems, data
+
+
 def incident_version(database_url: str, uid: str) -> tuple[object, ...]:
     """The incident's status, severity and version in the database."""
     return dbutil.fetch(
@@ -116,11 +129,7 @@ def test_a_refused_tap_is_listed_with_its_reason(
     page: tuple[Any, PageProblems], live_server: str, database_url: str
 ) -> None:
     """A tap made offline on a session the office closed meanwhile: listed with the reason."""
-    tab, problems, data = field_online(page, live_server)
-    tab.context.set_offline(True)
-    tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("1")
-    run(_close_session(Settings.from_env(), data["session"], data["operator"]))
+    tab, problems, data = tap_then_session_closed(page, live_server)
 
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("sync-error")).to_contain_text(
@@ -149,11 +158,7 @@ def test_a_refused_tap_no_longer_counts_without_a_pull(
     page: tuple[Any, PageProblems], live_server: str
 ) -> None:
     """The refused tap leaves the counters at once, though no pull brings the session."""
-    tab, problems, data = field_online(page, live_server)
-    tab.context.set_offline(True)
-    tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("1")
-    run(_close_session(Settings.from_env(), data["session"], data["operator"]))
+    tab, problems, _ = tap_then_session_closed(page, live_server)
     tab.route("**/api/sync/pull*", lambda route: route.abort("internetdisconnected"))
 
     tab.context.set_offline(False)

@@ -11,18 +11,17 @@ from playwright.sync_api import expect
 from server.settings import Settings
 from tests import dbutil
 from tests.browser.conftest import PageProblems
-from tests.browser.test_field_browser import total
-from tests.browser.test_offline_field import field_online, unexpected
+from tests.browser.test_offline_field import unexpected
 from tests.browser.test_offline_session import synced
 from tests.browser.test_refused_changes import (
     ALL_OPS,
     PREVENTION_REQUIRED,
-    _close_session,
     _raise_severity,
     incident_page,
     incident_version,
     run,
     shots,
+    tap_then_session_closed,
 )
 
 pytestmark = pytest.mark.browser
@@ -100,11 +99,7 @@ def test_a_refused_change_is_dropped_from_the_list(
     page: tuple[Any, PageProblems], live_server: str, database_url: str
 ) -> None:
     """「一覧から消す」, confirmed: gone from the tablet for good, kept for the supervisor."""
-    tab, problems, data = field_online(page, live_server)
-    tab.context.set_offline(True)
-    tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("1")
-    run(_close_session(Settings.from_env(), data["session"], data["operator"]))
+    tab, problems, _ = tap_then_session_closed(page, live_server)
 
     tab.context.set_offline(False)
     refused = tab.get_by_test_id("refused-list")
