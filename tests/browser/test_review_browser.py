@@ -17,7 +17,6 @@ from playwright.sync_api import expect
 from server import db
 from server.auth import service as auth_service
 from server.auth.web import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
-from server.common.clock import JST
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
@@ -29,7 +28,7 @@ from tests.browser.test_passkeys_browser import (
     unique_name,
 )
 from tests.conftest import run_cli
-from tests.support.field import apply, new_uid, staffed_session, window
+from tests.support.field import apply, file_fall, staffed_session, window
 
 pytestmark = pytest.mark.browser
 
@@ -49,23 +48,7 @@ WIDER_THAN_SCREEN = """() => [...document.querySelectorAll('body *')]
 async def _refusals_ready(settings: Settings) -> dict[str, Any]:
     db.bind_engine(db.make_engine(settings.database))
     ids = await staffed_session(settings, site_id=1)
-    uid = new_uid()
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=1,
-                work_session_id=ids["session"],
-                category="accident_injury",
-                severity="high",
-                occurred_at=dt.datetime.now(JST) - dt.timedelta(minutes=30),
-                description="来庁者が段差で転倒した。",
-            )
-        ),
-        ids["operator"],
-        "operator",
-        settings,
-    )
+    uid = await file_fall(settings, ids)
     async with db.writing():
         cookie = await auth_service.create_login_session(ids["operator"], settings.auth)
     return {**ids, "uid": uid, "cookie": cookie}

@@ -17,11 +17,10 @@ import httpx
 import pytest
 
 from server.audit import service as audit
-from server.common.clock import JST
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import apply, new_uid, staffed_session, window
+from tests.support.field import apply, file_fall, staffed_session, window
 from tests.support.identities import make_staff, sign_in
 
 # Japanese texts the page must show (the catalog's translations of the reasons).
@@ -128,24 +127,7 @@ async def refused(
     tablet sends a count (refused: the session is not open) and closes the incident
     without recurrence prevention (refused)."""
     ids = await staffed_session(settings, site_id=1)
-    uid = new_uid()
-    occurred = dt.datetime.now(JST) - dt.timedelta(minutes=30)
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=1,
-                work_session_id=ids["session"],
-                category="accident_injury",
-                severity="high",
-                occurred_at=occurred,
-                description="来庁者が段差で転倒した。",
-            )
-        ),
-        ids["operator"],
-        "operator",
-        settings,
-    )
+    uid = await file_fall(settings, ids)
     await sign_in(client, ids["operator"], settings)
     device = await tablet(client, "本庁舎タブレット1")
     # As a tablet sends them: naming the person signed in on it.

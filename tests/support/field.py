@@ -108,3 +108,26 @@ async def staffed_session(
 def new_uid() -> str:
     """A client-made incident id."""
     return str(uuid.uuid4())
+
+
+async def file_fall(settings: Settings, ids: dict[str, int]) -> str:
+    """The session's operator files a high-severity fall on it, half an hour ago (an
+    incident that cannot be closed without recurrence prevention); returns its uid."""
+    uid = new_uid()
+    await apply(
+        ops.IncidentCreate(
+            payload=ops.CreateIncident(
+                uid=uid,
+                site_id=1,
+                work_session_id=ids["session"],
+                category="accident_injury",
+                severity="high",
+                occurred_at=dt.datetime.now(JST) - dt.timedelta(minutes=30),
+                description="来庁者が段差で転倒した。",
+            )
+        ),
+        ids["operator"],
+        "operator",
+        settings,
+    )
+    return uid
