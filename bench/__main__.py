@@ -2,8 +2,11 @@
 
 Without ``--database-url`` both engines run: SQLite (files in a temporary folder) and the
 PostgreSQL server at ``postgresql://postgres@127.0.0.1:5432/test``. Each gets throwaway
-databases, created, migrated with ``madoguchi migrate`` and dropped at the end. A run
-limited with ``--only`` writes ``results/partial.json`` and appends to no docs unless told.
+databases, created, migrated with ``madoguchi migrate`` and dropped at the end. A full run
+of both engines writes ``results/latest.json``, keeps a copy in ``results/history/`` and
+replaces the generated part of ``docs/performance.md`` (this run beside the previous one).
+A run limited with ``--only`` or ``--database-url`` writes ``results/partial.json`` and
+touches no docs unless told.
 """
 
 from __future__ import annotations
@@ -23,21 +26,14 @@ from typing import Any
 import asyncpg
 import uvloop
 
-from bench import figures, report
+from bench import figures, history, report
 from bench.run import FAMILIES, run_engine, say
 from bench.server import ROOT
 
 DEFAULT_URLS = ("sqlite:///var/madoguchi.db", "postgresql://postgres@127.0.0.1:5432/test")
-LATEST = ROOT / "bench" / "results" / "latest.json"
+LATEST = history.LATEST
 SMOKE = ROOT / "bench" / "results" / "smoke.json"
 PARTIAL = ROOT / "bench" / "results" / "partial.json"
-DOCS = ROOT / "docs" / "performance.md"
-DOCS_HEADER = """# Performance
-
-Measured by `make bench` (`python -m bench`); each run appends a section below (the
-tables are generated: never edit them by hand, run the benchmark). What is measured and
-how: `bench/README.md`. Reading notes under a run are written by hand.
-"""
 
 
 def _families(text: str) -> tuple[str, ...]:
@@ -64,11 +60,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FAMILY,...",
         help=f"measure only these, comma-separated: {', '.join(FAMILIES)}",
     )
-    parser.add_argument("--output", type=Path, help="JSON file (default results/latest.json)")
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="JSON file (default results/latest.json for a full run of both engines, kept "
+        "in results/history/ too; else results/partial.json)",
+    )
     parser.add_argument(
         "--docs",
         type=Path,
-        help="Markdown file to append to (default docs/performance.md; none with --smoke)",
+        help="Markdown file whose generated part to replace (default docs/performance.md; "
+        "none with --smoke, --only, --output or --database-url)",
     )
     return parser
 
@@ -143,22 +145,27 @@ async def _main(args: argparse.Namespace) -> dict[str, Any]:
 def main() -> int:
     """Run the benchmarks and write the results."""
     args = _parser().parse_args()
+    partial = set(args.only) != set(FAMILIES)
+    # A full run of both engines on the default paths is the record: latest.json, the
+    # history, the docs. Other runs are experiments: partial.json (or --output) only.
+    recorded = not args.smoke and not partial and not args.output and not args.database_url
+    docs = args.docs or (history.DOCS if recorded else None)
+    if docs is not None:
+        history.check_docs(docs)  # before the run, not after a quarter of an hour
     os.environ.setdefault("PICCOLO_CONF", "server.piccolo_conf")
     # uvloop, as the server runs: the harness shares the two cores with it.
     results = uvloop.run(_main(args))
-    partial = set(args.only) != set(FAMILIES)
-    output = args.output or (SMOKE if args.smoke else PARTIAL if partial else LATEST)
+    output = args.output or (SMOKE if args.smoke else LATEST if recorded else PARTIAL)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    docs = args.docs or (None if args.smoke or partial else DOCS)
-    section = report.markdown(results)
+    before = history.previous(results)
+    if recorded:
+        say(f"kept in {history.record(results)}")
+    print(report.markdown(results, before))
     if docs is not None:
-        if not docs.exists():
-            docs.write_text(DOCS_HEADER, encoding="utf-8")
-        with docs.open("a", encoding="utf-8") as handle:
-            handle.write("\n" + section)
-    print(section)
-    say(f"results in {output}" + (f", section appended to {docs}" if docs else ""))
+        text = docs.read_text(encoding="utf-8") if docs.exists() else None
+        docs.write_text(history.update_docs(text, results, before), encoding="utf-8")
+    say(f"results in {output}" + (f", tables in {docs}" if docs else ""))
     return 0
 
 

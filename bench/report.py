@@ -1,4 +1,4 @@
-"""Results: the figures' summaries, the machine, the JSON file and the Markdown section."""
+"""Results: the figures' summaries, the machine, and a run's Markdown beside the previous run's."""
 
 from __future__ import annotations
 
@@ -166,7 +166,8 @@ def _load() -> str:
         return "unknown"
 
 
-def _fmt(number: float | None) -> str:
+def fmt(number: float | None) -> str:
+    """A figure with the digits that mean something (three significant, thousands grouped)."""
     if number is None:
         return "—"
     if abs(number) >= 100:
@@ -178,55 +179,77 @@ def _fmt(number: float | None) -> str:
     return f"{number:.2g}"
 
 
-def markdown(results: dict[str, Any]) -> str:
-    """The Markdown section for ``docs/performance.md``."""
+def _verdict(figure: dict[str, Any]) -> str:
+    if figure.get("met_note"):
+        return str(figure["met_note"])
+    return {True: "met", False: "**not met**", None: "n/a (smoke sizes)"}[figure["met"]]
+
+
+def _before(figure: dict[str, Any] | None) -> str:
+    """A figure of the previous run, for the column beside this run's: median, ratio."""
+    if figure is None:
+        return "—"
+    text = f"{fmt(figure['value']['median'])} {figure['unit']}"
+    if figure.get("ratio"):
+        text += f", ratio {fmt(figure['ratio']['median'])}"
+    return text + (" (not met)" if figure.get("met") is False else "")
+
+
+def _run_line(results: dict[str, Any]) -> str:
+    dirty = " (with uncommitted changes)" if results.get("dirty") else ""
+    return f"{results['date']}, commit `{results['commit']}`{dirty}"
+
+
+def markdown(results: dict[str, Any], previous: dict[str, Any] | None = None) -> str:
+    """The Markdown of a run for ``docs/performance.md``, with ``previous``'s medians (and
+    ratios) in a column of their own: a change's before and after side by side."""
     info = results["machine"]
+    before = (
+        f"The **previous** column is the run of {_run_line(previous)} (load average "
+        f"{previous['machine']['load_average_at_start']} at its start): its median and ratio."
+        if previous
+        else "No previous run: the **previous** column is empty."
+    )
     lines = [
-        f"## Run of {results['date']} ({results['mode']})",
+        f"## Latest run: {_run_line(results)}",
         "",
         f"Machine: {info['cores']} cores ({info['cpu']}), {info['memory_gib']} GiB memory, "
         f"{info['os']}; Python {info['python']}, SQLite {info['sqlite']}, "
         f"PostgreSQL {info['postgresql'] or 'not used'}; load average "
         f"{info['load_average_at_start']} at the start, {results.get('load_average_at_end')} at "
         "the end (other work on the machine skews figures). "
-        f"Commit `{results['commit']}`"
-        f"{' (with uncommitted changes)' if results.get('dirty') else ''}. "
-        f"Command: `{results['command']}` ({results['seconds']:.0f} s).",
+        f"Command: `{results['command']}` ({results['seconds']:.0f} s, {results['mode']}).",
         "",
         "Each figure is the median of "
         f"{results['runs']} run{'s' if results['runs'] != 1 else ''} (min and max beside it). "
         "Server times are the `duration_ms` of the server's JSON request log line, matched "
-        "to each request by its `x-request-id`.",
+        f"to each request by its `x-request-id`. {before}",
     ]
     for engine, block in results["databases"].items():
+        earlier = ((previous or {}).get("databases") or {}).get(engine, {}).get("figures", {})
         lines += [
             "",
             f"### {engine} ({block['version']})",
             "",
-            "| figure | median | min | max | ceiling | ratio | target | met |",
-            "|---|---|---|---|---|---|---|---|",
+            "| figure | median | min | max | ceiling | ratio | target | met | previous |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
-        for figure in block["figures"].values():
+        for name, figure in block["figures"].items():
             value, ceiling, ratio = figure["value"], figure.get("ceiling"), figure.get("ratio")
-            met = (
-                figure.get("met_note")
-                or {
-                    True: "met",
-                    False: "**not met**",
-                    None: "n/a (smoke sizes)",
-                }[figure["met"]]
-            )
             lines.append(
-                f"| {figure['label']} | {_fmt(value['median'])} {figure['unit']} "
-                f"| {_fmt(value['min'])} | {_fmt(value['max'])} "
-                f"| {_fmt(ceiling['median']) if ceiling else '—'} "
-                f"| {_fmt(ratio['median']) if ratio else '—'} "
-                f"| {figure['target']} | {met} |"
+                f"| {figure['label']} | {fmt(value['median'])} {figure['unit']} "
+                f"| {fmt(value['min'])} | {fmt(value['max'])} "
+                f"| {fmt(ceiling['median']) if ceiling else '—'} "
+                f"| {fmt(ratio['median']) if ratio else '—'} "
+                f"| {figure['target']} | {_verdict(figure)} | {_before(earlier.get(name))} |"
             )
         for name in NOT_MEASURED:
-            lines.append(f"| {name} | not measured yet | | | | | | |")
-        for note in block.get("notes", []):
-            lines += ["", f"- {note}"]
+            lines.append(f"| {name} | not measured yet | | | | | | | |")
+        if block.get("notes"):
+            # Long (every resource of the field page, every many-devices run): folded.
+            lines += ["", f"<details><summary>Notes of the {engine} run</summary>", ""]
+            lines += [f"- {note}" for note in block["notes"]]
+            lines += ["", "</details>"]
     lines.append("")
     return "\n".join(lines)
 

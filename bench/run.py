@@ -12,6 +12,7 @@ import httpx
 
 from bench import data, devices, field_page, figures, report
 from bench.server import Server
+from server import domains
 
 FAMILIES = ("push", "pull", "devices", "field_page")  # what ``--only`` can pick
 DEVICE_WORKERS = 2
@@ -148,7 +149,8 @@ async def _pull_family(
                 await figures.pull_samples(source, sizes.page, 3)
             for source in (page_from, bare_page):
                 await figures.pull_samples(source, sizes.page, 1)
-            empty, page = [], []
+            empty: list[dict[str, float]] = []
+            page: list[dict[str, float]] = []
             for _ in range(sizes.runs):
                 for runs, source, reference, samples in (
                     (empty, empty_from, bare_empty, sizes.pull_samples_empty),
@@ -167,9 +169,9 @@ async def _pull_family(
             found[f"pull_empty_h{level}"] = empty
             found[f"pull_page_h{level}"] = page
     finally:
-        for made, server, http in opened:
-            if http is not None:
-                await http.aclose()
+        for made, server, client in opened:
+            if client is not None:
+                await client.aclose()
             await server.stop()
             data.drop_field(made)
     notes.append(
@@ -263,6 +265,7 @@ async def run_engine(
     Returns:
         The engine's name and its results block.
     """
+    domains.install()  # the harness plans sessions through the services, in this process
     engine = "PostgreSQL" if data.is_postgres(base_url) else "SQLite"
     notes: list[str] = []
     raw: dict[str, Any] = {}

@@ -1,34 +1,18 @@
-import datetime
-
 from piccolo.columns.column_types import Boolean
 from piccolo.columns.column_types import Text
 from piccolo.columns.column_types import Timestamptz
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
-from seeding import SeedingMigrationManager
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
 ID = "2026-11-25T18:58:22:934055"
 VERSION = "1.38.0"
-DESCRIPTION = "Sites, seeded with the five fixed sites of the contract"
-
-
-# A literal copy: migrations are history, so later edits to the service cannot change them.
-FIXED_SITES = (
-    ("honcho", "本庁舎 市民課", "City Hall, Citizens Division",
-     "西宮市六湛寺町10番3号", "office"),
-    ("call-center", "マイナンバーコールセンター", "My Number Call Center",
-     "西宮市六湛寺町3番1号 西宮市役所東館8階", "office"),
-    ("acta", "アクタ西宮ステーション", "ACTA Nishinomiya Station",
-     "西宮市北口町1番1号 アクタ西宮西館", "office"),
-    ("koshikiiwa", "越木岩分室", "Koshikiiwa Branch", "西宮市豊楽町2番29号", "branch"),
-    ("nishinomiyahama", "西宮浜分室", "Nishinomiya-hama Branch",
-     "西宮市西宮浜4丁目13番1号", "branch"),
-)
+DESCRIPTION = "Sites (the five fixed sites are seeded by m0011)"
 
 
 async def forwards():
-    manager = SeedingMigrationManager(
+    manager = MigrationManager(
         migration_id=ID, app_name="madoguchi", description=DESCRIPTION
     )
 
@@ -208,10 +192,4 @@ async def forwards():
         schema=None,
     )
 
-    now = datetime.datetime.now(tz=datetime.timezone.utc)
-    manager.seed(
-        "site",
-        ("code", "name_ja", "name_en", "address", "kind", "fixed", "active", "created_at"),
-        [(*row, True, True, now) for row in FIXED_SITES],
-    )
     return manager

@@ -1,4 +1,4 @@
-from seeding import SeedingMigrationManager
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import BigInt
@@ -32,11 +32,9 @@ VERSION = "1.38.0"
 DESCRIPTION = "Staff, passkeys, invites, login sessions, rate limits and the audit chain"
 
 
-GENESIS_HASH = "0" * 64
-
 
 async def forwards():
-    manager = SeedingMigrationManager(
+    manager = MigrationManager(
         migration_id=ID, app_name="madoguchi", description=DESCRIPTION
     )
 
@@ -1121,5 +1119,4 @@ async def forwards():
         schema=None,
     )
 
-    manager.seed("audit_head", ("id", "seq", "hash"), [(1, 0, GENESIS_HASH)])
     return manager

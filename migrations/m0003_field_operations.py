@@ -1,4 +1,4 @@
-from seeding import SeedingMigrationManager
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import Boolean
@@ -69,28 +69,11 @@ class WorkSession(Table, tablename="work_session", schema=None):
 
 ID = "2026-11-25T19:37:03:506632"
 VERSION = "1.38.0"
-DESCRIPTION = "Work sessions and staffing, headcounts with default categories, incidents, venue kinds"
-
-
-# Default categories (a literal copy: migrations are history).
-CATEGORIES = (
-    ("visitors", "outreach", "来場者", "Visitors"),
-    ("applications", "outreach", "申請受付", "Applications taken"),
-    ("smartphone_support", "outreach", "スマホ申請サポート", "Smartphone application support"),
-    ("photo", "outreach", "顔写真撮影", "Face photos taken"),
-    ("consultation", "outreach", "相談・問い合わせ", "Consultations and enquiries"),
-    ("not_accepted", "outreach", "受付不可（書類不足等）", "Not accepted (missing documents etc.)"),
-    ("issuance", "office", "交付", "Cards issued"),
-    ("pin_reset", "office", "暗証番号再設定", "PIN resets"),
-    ("certificate_renewal", "office", "電子証明書更新", "Certificate renewals"),
-    ("card_update", "office", "券面事項変更", "Card detail changes"),
-    ("consultation", "office", "相談・問い合わせ", "Consultations and enquiries"),
-    ("not_accepted", "office", "受付不可", "Not accepted"),
-)
+DESCRIPTION = "Work sessions and staffing, headcounts, incidents, venue kinds"
 
 
 async def forwards():
-    manager = SeedingMigrationManager(
+    manager = MigrationManager(
         migration_id=ID, app_name="madoguchi", description=DESCRIPTION
     )
 
@@ -1258,9 +1241,4 @@ async def forwards():
         schema=None,
     )
 
-    manager.seed(
-        "headcount_category",
-        ("code", "site_group", "label_ja", "label_en", "sort_order", "active"),
-        [(code, group, ja, en, i, True) for i, (code, group, ja, en) in enumerate(CATEGORIES)],
-    )
     return manager

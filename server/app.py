@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.exceptions import NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins import PluginProtocol
+from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_400_BAD_REQUEST
 from litestar.template.config import TemplateConfig
 
-from server import db
+from server import db, domains
 from server.auth import routes as auth_routes
 from server.auth.policy import Permission
 from server.auth.web import authorize, csrf_middleware, session_middleware
@@ -29,12 +31,13 @@ from server.reconciliation import routes as reconciliation_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
-from server.sync import client_routes, pull_asgi, push_asgi
+from server.sync import client_routes, devices
 from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.errors import AppRequest, client_error, refused
-from server.web.i18n import load_catalogs
+from server.web.i18n import install_i18n, load_catalogs
 from server.web.json_answer import GZIP_LEVEL, GZIP_MINIMUM, OWN_COMPRESSION
+from server.web.openapi import DescribedJsonRenderPlugin
 from server.web.request_log import configure_logging, log_unhandled, request_log_middleware
 from server.web.security import security_headers_middleware
 from server.work_sessions import routes as work_sessions_routes
@@ -44,7 +47,7 @@ TEMPLATES = ROOT / "templates"
 STATIC = ROOT / "static"
 
 
-def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
+def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) -> Litestar:
     """Build the Madoguchi app for ``settings``.
 
     Builds the database engine (nothing is opened until startup), binds every table to it,
@@ -52,14 +55,14 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
 
     Args:
         settings: The settings tree.
-        fast_paths: Answer pushes and pulls that pass every check in front of Litestar
-            (:mod:`server.sync.push_asgi`, :mod:`server.sync.pull_asgi`); off, Litestar
-            answers them all (tests compare).
+        plugins: Litestar plugins to add (what they add to every route, such as a guard or
+            a middleware, applies to the sync API as to any route).
 
     Returns:
         The ASGI app.
     """
     logger = configure_logging(settings.log_level)
+    domains.install()
     engine = db.make_engine(settings.database)
     db.bind_engine(engine)
 
@@ -96,6 +99,10 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
             ),
         ],
         middleware=[session_middleware, csrf_middleware],
+        dependencies={
+            "device_mark": Provide(devices.mark_reader, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
+        },
         guards=[authorize],
         exception_handlers={
             NotAuthorizedException: web_routes.sign_in_first,
@@ -104,12 +111,15 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
             OpRejected: refused,
         },
         request_class=AppRequest,
+        plugins=[HTMXPlugin(), *plugins],
         after_exception=[log_unhandled],
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=install_i18n
+        ),
         state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
         lifespan=[lifespan],
         # Level 6 (zlib's default) for pages; the sync API gzips its own answers at level 1
-        # (server.web.json_answer). Level 9 had cost a 500-change pull ~4 ms more for ~3 % less.
+        # (server.web.json_answer).
         compression_config=CompressionConfig(
             backend="gzip",
             minimum_size=GZIP_MINIMUM,
@@ -120,7 +130,7 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
             title="Madoguchi",
             version="1",
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[DescribedJsonRenderPlugin(sync_routes.DESCRIBED)],
             # The schema is for signed-in clients; no UI plugin (they load scripts from CDNs).
             openapi_router=Router(
                 path="/schema", route_handlers=[], opt={"permission": Permission.SIGNED_IN}
@@ -131,10 +141,7 @@ def create_app(settings: Settings, *, fast_paths: bool = True) -> Litestar:
     )
     # Litestar's `middleware=` wraps matched routes only; 404 and 405 come from the router.
     # Wrapping the whole handler gives every response its headers and its log line.
-    handler = app.asgi_handler
-    if fast_paths:
-        handler = pull_asgi.pull_fast_path(push_asgi.push_fast_path(handler, settings), settings)
-    app.asgi_handler = request_log_middleware(security_headers_middleware(handler))
+    app.asgi_handler = request_log_middleware(security_headers_middleware(app.asgi_handler))
     return app
 
 

@@ -114,8 +114,9 @@ async def _audit_verify(settings: Settings) -> int:
 
 
 async def _demo(settings: Settings) -> dict[str, int]:
-    from server import demo
+    from server import demo, domains
 
+    domains.install()
     async with _database(settings):
         return await demo.load_demo(settings)
 

@@ -1,39 +1,26 @@
-"""Database engines: built from settings, bound to our tables, checked for health.
+"""Database access: the engine built from settings, transactions, and hand-written statements.
 
 Piccolo engines normally come from ``piccolo_conf.DB``; the app builds its own from the
-settings it is given, so tests and the CLI can point one process at any database.
+settings it is given, so tests and the CLI can point one process at any database. Statements
+written by hand live in each domain's ``store.py`` as Piccolo ``QueryString`` objects (``{}``
+marks each argument) and run here, through the engine's public ``run_querystring``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
-from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
+from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
 
-from server.db_sqlite import PooledSQLiteEngine
+from server.db_engine import LazyPostgresEngine, PooledSQLiteEngine, SnapshotTransaction
 from server.settings import DatabaseSettings
-
-
-class LazyPostgresEngine(PostgresEngine):
-    """A PostgreSQL engine that does not connect when constructed.
-
-    Piccolo's engine checks the server version in its constructor, which would make
-    importing ``piccolo_conf`` or building the app open a connection. We connect when the
-    app starts (the pool) or a query runs.
-    """
-
-    async def check_version(self) -> None:
-        """Skip the constructor's version check."""
-
-    async def prep_database(self) -> None:
-        """No extensions to create."""
 
 
 def make_engine(database: DatabaseSettings) -> Engine[Any]:
@@ -74,15 +61,6 @@ def bind_engine(engine: Engine[Any]) -> None:
         table._meta.db = engine
 
 
-async def _keep_session(connection: Any) -> None:
-    """Skip asyncpg's reset query when a connection returns to the pool.
-
-    The app never changes session state (no ``SET``, ``LISTEN``, advisory locks or open
-    cursors), and asyncpg still rolls back a transaction left open; the default reset cost
-    one more round trip on every request.
-    """
-
-
 async def start(engine: Engine[Any], database: DatabaseSettings) -> None:
     """Prepare the engine when the app starts.
 
@@ -96,12 +74,8 @@ async def start(engine: Engine[Any], database: DatabaseSettings) -> None:
     if isinstance(engine, SQLiteEngine):
         database.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
         await engine.run_ddl("PRAGMA journal_mode=WAL")
-        # Piccolo registers a converter for every INTEGER column (process-wide): each value
-        # read went through Python as text and back to int, 2,500 calls for a 500-change
-        # pull. SQLite already returns an INTEGER column's values as ints.
-        sqlite3.converters.pop("INTEGER", None)
     elif isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(max_size=database.pool_max, reset=_keep_session)
+        await engine.start_connection_pool(max_size=database.pool_max)
 
 
 async def stop(engine: Engine[Any]) -> None:
@@ -121,7 +95,7 @@ def write_transaction(engine: Engine[Any]) -> Any:
 
     On SQLite it is ``BEGIN IMMEDIATE``: the write lock is taken at the start, so two
     writers queue instead of one failing halfway with "database is locked" when it
-    upgrades a read lock (see :mod:`server.db_sqlite`).
+    upgrades a read lock (see :mod:`server.db_engine`).
 
     Args:
         engine: The app's engine.
@@ -149,13 +123,7 @@ def writing() -> Any:
     Returns:
         An async context manager.
     """
-    return write_transaction(_anchor()._meta.db)
-
-
-@functools.cache
-def _compiled(sql: str, postgres: bool, count: int) -> str:
-    marks = [f"${i}" for i in range(1, count + 1)] if postgres else ["?"] * count
-    return sql.format(*marks)
+    return write_transaction(engine())
 
 
 @functools.cache
@@ -164,77 +132,50 @@ def _anchor() -> Any:
     return app_tables()[0]
 
 
-async def _run(
-    connection: Any, postgres: bool, query: str, args: tuple[Any, ...], records: bool = False
-) -> Any:
-    if postgres:
-        rows = await connection.fetch(query, *args)
-        return rows if records else [dict(row) for row in rows]
-    return connection.fetch_now(query, args)
+def engine() -> Any:
+    """The app's engine (the one :func:`bind_engine` set)."""
+    return _anchor()._meta.db
 
 
-async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
-    """Run one statement without Piccolo's query building (the hot paths: push, pull, the
-    login session), on the open transaction's connection or else a pooled one.
+def is_postgres() -> bool:
+    """Whether the app's engine is PostgreSQL (for store modules and this one only)."""
+    return isinstance(engine(), PostgresEngine)
+
+
+async def fetch(query: QueryString) -> list[dict[str, Any]]:
+    """Run one hand-written statement, on the open transaction's connection or else a
+    pooled one.
 
     Args:
-        sql: The statement, with ``{}`` marking each argument.
-        *args: The arguments, in order.
+        query: The statement and its arguments.
 
     Returns:
         The rows as dicts (empty for statements that return nothing).
     """
-    found: list[dict[str, Any]] = await _fetch(sql, args, records=False)
-    return found
+    current = engine()
+    rows = await current.run_querystring(query)
+    if isinstance(current, PostgresEngine):
+        return [dict(row) for row in rows]
+    return list(rows)
 
 
-async def fetch_records(sql: str, *args: Any) -> list[Sequence[Any]]:
+async def fetch_records(query: QueryString) -> list[Sequence[Any]]:
     """PostgreSQL: :func:`fetch`'s rows as the driver gives them, values in the statement's
     column order (no dict per row: a pull page reads hundreds of rows into structs).
 
     Args:
-        sql: A SELECT, with ``{}`` marking each argument.
-        *args: The arguments, in order.
+        query: A SELECT.
 
     Returns:
         The rows, each a sequence of typed values.
     """
-    if not is_postgres():
+    current = engine()
+    if not isinstance(current, PostgresEngine):
         raise RuntimeError("fetch_records: PostgreSQL only (SQLite's rows are dicts of text)")
-    found: list[Sequence[Any]] = await _fetch(sql, args, records=True)
-    return found
+    return list(await current.run_querystring(query))
 
 
-async def _fetch(sql: str, args: tuple[Any, ...], *, records: bool) -> Any:
-    engine = _anchor()._meta.db
-    postgres = isinstance(engine, PostgresEngine)
-    query = _compiled(sql, postgres, len(args))
-    transaction = engine.current_transaction.get()
-    if transaction is not None:
-        return await _run(transaction.connection, postgres, query, args, records)
-    if not postgres:
-        pooled = await engine.get_connection()
-        try:
-            if query.startswith("SELECT"):
-                return list(pooled.fetch_now(query, args))
-            # A write on its own may wait for the write lock: the connection's thread.
-            return list(await pooled.execute_fetchall(query, args))
-        finally:
-            await pooled.close()
-    if engine.pool is not None:
-        async with engine.pool.acquire() as connection:
-            return list(await _run(connection, True, query, args, records))
-    connection = await engine.get_new_connection()
-    try:
-        return list(await _run(connection, True, query, args, records))
-    finally:
-        await connection.close()
-
-
-Query = tuple[str, tuple[Any, ...]]  # a statement for :func:`fetch` and its arguments
-
-
-async def fetch_many(*queries: Query) -> list[list[dict[str, Any]]]:
+async def fetch_many(*queries: QueryString) -> list[list[dict[str, Any]]]:
     """Several SELECTs read together, each one's rows apart.
 
     PostgreSQL: one round trip, each query's rows as one JSON array, so values come as
@@ -242,32 +183,47 @@ async def fetch_many(*queries: Query) -> list[list[dict[str, Any]]]:
     ``strict=False`` reads both kinds). SQLite: one after another (no round trips there).
 
     Args:
-        *queries: Statements with ``{}`` marks, and their arguments.
+        *queries: The statements.
 
     Returns:
         Each query's rows, in order.
     """
     if not is_postgres():
-        return [await fetch(sql, *args) for sql, args in queries]
+        return [await fetch(query) for query in queries]
     parts = ", ".join(
-        f"(SELECT COALESCE(json_agg(q), '[]') FROM ({sql}) AS q) AS r{i}"  # noqa: S608 - ours
-        for i, (sql, _) in enumerate(queries)
+        f"(SELECT COALESCE(json_agg(q), '[]') FROM ({{}}) AS q) AS r{i}"  # noqa: S608 - ours
+        for i in range(len(queries))
     )
-    row = (await fetch(f"SELECT {parts}", *(arg for _, args in queries for arg in args)))[0]
+    row = (await fetch(QueryString(f"SELECT {parts}", *queries)))[0]
     return [_DECODE(row[f"r{i}"]) for i in range(len(queries))]
 
 
 _DECODE = msgspec.json.Decoder(list[dict[str, Any]]).decode
+_ENCODE = msgspec.json.Encoder().encode
+
+
+def one_of(column: str, values: Sequence[Any]) -> QueryString:
+    """A condition that ``column`` is one of ``values``, as one argument whatever their
+    count: one statement shape to prepare, and one value to bind.
+
+    Args:
+        column: The column (our own constant, never input).
+        values: Integers or text.
+    """
+    if is_postgres():
+        return QueryString(f"{column} = ANY({{}})", list(values))
+    in_list = f"{column} IN (SELECT value FROM json_each({{}}))"  # noqa: S608 - constants
+    return QueryString(in_list, _ENCODE(values))
 
 
 def in_transaction() -> bool:
     """Whether a transaction is open in this task."""
-    return _anchor()._meta.db.current_transaction.get() is not None
+    return engine().current_transaction.get() is not None
 
 
 def transaction_connection() -> Any:
     """The driver connection of the transaction open in this task."""
-    transaction = _anchor()._meta.db.current_transaction.get()
+    transaction = engine().current_transaction.get()
     if transaction is None:
         raise RuntimeError("no transaction is open")
     return transaction.connection
@@ -275,49 +231,7 @@ def transaction_connection() -> Any:
 
 async def savepoint() -> Any:
     """A savepoint in the open transaction (``rollback_to()``, ``release()``)."""
-    return await _anchor()._meta.db.current_transaction.get().savepoint()
-
-
-def one_of(column: str, values: list[Any]) -> tuple[str, list[Any]]:
-    """A ``column`` matches one of ``values`` condition for :func:`fetch`, and its arguments.
-
-    PostgreSQL gets one array argument (one statement shape to prepare whatever the count);
-    SQLite an ``IN`` list.
-    """
-    if is_postgres():
-        return f"{column} = ANY({{}})", [list(values)]
-    return f"{column} IN ({', '.join('{}' for _ in values)})", list(values)
-
-
-def is_postgres() -> bool:
-    """Whether the app's engine is PostgreSQL."""
-    return isinstance(_anchor()._meta.db, PostgresEngine)
-
-
-class _SnapshotTransaction(PostgresTransaction):
-    """A PostgreSQL transaction that begins REPEATABLE READ in its ``BEGIN``, and may keep
-    to generic plans, asked for in the same round trip."""
-
-    __slots__ = ("generic_plans",)
-
-    def __init__(self, engine: PostgresEngine, *, generic_plans: bool) -> None:
-        super().__init__(engine=engine)
-        self.generic_plans = generic_plans
-
-    async def begin(self) -> None:
-        # Statements in one simple query: one round trip with the setting, as without it.
-        await self.connection.execute(
-            "BEGIN ISOLATION LEVEL REPEATABLE READ"
-            + ("; SET LOCAL plan_cache_mode = force_generic_plan" if self.generic_plans else "")
-        )
-
-    async def commit(self) -> None:
-        await self.connection.execute("COMMIT")
-        self._committed = True
-
-    async def rollback(self) -> None:
-        await self.connection.execute("ROLLBACK")
-        self._rolled_back = True
+    return await engine().current_transaction.get().savepoint()
 
 
 @contextlib.asynccontextmanager
@@ -334,15 +248,15 @@ async def reading(*, generic_plans: bool = False) -> AsyncIterator[None]:
         generic_plans: PostgreSQL: run every statement on its generic plan (planned once
             per connection), never on a plan made for its arguments. For hot reads whose
             statements are checked to use their indexes under a generic plan
-            (tests/integration/test_sync_pull_plans.py): with 10,000 audit entries and
-            more, PostgreSQL judged a pull's statements worth planning afresh on every
-            call, which cost 0.2 ms a statement.
+            (tests/integration/test_sync_pull_plans.py): with many audit entries,
+            PostgreSQL judged a pull's statements worth planning afresh on every call,
+            which cost more than running them.
     """
-    engine = _anchor()._meta.db
-    outer = engine.current_transaction.get() is None
-    if outer and isinstance(engine, PostgresEngine):
-        async with _SnapshotTransaction(engine=engine, generic_plans=generic_plans):
+    current = engine()
+    outer = current.current_transaction.get() is None
+    if outer and isinstance(current, PostgresEngine):
+        async with SnapshotTransaction(engine=current, generic_plans=generic_plans):
             yield
         return
-    async with engine.transaction():
+    async with current.transaction():
         yield

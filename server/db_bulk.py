@@ -33,9 +33,9 @@ def json_recordset(columns: Columns) -> str:
     """PostgreSQL: ``json_to_recordset(…) AS r(…)``, the rows of one JSON argument
     (:func:`json_rows`) as a table to insert from: one short statement, prepared once.
 
-    One array per column (``unnest``) cost the driver about 2.5 µs a value in Python: it
-    asks of each element whether it is itself an array. One text argument costs it
-    nothing, and the server parses the JSON in C.
+    One array per column (``unnest``) costs the driver Python work per value (it asks of
+    each element whether it is itself an array); one text argument costs it nothing, and
+    the server parses the JSON in C.
     """
     record = ", ".join(f"{name} {kind}" for name, kind in columns)
     return f"json_to_recordset({{}}::json) AS r({record})"
@@ -54,15 +54,15 @@ async def insert_many(
     table: str, columns: Columns, rows: list[tuple[Any, ...]], *, suffix: str = ""
 ) -> int:
     """SQLite: insert many rows in the open transaction, with ``executemany`` of a one-row
-    statement on the event loop's thread (a single statement of hundreds of rows took twice
-    as long there: parsing, binding, no reuse). PostgreSQL's bulk writes insert from
-    :func:`json_recordset` within their own statements.
+    statement (a single statement of hundreds of rows took longer: parsing, binding, no
+    reuse). PostgreSQL's bulk writes insert from :func:`json_recordset` within their own
+    statements.
 
     Args:
         table: The table.
         columns: Its columns in the rows' order.
         rows: The values.
-        suffix: ``ON CONFLICT …`` (no ``RETURNING``: see :func:`server.db.fetch`).
+        suffix: ``ON CONFLICT …`` (no ``RETURNING``: ``executemany`` returns no rows).
 
     Returns:
         How many rows were written (``ON CONFLICT … DO NOTHING`` skips some).
@@ -72,7 +72,7 @@ async def insert_many(
     names = ", ".join(name for name, _ in columns)
     marks = ", ".join("?" for _ in columns)
     connection = db.transaction_connection()
-    written: int = connection.execute_many_now(
+    written: int = await connection.execute_many(
         f"INSERT INTO {table} ({names}) VALUES ({marks}) {suffix}",  # noqa: S608 - constants
         rows,
     )

@@ -13,13 +13,13 @@ from typing import Literal
 
 from server import db
 from server.common.clock import JST
+from server.ops.apply import apply_op
+from server.ops.context import Actor
 from server.settings import Settings
 from server.sites import service as sites
 from server.staff import service as staff_service
 from server.staff.tables import Staff
 from server.sync import ops
-from server.sync.context import Actor
-from server.sync.service import apply_op
 
 Duty = Literal["in_charge", "operator"]
 DEMO_VENUES = (

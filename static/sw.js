@@ -1,6 +1,8 @@
 // Madoguchi service worker (an ES module; register with {type: 'module'}).
-// - Precaches the field shell in a versioned cache; an old version's caches go only when a
-//   new version activates, which it does only when no page still runs the old one.
+// - Precaches the field shell (SHELL_FILES) in a cache named by VERSION, which the server
+//   fills in as a hash of this file and every file listed (server/sync/client_routes.py):
+//   changing any of them makes a new version. An old version's caches go only when a new
+//   version activates, which it does only when no page still runs the old one.
 // - Navigations: network first with a short timeout, else the cached page (each /field page
 //   fetched successfully is cached).
 // - Static assets: stale-while-revalidate.
@@ -12,7 +14,7 @@ import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
-const VERSION = 'v7';
+const VERSION = '__SHELL_HASH__';
 const SHELL = `madoguchi-shell-${VERSION}`;
 const PAGES = 'madoguchi-pages';
 const NAVIGATION_TIMEOUT = 3000;
@@ -236,7 +238,10 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   if (request.method === 'POST') {
     const tap = TAP.exec(url.pathname);
-    if (tap) event.respondWith(answerTap(event, Number(tap[1])));
+    if (tap) {
+      event.respondWith(answerTap(event, Number(tap[1])));
+      return;
+    }
     if (url.pathname === '/logout' && request.mode === 'navigate') {
       event.respondWith(signOut(event));
       return;
@@ -251,13 +256,19 @@ self.addEventListener('fetch', (event) => {
       return;
     }
     const transition = TRANSITION.exec(url.pathname);
-    if (transition) event.respondWith(answerTransition(event, Number(transition[1]), transition[2]));
+    if (transition) {
+      event.respondWith(answerTransition(event, Number(transition[1]), transition[2]));
+      return;
+    }
     return;
   }
   if (request.method !== 'GET') return;
   if (request.mode === 'navigate') {
     event.respondWith(navigate(event));
-  } else if (url.pathname.startsWith('/static/')) {
+    return;
+  }
+  if (url.pathname.startsWith('/static/')) {
     event.respondWith(staleWhileRevalidate(event));
+    return;
   }
 });

@@ -7,38 +7,21 @@ earlier run is trusted. A PostgreSQL that cannot be reached fails the run, never
 
 from __future__ import annotations
 
-import asyncio
 import os
-import subprocess
-import sys
 import tempfile
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 from litestar import Litestar
 
-from server.auth.web import CSRF_COOKIE, CSRF_HEADER
+from server.settings import Settings
 from tests import dbutil
+from tests.support.cleanup import remove_test_rows_async
+from tests.support.harness import open_client, run_cli
 
-ROOT = Path(__file__).resolve().parent.parent
-CLI = [sys.executable, "-m", "server.cli"]
 _state: dict[str, str] = {}
-
-
-def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the real ``madoguchi`` command with the test environment (plus ``env``)."""
-    return subprocess.run(
-        [*CLI, *args],
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -60,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if migrated.returncode != 0:
         dbutil.drop_throwaway(base_url, url)
         raise pytest.UsageError(f"madoguchi migrate failed:\n{migrated.stdout}{migrated.stderr}")
+    from server import domains
+
+    domains.install()  # tests apply ops through the services without building an app
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -94,88 +80,29 @@ def scratch_folder() -> Path:
 
 
 @pytest.fixture
-def settings() -> object:
+def settings() -> Settings:
     """Settings as the app would read them in this run."""
-    from server.settings import Settings
-
     return Settings.from_env()
 
 
-# What tests add, deleted between tests (children before parents), by table.
-CLEANED: dict[str, str] = {
-    "sync_issue": "",
-    "device_day_report": "",
-    "device": "",
-    "incident_revision": "",
-    "incident": "",
-    "headcount_cell": "",
-    "headcount": "",
-    "work_session_staff": "",
-    "work_session_revision": "",
-    "work_session": "",
-    "site": "WHERE NOT fixed",
-    "login_session": "",
-    "webauthn_credential": "",
-    "invite": "",
-    "staff": "",
-    "webauthn_challenge": "",
-    "rate_limit": "",
-}
-# Tables left as they are, and why (tests/unit/test_cleanup.py holds every table to one list).
-KEPT: dict[str, str] = {
-    "audit_event": "the chain: the tests that need it empty reset it themselves",
-    "audit_head": "the chain's head, reset with it",
-    "headcount_category": "seeded by migrations; tests add their own codes beside them",
-    "migration": "Piccolo's record of applied migrations",
-}
-
-
-def remove_test_rows(url: str) -> None:
-    """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
-    for table, where in CLEANED.items():
-        dbutil.execute(url, f"DELETE FROM {table} {where}".strip())
+_apps: dict[Settings, Litestar] = {}
 
 
 @pytest.fixture
-def app(settings: object) -> Iterator[Litestar]:
-    """The real app on this run's database."""
+def app(settings: Settings) -> Litestar:
+    """The real app on this run's database, built once for each distinct settings.
+
+    Building it costs more than most tests; each test still runs its own lifespan (the
+    pool opened and closed). Tests that change an app build their own with ``create_app``.
+    """
+    from server import db
     from server.app import create_app
 
-    yield create_app(settings)  # type: ignore[arg-type]
-
-
-@asynccontextmanager
-async def open_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """HTTP through the app in the test's own event loop, lifespan included.
-
-    Litestar's AsyncTestClient runs the app in another thread's loop; a PostgreSQL pool
-    opened there cannot serve service calls made by the test itself, so we use httpx's
-    ASGI transport here instead. The first GET hands out the CSRF cookie and the client
-    echoes it in a header, as our scripts and htmx do.
-    """
-    started, stop = asyncio.Event(), asyncio.Event()
-
-    async def serve_lifespan() -> None:
-        # Entered and left in this one task: anyio's cancel scopes insist on it.
-        async with app.lifespan():
-            started.set()
-            await stop.wait()
-
-    lifespan = asyncio.create_task(serve_lifespan())
-    waiter = asyncio.create_task(started.wait())
-    await asyncio.wait([lifespan, waiter], return_when=asyncio.FIRST_COMPLETED)
-    if lifespan.done():
-        waiter.cancel()
-        lifespan.result()  # startup failed: raise its error here
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    try:
-        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
-            await http.get("/health")
-            http.headers[CSRF_HEADER] = http.cookies[CSRF_COOKIE]
-            yield http
-    finally:
-        stop.set()
-        await lifespan
+    if settings not in _apps:
+        _apps[settings] = create_app(settings)
+    built = _apps[settings]
+    db.bind_engine(built.state.engine)  # another test may have bound its own meanwhile
+    return built
 
 
 @pytest.fixture
@@ -185,13 +112,19 @@ async def client(app: Litestar, database_url: str) -> AsyncIterator[httpx.AsyncC
         async with open_client(app) as http:
             yield http
     finally:
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
+
+
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run browser tests last.
+    """Mark every test under tests/browser ``browser``, and run browser tests last.
 
     Playwright's sync API keeps an event loop running in the main thread while the browser
     is open, and pytest-asyncio cannot start its own beside it.
     """
+    for item in items:
+        if item.path.is_relative_to(BROWSER_TESTS):
+            item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -114,7 +114,7 @@ def schema_snapshot(url: str) -> list[tuple[str, ...]]:
     return [tuple(str(v) for v in row) for row in rows]
 
 
-async def _pg_fetch(url: str, sql: str) -> list[tuple[object, ...]]:
+async def _pg_fetch(url: str, sql: str) -> list[tuple[Any, ...]]:
     connection = await asyncpg.connect(url, timeout=10)
     try:
         return [tuple(row.values()) for row in await connection.fetch(sql)]
@@ -122,7 +122,7 @@ async def _pg_fetch(url: str, sql: str) -> list[tuple[object, ...]]:
         await connection.close()
 
 
-def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
+def fetch(url: str, sql: str) -> list[tuple[Any, ...]]:
     """Run a read query straight on the database, outside the app.
 
     Args:
@@ -130,7 +130,7 @@ def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
         sql: The query.
 
     Returns:
-        Its rows.
+        Its rows (values as the driver gives them: the query decides their types).
     """
     if is_postgres(url):
         return run_coroutine(_pg_fetch(url, sql))
@@ -138,15 +138,42 @@ def fetch(url: str, sql: str) -> list[tuple[object, ...]]:
         return connection.execute(sql).fetchall()
 
 
-def execute(url: str, sql: str) -> None:
-    """Run a write statement straight on the database, outside the app.
+def execute(url: str, *statements: str) -> None:
+    """Run write statements straight on the database, outside the app.
+
+    All of them go over one connection in one transaction: a caller with several pays for
+    one connection, not one each.
 
     Args:
         url: Database URL.
-        sql: The statement.
+        statements: The statements, run in order.
     """
     if is_postgres(url):
-        run_coroutine(_pg_execute(url, sql))
+        run_coroutine(execute_async(url, *statements))
         return
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
-        connection.execute(sql)
+    _sqlite_execute(url, statements)
+
+
+async def execute_async(url: str, *statements: str) -> None:
+    """:func:`execute` from a coroutine, on the caller's own event loop (no extra thread)."""
+    if not is_postgres(url):
+        _sqlite_execute(url, statements)
+        return
+    # One simple-protocol message: the server runs the statements as one transaction.
+    await _pg_execute(url, ";\n".join(statements))
+
+
+def _sqlite_execute(url: str, statements: tuple[str, ...]) -> None:
+    connection = sqlite3.connect(url.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        for sql in statements:
+            connection.execute(sql)
+        connection.execute("COMMIT")
+    finally:
+        connection.close()
+
+
+def count(url: str, table: str) -> int:
+    """Rows in ``table``."""
+    return int(fetch(url, f"SELECT count(*) FROM {table}")[0][0])

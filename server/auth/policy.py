@@ -57,6 +57,8 @@ class Permission(enum.Enum):
 
 CONTRACTOR: frozenset[str] = frozenset(RANK)
 MANAGERS: frozenset[str] = frozenset({"overall_manager", "business_manager", "deputy_manager"})
+# Who sees the records of every site; the others (operators) see the sites they work at.
+EVERY_SITE: frozenset[str] = MANAGERS | {"city_staff"}
 
 GRANTS: dict[Permission, frozenset[str]] = {
     Permission.SIGNED_IN: frozenset(ROLES),
@@ -108,3 +110,12 @@ def can_assign_role(actor_role: str, role: str) -> bool:
 def assignable_roles(actor_role: str) -> list[str]:
     """Roles ``actor_role`` may invite, highest first."""
     return [role for role in ROLES if can_assign_role(actor_role, role)]
+
+
+def sees_every_site(role: str | None) -> bool:
+    """Whether someone with ``role`` sees every site's records (managers, city staff).
+
+    Everyone else sees only the sites of the work sessions they are staffed on: their
+    tablets pull only those, and their field page lists only their own sessions.
+    """
+    return role in EVERY_SITE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -14,7 +15,6 @@ from server.auth import passkeys, service
 from server.auth.policy import ROLE_LABELS, Permission
 from server.auth.schemas import (
     AuthError,
-    Identity,
     LoginVerifyIn,
     RegisterOptionsIn,
     RegisterVerifyIn,
@@ -22,18 +22,14 @@ from server.auth.schemas import (
 )
 from server.auth.web import session_cookie
 from server.messages import N_
-from server.settings import Settings
-from server.web.pages import page, translate
+from server.settings import AuthSettings, Settings
+from server.web.dependencies import AppSettings
+from server.web.pages import SignedInRequest, page, translate
 
 T = TypeVar("T")
 PUBLIC = {"permission": Permission.PUBLIC}
 MAX_BODY = 64 * 1024
 BODY_LIMIT = 1024 * 1024  # beyond this Litestar itself answers 413
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def _error(request: Request[Any, Any, Any], error: AuthError) -> Response[dict[str, str]]:
@@ -43,13 +39,12 @@ def _error(request: Request[Any, Any, Any], error: AuthError) -> Response[dict[s
     )
 
 
-async def _guarded(request: Request[Any, Any, Any], step: str) -> bytes:
+async def _guarded(request: Request[Any, Any, Any], auth: AuthSettings) -> bytes:
     """Rate-limit the client and read a bounded body.
 
     Raises:
         AuthError: Too many attempts, or a body too large.
     """
-    auth = _settings(request).auth
     client = request.client.host if request.client else "unknown"
     key = "signin:" + hashlib.sha256(client.encode()).hexdigest()[:32]
     if not await service.hit_rate_limit(
@@ -77,8 +72,22 @@ def _decode(body: bytes, kind: type[T]) -> T:
         raise AuthError("bad_payload", N_("The request could not be read.")) from error
 
 
-def _signed_in(result: SignedIn, settings: Settings, redirect: str = "/") -> Response[Any]:
-    response: Response[Any] = Response({"redirect": redirect})
+async def _sign_in(
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    kind: type[T],
+    step: str,
+    ceremony: Callable[[T], Awaitable[SignedIn]],
+) -> Response[Any]:
+    """Read the body as ``kind`` and check the passkey with ``ceremony``; on success set a
+    new login session cookie, on failure record it and say why."""
+    try:
+        body = _decode(await _guarded(request, settings.auth), kind)
+        result = await ceremony(body)
+    except AuthError as error:
+        await passkeys.record_failure(error, step)
+        return _error(request, error)
+    response: Response[Any] = Response({"redirect": "/"})
     response.set_cookie(session_cookie(result.session_id, settings))
     return response
 
@@ -92,26 +101,23 @@ async def login_page(request: Request[Any, Any, Any]) -> Template | Redirect:
 
 
 @post("/auth/login/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
-async def login_options(request: Request[Any, Any, Any]) -> Response[Any]:
+async def login_options(request: Request[Any, Any, Any], settings: AppSettings) -> Response[Any]:
     """Options for a discoverable passkey sign-in."""
     try:
-        await _guarded(request, "login_options")
-        return Response(await passkeys.login_options(_settings(request).auth))
+        await _guarded(request, settings.auth)
+        return Response(await passkeys.login_options(settings.auth))
     except AuthError as error:
         return _error(request, error)
 
 
 @post("/auth/login/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
-async def login_verify(request: Request[Any, Any, Any]) -> Response[Any]:
+async def login_verify(request: Request[Any, Any, Any], settings: AppSettings) -> Response[Any]:
     """Checks a passkey assertion; on success sets a new login session cookie."""
-    settings = _settings(request)
-    try:
-        body = _decode(await _guarded(request, "login"), LoginVerifyIn)
-        result = await passkeys.login(body.credential.as_json(), settings.auth)
-    except AuthError as error:
-        await passkeys.record_failure(error, "login")
-        return _error(request, error)
-    return _signed_in(result, settings)
+
+    async def login(body: LoginVerifyIn) -> SignedIn:
+        return await passkeys.login(body.credential.as_json(), settings.auth)
+
+    return await _sign_in(request, settings, LoginVerifyIn, "login", login)
 
 
 @get("/invite/{token:str}", opt=PUBLIC)
@@ -129,34 +135,31 @@ async def invite_page(request: Request[Any, Any, Any], token: FromPath[str]) -> 
 
 
 @post("/auth/register/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
-async def register_options(request: Request[Any, Any, Any]) -> Response[Any]:
+async def register_options(request: Request[Any, Any, Any], settings: AppSettings) -> Response[Any]:
     """Options for creating a passkey from an invite."""
     try:
-        body = _decode(await _guarded(request, "register_options"), RegisterOptionsIn)
-        return Response(await passkeys.registration_options(body.token, _settings(request).auth))
+        body = _decode(await _guarded(request, settings.auth), RegisterOptionsIn)
+        return Response(await passkeys.registration_options(body.token, settings.auth))
     except AuthError as error:
         return _error(request, error)
 
 
 @post("/auth/register/verify", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)
-async def register_verify(request: Request[Any, Any, Any]) -> Response[Any]:
+async def register_verify(request: Request[Any, Any, Any], settings: AppSettings) -> Response[Any]:
     """Checks the new passkey, stores it and signs the person in."""
-    settings = _settings(request)
-    try:
-        body = _decode(await _guarded(request, "register"), RegisterVerifyIn)
-        result = await passkeys.register(body.token, body.credential.as_json(), settings.auth)
-    except AuthError as error:
-        await passkeys.record_failure(error, "register")
-        return _error(request, error)
-    return _signed_in(result, settings)
+
+    async def register(body: RegisterVerifyIn) -> SignedIn:
+        return await passkeys.register(body.token, body.credential.as_json(), settings.auth)
+
+    return await _sign_in(request, settings, RegisterVerifyIn, "register", register)
 
 
 @post("/logout", opt={"permission": Permission.SIGNED_IN}, status_code=303)
-async def logout(request: Request[Any, Identity, Any]) -> Redirect:
+async def logout(request: SignedInRequest, settings: AppSettings) -> Redirect:
     """Ends the login session everywhere and returns to the sign-in page."""
     await service.end_login_session(request.user)
     response = Redirect("/login", status_code=303)
-    response.set_cookie(session_cookie("", _settings(request)))
+    response.set_cookie(session_cookie("", settings))
     return response
 
 

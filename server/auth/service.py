@@ -6,9 +6,10 @@ import datetime as dt
 
 from server import db
 from server.audit import service as audit
+from server.auth import store
 from server.auth.policy import ROLES, can_assign_role
 from server.auth.schemas import AuthError, Identity, InviteCreated, InviteState
-from server.auth.tables import Invite, LoginSession, RateLimit
+from server.auth.tables import Invite, LoginSession
 from server.auth.tokens import digest, new_token
 from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
 from server.common.mynumber import contains_my_number
@@ -52,13 +53,7 @@ async def resolve_login_session(raw: str | None, auth: AuthSettings) -> Identity
     if not raw or len(raw) > 200:
         return None
     id_hash = digest(raw)
-    # Plain SQL: every request of a signed-in person runs this.
-    rows = await db.fetch(
-        "SELECT ls.last_seen_at, ls.expires_at, s.id AS staff_id, s.display_name, s.role, "
-        "s.active FROM login_session ls JOIN staff s ON s.id = ls.staff WHERE ls.id_hash = {}",
-        id_hash,
-    )
-    row = rows[0] if rows else None
+    row = await store.login_session(id_hash)
     if row is None or not row["active"]:
         return None
     now = _now()
@@ -202,18 +197,5 @@ async def hit_rate_limit(key: str, *, limit: int, window_seconds: int) -> bool:
     now = _now()
     window_start = now - dt.timedelta(seconds=window_seconds)
     async with db.writing():
-        rows = await RateLimit.raw(
-            "INSERT INTO rate_limit (key, window_start, attempts) VALUES ({}, {}, 1) "
-            "ON CONFLICT (key) DO UPDATE SET "
-            "attempts = CASE WHEN rate_limit.window_start < {} THEN 1 "
-            "ELSE rate_limit.attempts + 1 END, "
-            "window_start = CASE WHEN rate_limit.window_start < {} THEN {} "
-            "ELSE rate_limit.window_start END "
-            "RETURNING attempts",
-            key,
-            now,
-            window_start,
-            window_start,
-            now,
-        )
-    return int(rows[0]["attempts"]) <= limit
+        attempts = await store.count_attempt(key, now, window_start)
+    return attempts <= limit

@@ -83,14 +83,6 @@ def _token_matches(sent: object, cookie: str | None) -> bool:
     return bool(cookie) and isinstance(sent, str) and hmac.compare_digest(sent, str(cookie))
 
 
-def passes_csrf(request: Request[Any, Any, Any], settings: Settings) -> bool:
-    """Whether an unsafe request whose token is in its header passes
-    :func:`csrf_middleware`'s checks."""
-    return _same_origin(request, settings) and _token_matches(
-        request.headers.get(CSRF_HEADER), request.cookies.get(CSRF_COOKIE)
-    )
-
-
 def csrf_middleware(app: ASGIApp) -> ASGIApp:
     """Refuse unsafe requests from other sites.
 

@@ -47,7 +47,7 @@ Code = Annotated[str, msgspec.Meta(pattern=CODE_PATTERN)]
 Id = Annotated[int, msgspec.Meta(ge=1, le=INT32_MAX)]
 """A row id: what the databases' INTEGER columns hold."""
 # On the push path's hottest fields a pattern at decoding cost a third of a replayed
-# batch's time: their shape is checked when the op is applied (``server.sync.service
+# batch's time: their shape is checked when the op is applied (``server.ops.apply
 # .check_op``), never for an op sent again. ``extra["shape"]`` names the pattern.
 OpId = Annotated[str, msgspec.Meta(max_length=36, extra={"shape": UUID_PATTERN})]
 """An op's id: a UUID, checked when the op is applied."""

@@ -10,20 +10,24 @@ per run, and results are shared objects.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
+
+from piccolo.querystring import QueryString
 
 from server import db, db_bulk
 from server.audit import service as audit
 from server.common.errors import OpRejected
 from server.headcounts import categories
+from server.headcounts import store as headcount_store
+from server.headcounts.ops import AddHeadcount
 from server.headcounts.schemas import Increment
 from server.headcounts.slots import session_slots
 from server.headcounts.store import OP_ID, store
 from server.messages import N_
+from server.ops.context import Applied, ApplyContext
 from server.sites.service import site_group
-from server.sync.context import Applied, ApplyContext
-from server.sync.ops import AddHeadcount
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
@@ -102,12 +106,7 @@ class _Run:
         stored = self.stored.get(session_id)
         if stored is None:
             await work_sessions.lock_row(session_id)
-            rows = await db.fetch(
-                "SELECT category, SUM(n) AS n FROM headcount_cell WHERE work_session = {} "
-                "GROUP BY category",
-                session_id,
-            )
-            stored = self.stored[session_id] = {r["category"]: int(r["n"]) for r in rows}
+            stored = self.stored[session_id] = await headcount_store.stored_totals(session_id)
         return stored.get(category, 0) + self.pending.get(session_id, {}).get(category, 0)
 
     def add(self, session_id: int, category: str, delta: int) -> None:
@@ -117,13 +116,13 @@ class _Run:
 
 
 async def _read(
-    session_ids: set[int], slot_minutes: int, *also: db.Query
+    session_ids: set[int], slot_minutes: int, *also: QueryString
 ) -> tuple[dict[int, _Session], list[list[dict[str, Any]]]]:
     """What counts into these sessions are checked against: the sessions, their slot
     windows and the categories counted at their kind of site; and the rows of ``also``,
     a caller's own queries (all read together: one round trip on PostgreSQL)."""
     session_rows, code_rows, *more = await db.fetch_many(
-        work_sessions.many_query(session_ids), categories.ACTIVE_CODES, *also
+        work_sessions.many_query(session_ids), headcount_store.ACTIVE_CODES, *also
     )
     codes = categories.codes_by_group(code_rows)
     sessions = {
@@ -173,7 +172,7 @@ async def apply_adds(
     taken: set[str] = set()
     while True:
         results, rows = await _plan(run, increments, taken)
-        entries = audit_of(results) if audit_of is not None and db.is_postgres() else []
+        entries = functools.partial(audit_of, results) if audit_of is not None else None
         stored = await store(rows, context.actor.staff_id, context.now, entries)
         missing = {
             row[OP_ID] for row in rows if row[OP_ID] is not None and row[OP_ID] not in stored.ids
@@ -202,7 +201,7 @@ class Prepared(NamedTuple):
 
 
 async def prepare_adds(
-    increments: Sequence[Increment], slot_minutes: int, *also: db.Query
+    increments: Sequence[Increment], slot_minutes: int, *also: QueryString
 ) -> Prepared:
     """Read what a run of counts is checked against, and the caller's queries ``also``,
     together (one round trip on PostgreSQL)."""
@@ -240,7 +239,8 @@ async def apply_prepared(
     results, rows = await _plan(prepared.run, increments, set())
     if len(rows) != len(increments):
         return None
-    stored = await store(rows, context.actor.staff_id, context.now, audit_of(results), guard)
+    entries = functools.partial(audit_of, results)
+    stored = await store(rows, context.actor.staff_id, context.now, entries, guard)
     return Adds(results, stored.audited) if stored.held else None
 
 

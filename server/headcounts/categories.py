@@ -9,33 +9,27 @@ import msgspec
 
 from server import db
 from server.common.errors import OpRejected
+from server.headcounts import store
+from server.headcounts.ops import AddCategory, SetCategoryActive
 from server.headcounts.schemas import Category
 from server.headcounts.tables import HeadcountCategory
 from server.messages import N_
+from server.ops.context import Applied, ApplyContext
 from server.sites.service import site_group
-from server.sync.context import Applied, ApplyContext
-from server.sync.ops import AddCategory, SetCategoryActive
 
 MAX_LABEL = 100
 
 
 async def categories(site_kind: str, *, include_inactive: bool = False) -> list[Category]:
     """Categories counted at a kind of site, in display order (active ones only by default)."""
-    rows = await db.fetch(
-        "SELECT code, label_ja, label_en, active FROM headcount_category "
-        "WHERE site_group = {} ORDER BY sort_order, id",
-        site_group(site_kind),
-    )
+    rows = await db.fetch(store.categories_query(site_group(site_kind)))
     found = [msgspec.convert(r, Category, strict=False) for r in rows]
     return found if include_inactive else [c for c in found if c.active]
 
 
-ACTIVE_CODES: db.Query = ("SELECT site_group, code FROM headcount_category WHERE active", ())
-
-
 def codes_by_group(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
     """The codes counted now, by category group (``outreach``, ``office``), from the rows
-    of :data:`ACTIVE_CODES`."""
+    of :data:`server.headcounts.store.ACTIVE_CODES`."""
     found: dict[str, set[str]] = {}
     for row in rows:
         found.setdefault(str(row["site_group"]), set()).add(str(row["code"]))

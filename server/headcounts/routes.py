@@ -1,41 +1,52 @@
-"""Field pages: today's work sessions at my sites, and the tap counters of one session."""
+"""Field pages: today's work sessions at my sites, and the tap counters of one session.
+
+The categories page is in :mod:`server.headcounts.category_routes`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath
+from litestar.params import SkipValidation
 from litestar.response import Redirect, Template
 
-from server import db
-from server.audit import service as audit
-from server.auth.policy import MANAGERS, Permission, allows
-from server.auth.schemas import Identity
+from server.auth.policy import Permission, allows, sees_every_site
 from server.common.clock import JST, utc_iso
-from server.common.text import Code, FreeText
-from server.headcounts import service
+from server.common.parsing import today_jst
+from server.common.text import Code
+from server.headcounts import category_routes, ops, service
 from server.headcounts.schemas import Totals
 from server.incidents import service as incidents
 from server.incidents.schemas import CATEGORY_LABELS
 from server.messages import N_
+from server.ops.envelope import OpBase
 from server.settings import Settings
-from server.sync import ops
-from server.sync.devices import device_mark
-from server.web.form_fields import FormChoice
-from server.web.forms import PathId, on_form, submit
-from server.web.pages import page, request_language, translate
+from server.web.dependencies import AppSettings
+from server.web.form_fields import Form
+from server.web.forms import PathId, submit
+from server.web.pages import (
+    SignedInRequest,
+    found,
+    page,
+    request_language,
+    translate,
+    wants_fragment,
+)
+from server.work_sessions import ops as session_ops
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
 DEVICE_COOKIE = "madoguchi_device"
 READ = {"permission": Permission.READ_ALL}
 WRITE = {"permission": Permission.FIELD_WRITE}
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+DeviceMark = Annotated[Callable[[str | None], Awaitable[int | None]], SkipValidation]
+"""Reads a device's high-water mark (revoked devices too): provided by the app, since the
+sync layer that keeps devices sits above this domain."""
 
 
 class CountForm(msgspec.Struct):
@@ -58,12 +69,12 @@ def current_slot(session: WorkSessionOut, slot_minutes: int, now: dt.datetime) -
 
 
 async def _counters_context(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
     session: WorkSessionOut,
+    settings: Settings,
     error: str = "",
     totals: Totals | None = None,
 ) -> dict[str, Any]:
-    settings: Settings = request.app.state.settings
     minutes = settings.field.slot_minutes
     if totals is None:
         totals = await service.totals(session.id)
@@ -82,27 +93,11 @@ async def _counters_context(
     }
 
 
-async def _load(work_session_id: int) -> WorkSessionOut:
-    session = await work_sessions.get(work_session_id)
-    if session is None:
-        raise NotFoundException("No such work session.")
-    return session
+async def _load(request: Request[Any, Any, Any], work_session_id: int) -> WorkSessionOut:
+    return found(request, await work_sessions.get(work_session_id), N_("No such work session."))
 
 
-async def _snapshot(session_id: int, device_id: str | None) -> tuple[int, Totals, int]:
-    """The log's head (a first pull starts there), the session's totals and this device's
-    high-water mark, read in one snapshot: the totals hold exactly this device's ops up to
-    the mark, and a pull from the head brings only what came after."""
-    async with db.reading():
-        cursor = await audit.head_seq()
-        totals = await service.totals(session_id)
-        mark = await device_mark(device_id, live_only=False)
-    return cursor, totals, mark or 0
-
-
-def _field_data(
-    request: Request[Any, Identity, Any], context: dict[str, Any], mark: int
-) -> dict[str, Any]:
+def _field_data(request: SignedInRequest, context: dict[str, Any], mark: int) -> dict[str, Any]:
     """What the service worker needs to answer taps offline: the page's state, as data."""
     session: WorkSessionOut = context["session"]
     totals: Totals = context["totals"]
@@ -147,10 +142,10 @@ def _field_data(
 
 
 @get("/field", opt=READ)
-async def today(request: Request[Any, Identity, Any]) -> Template:
+async def today(request: SignedInRequest) -> Template:
     """Today's work sessions (JST): mine, or every site's for managers and city staff."""
-    day = dt.datetime.now(JST).date()
-    mine = request.user.role not in MANAGERS and request.user.role != "city_staff"
+    day = today_jst()
+    mine = not sees_every_site(request.user.role)
     sessions = await work_sessions.search(
         date_from=day, date_to=day, staff_id=request.user.staff_id if mine else None
     )
@@ -158,11 +153,17 @@ async def today(request: Request[Any, Identity, Any]) -> Template:
 
 
 @get("/field/sessions/{work_session_id:int}", opt=READ)
-async def field_session(request: Request[Any, Identity, Any], work_session_id: PathId) -> Template:
+async def field_session(
+    request: SignedInRequest,
+    work_session_id: PathId,
+    device_mark: DeviceMark,
+    settings: AppSettings,
+) -> Template:
     """One work session on the tablet: open/close, big counters, totals, incident button."""
-    session = await _load(work_session_id)
-    cursor, totals, mark = await _snapshot(session.id, request.cookies.get(DEVICE_COOKIE))
-    context = await _counters_context(request, session, totals=totals)
+    session = await _load(request, work_session_id)
+    mark_of_this_tablet = functools.partial(device_mark, request.cookies.get(DEVICE_COOKIE))
+    cursor, totals, mark = await service.field_snapshot(session.id, mark_of_this_tablet)
+    context = await _counters_context(request, session, settings, totals=totals)
     context["lang"] = request_language(request)
     context["field_data"] = {**_field_data(request, context, mark), "pull_cursor": cursor}
     # Listed so the tablet keeps them for offline edits (static/js/incident.js).
@@ -170,18 +171,17 @@ async def field_session(request: Request[Any, Identity, Any], work_session_id: P
     context["incidents"] = await incidents.search(
         work_session_id=session.id,
         now=_now(),
-        report_minutes=request.app.state.settings.field.incident_report_minutes,
+        report_minutes=settings.field.incident_report_minutes,
     )
-    response = page(request, "headcounts/field.html", context)
-    response.headers["Vary"] = "Accept-Language, Cookie"
-    return response
+    return page(request, "headcounts/field.html", context)
 
 
 @post("/field/sessions/{work_session_id:int}/count", opt=WRITE, status_code=200)
 async def count(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
     work_session_id: PathId,
     data: Annotated[CountForm, Form],
+    settings: AppSettings,
 ) -> Template | Redirect:
     """Records a tap (+1, or a confirmed −1) and answers with the updated counters."""
     _, errors = await submit(
@@ -195,154 +195,46 @@ async def count(
             )
         ),
     )
-    if "hx-request" not in request.headers:
-        if not errors:
-            return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
-        # A plain form post (no script): the page with the refusal, not a redirect losing it.
-        session = await _load(work_session_id)
-        context = await _counters_context(request, session, next(iter(errors.values())))
-        return page(request, "headcounts/field.html", context, status_code=422)
-    session = await _load(work_session_id)
-    context = await _counters_context(request, session, next(iter(errors.values()), ""))
-    response = page(request, "headcounts/_counters.html", context)
-    response.headers["Vary"] = "Accept-Language, Cookie, HX-Request"
-    return response
-
-
-async def _transition(
-    request: Request[Any, Identity, Any], work_session_id: int, op: ops.Op
-) -> Template | Response[Any]:
-    _, errors = await submit(request, op)
-    if errors:
-        session = await _load(work_session_id)
-        context = await _counters_context(request, session)
-        context["status_error"] = next(iter(errors.values()))
-        return page(request, "headcounts/field.html", context, status_code=400)
-    return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
-
-
-@post("/field/sessions/{work_session_id:int}/open", opt=WRITE)
-async def open_session(
-    request: Request[Any, Identity, Any], work_session_id: PathId
-) -> Template | Response[Any]:
-    """Opens the work session now (needs a person in charge)."""
-    op = ops.WorkSessionOpen(
-        payload=ops.OpenWorkSession(work_session_id=work_session_id, at=_now())
-    )
-    return await _transition(request, work_session_id, op)
-
-
-@post("/field/sessions/{work_session_id:int}/close", opt=WRITE)
-async def close_session(
-    request: Request[Any, Identity, Any], work_session_id: PathId
-) -> Template | Response[Any]:
-    """Closes the work session now."""
-    op = ops.WorkSessionClose(
-        payload=ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
-    )
-    return await _transition(request, work_session_id, op)
-
-
-class CategoryForm(msgspec.Struct):
-    """The add-category form."""
-
-    site_group: FormChoice = ""
-    label_ja: FreeText = ""
-    label_en: FreeText = ""
-
-
-GROUPS = (("outreach", "outreach_venue"), ("office", "office"))
-
-
-async def _categories_page(
-    request: Request[Any, Identity, Any],
-    errors: dict[str, str] | None = None,
-    form: CategoryForm | None = None,
-    status_code: int = 200,
-) -> Template:
-    groups = {
-        group: await service.categories(kind, include_inactive=True) for group, kind in GROUPS
-    }
-    return page(
-        request,
-        "headcounts/categories.html",
-        {
-            "groups": groups,
-            "can_manage": allows(Permission.MANAGE_SITES, request.user.role),
-            "errors": on_form(errors or {}, CategoryForm.__struct_fields__),
-            "form": form or CategoryForm(),
-        },
-        status_code=status_code,
-    )
-
-
-@get("/sites/categories", opt=READ)
-async def categories_page(request: Request[Any, Identity, Any]) -> Template:
-    """What is counted at venues and at counters; managers add and retire categories."""
-    return await _categories_page(request)
-
-
-@post("/sites/categories", opt={"permission": Permission.MANAGE_SITES})
-async def add_category(
-    request: Request[Any, Identity, Any], data: Annotated[CategoryForm, Form]
-) -> Template | Redirect:
-    """Adds a category to one kind of site."""
-    if data.site_group not in ("outreach", "office"):
-        errors = {"site_group": translate(request, "Choose where it is counted.")}
-        return await _categories_page(request, errors, data, 422)
-    _, errors = await submit(
-        request,
-        ops.HeadcountCategoryAdd(
-            payload=ops.AddCategory(
-                site_group=data.site_group,  # type: ignore[arg-type]
-                label_ja=data.label_ja,
-                label_en=data.label_en,
-            )
-        ),
-    )
-    if errors:
-        return await _categories_page(request, errors, data, 422)
-    return Redirect("/sites/categories", status_code=303)
+    fragment = wants_fragment(request, "counters")
+    if not fragment and not errors:
+        return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+    session = await _load(request, work_session_id)
+    error = next(iter(errors.values()), "")
+    context = await _counters_context(request, session, settings, error)
+    if fragment:
+        return page(request, "headcounts/_counters.html", context)
+    # A plain form post (no script): the page with the refusal, not a redirect losing it.
+    return page(request, "headcounts/field.html", context, status_code=422)
 
 
 @post(
-    "/sites/categories/{group:str}/{code:str}/toggle", opt={"permission": Permission.MANAGE_SITES}
+    ["/field/sessions/{work_session_id:int}/open", "/field/sessions/{work_session_id:int}/close"],
+    opt=WRITE,
 )
-async def toggle_category(
-    request: Request[Any, Identity, Any], group: FromPath[str], code: FromPath[str]
-) -> Template | Redirect:
-    """Retires an active category or restores a retired one; its counts stay."""
-    current = {
-        c.code: c.active
-        for g, kind in GROUPS
-        if g == group
-        for c in await service.categories(kind, include_inactive=True)
-    }
-    if code not in current:
-        errors = {"_": translate(request, "Unknown category.")}
-        return await _categories_page(request, errors, status_code=404)
-    _, errors = await submit(
-        request,
-        ops.HeadcountCategorySetActive(
-            payload=ops.SetCategoryActive(
-                site_group=group,  # type: ignore[arg-type]
-                code=code,
-                active=not current[code],
-            )
-        ),
-    )
-    if errors:
-        return await _categories_page(request, errors, status_code=422)
-    return Redirect("/sites/categories", status_code=303)
+async def open_or_close(
+    request: SignedInRequest, work_session_id: PathId, settings: AppSettings
+) -> Template | Response[Any]:
+    """Opens the work session now (it needs a person in charge), or closes it."""
+    op: OpBase
+    if request.url.path.endswith("/open"):
+        opening = session_ops.OpenWorkSession(work_session_id=work_session_id, at=_now())
+        op = session_ops.WorkSessionOpen(payload=opening)
+    else:
+        closing = session_ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
+        op = session_ops.WorkSessionClose(payload=closing)
+    _, errors = await submit(request, op)
+    if not errors:
+        return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+    session = await _load(request, work_session_id)
+    context = await _counters_context(request, session, settings)
+    context["status_error"] = next(iter(errors.values()))
+    return page(request, "headcounts/field.html", context, status_code=400)
 
 
 ROUTES = [
     today,
     field_session,
     count,
-    open_session,
-    close_session,
-    categories_page,
-    add_category,
-    toggle_category,
+    open_or_close,
+    *category_routes.ROUTES,
 ]

@@ -7,7 +7,7 @@ from typing import Protocol
 
 import msgspec
 
-from server.sync.ops import AddHeadcount
+from server.headcounts.ops import AddHeadcount
 
 
 class Category(msgspec.Struct, frozen=True, kw_only=True):

@@ -1,21 +1,25 @@
-"""Storing counts: a run's rows and their running sums in ``headcount_cell``, in one step.
+"""Hand-written statements of headcounts: storing a run of counts with their running sums
+in ``headcount_cell`` in one step, and the reads a pull and a push make of them.
 
 A run of checked counts (:mod:`server.headcounts.adds`) is inserted with its cells in one
 or two statements. On PostgreSQL the audit entries go in the same statement, and a writer
-may put a guard of its own in front (:class:`server.db_bulk.Guard`): then the whole write is one
-statement, committed on its own, or nothing at all.
+may put a guard of its own in front (:class:`server.db_bulk.Guard`): then the whole write is
+one statement, committed on its own, or nothing at all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import asyncpg
 from piccolo.engine.sqlite import convert_datetime_in
+from piccolo.querystring import QueryString
 
 from server import db, db_bulk
-from server.audit import service as audit
+from server.audit import store as audit_store
+from server.audit.chain import Entry
 
 # What differs between a run's counts; the actor and the server's time are the run's own.
 COLUMNS: db_bulk.Columns = (
@@ -50,6 +54,43 @@ INSERT_PG = (
 # the counts' statement and then the audit's took their locks when they were two.
 ALL_IN = "(SELECT count(*) FROM added) = {} AND (SELECT count(*) FROM cells) >= 0"
 
+ACTIVE_CODES = QueryString("SELECT site_group, code FROM headcount_category WHERE active")
+
+
+def categories_query(site_group: str) -> QueryString:
+    """A group's categories, in display order."""
+    return QueryString(
+        "SELECT code, label_ja, label_en, active FROM headcount_category "
+        "WHERE site_group = {} ORDER BY sort_order, id",
+        site_group,
+    )
+
+
+def cells_query(work_session_ids: Sequence[int]) -> QueryString:
+    """The cells of several work sessions, to read with others."""
+    return QueryString(
+        "SELECT work_session, slot_start, category, n FROM headcount_cell WHERE {}",
+        db.one_of("work_session", work_session_ids),
+    )
+
+
+async def stored_totals(work_session_id: int) -> dict[str, int]:
+    """A session's totals per category, as stored."""
+    rows = await db.fetch(
+        QueryString(
+            "SELECT category, SUM(n) AS n FROM headcount_cell WHERE work_session = {} "
+            "GROUP BY category",
+            work_session_id,
+        )
+    )
+    return {str(r["category"]): int(r["n"]) for r in rows}
+
+
+def can_guard() -> bool:
+    """Whether a guarded :func:`store` may run now: PostgreSQL, outside a transaction (a
+    guarded write is a statement of its own)."""
+    return db.is_postgres() and not db.in_transaction()
+
 
 class Stored(NamedTuple):
     """What :func:`store` wrote: the op ids inserted, whether the audit entries asked for
@@ -64,18 +105,18 @@ async def store(
     rows: list[tuple[Any, ...]],
     actor_id: int,
     now: dt.datetime,
-    entries: list[audit.Entry],
+    entries: Callable[[], list[Entry]] | None = None,
     guard: db_bulk.Guard | None = None,
 ) -> Stored:
     """Insert the rows (:data:`COLUMNS`) by ``actor_id`` at ``now`` and add them to their
-    cells; an op id already stored is skipped, not an error. On PostgreSQL ``entries`` are
-    appended to the audit log in the same statement, if every row went in.
+    cells; an op id already stored is skipped, not an error. On PostgreSQL the audit
+    entries ``entries`` gives are appended in the same statement, if every row went in.
 
     Args:
         rows: The counts' values.
         actor_id: Who made them.
         now: The server's time.
-        entries: Audit entries to append with them (PostgreSQL).
+        entries: The audit entries to append with them (asked for on PostgreSQL only).
         guard: PostgreSQL, outside a transaction: the writer's own condition. The
             statement is then all there is: a stored op id fails it whole (an integrity
             error) instead of being skipped, so rows, cells and entries commit together.
@@ -86,7 +127,7 @@ async def store(
     if not rows:
         return Stored(set(), False)
     if db.is_postgres():
-        return await _store_pg(rows, actor_id, now, entries, guard)
+        return await _store_pg(rows, actor_id, now, entries() if entries else [], guard)
     if guard is not None:
         raise ValueError("a guard is a PostgreSQL statement's")
     # The run's few slot starts and its one server time, turned into SQLite's text once
@@ -98,16 +139,18 @@ async def store(
         for session, slot, category, delta, device_id, op_id in rows
     ]
     # The write lock is held: rows numbered after the highest id are this run's.
-    before = (await db.fetch("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))[0]["id"]
+    top = await db.fetch(QueryString("SELECT COALESCE(MAX(id), 0) AS id FROM headcount"))
+    before = top[0]["id"]
     written = await db_bulk.insert_many("headcount", STORED, values, suffix=SKIP_REUSED)
     # By rowid, not by the session's index (the planner's choice for the GROUP BY, which
     # read every count of the session); the WHERE also settles SQLite's parsing of an
     # upsert in INSERT … SELECT.
-    await db.fetch(ADD_TO_CELLS.format(source="headcount NOT INDEXED WHERE id > {}"), before)
+    source = "headcount NOT INDEXED WHERE id > {}"
+    await db.fetch(QueryString(ADD_TO_CELLS.format(source=source), before))
     if written == len(rows):
         return Stored({op_id for *_, op_id in rows if op_id is not None}, False)
     found = await db.fetch(
-        "SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before
+        QueryString("SELECT op_id FROM headcount WHERE id > {} AND op_id IS NOT NULL", before)
     )
     return Stored({str(r["op_id"]) for r in found}, False)
 
@@ -116,7 +159,7 @@ async def _store_pg(
     rows: list[tuple[Any, ...]],
     actor_id: int,
     now: dt.datetime,
-    entries: list[audit.Entry],
+    entries: list[Entry],
     guard: db_bulk.Guard | None,
 ) -> Stored:
     """:func:`store` on PostgreSQL: one round trip for the guard, the counts, their cells,
@@ -131,21 +174,22 @@ async def _store_pg(
     args += [actor_id, now, db_bulk.json_rows(COLUMNS, rows)]
     last = f", ({guard.when}) AS held" if guard else ""
     if entries:
-        appended, more = audit.append_ctes(entries, ALL_IN)
+        appended, more = audit_store.append_ctes(entries, ALL_IN)
         ctes.append(appended)
         args += [len(rows), *more]
         last += ", (SELECT seq FROM moved) AS seq"
-    sql = (
+    query = QueryString(
         f"WITH RECURSIVE {', '.join(ctes)} "  # noqa: S608 - constants
-        f"SELECT (SELECT array_agg(op_id) FROM added) AS ids{last}"
+        f"SELECT (SELECT array_agg(op_id) FROM added) AS ids{last}",
+        *args,
     )
     if guard is None:
-        found = await db.fetch(sql, *args)
+        found = await db.fetch(query)
     else:
         if db.in_transaction():
             raise RuntimeError("a guarded store is a statement of its own, outside a transaction")
         try:
-            found = await db.fetch(sql, *args)
+            found = await db.fetch(query)
         except asyncpg.exceptions.IntegrityConstraintViolationError:
             # An op id already stored: the statement, the guard's own writes included,
             # was rolled back whole.

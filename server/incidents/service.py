@@ -11,15 +11,17 @@ from typing import Any
 
 import msgspec
 
+from server.auth.policy import Permission
 from server.common.clock import JST
 from server.common.errors import OpRejected
+from server.incidents.ops import CreateIncident, IncidentCreate, IncidentUpdate, UpdateIncident
 from server.incidents.schemas import STATUS_ORDER, IncidentOut, Revision
 from server.incidents.tables import Incident, IncidentRevision
 from server.messages import N_
+from server.ops import merge
+from server.ops.context import Applied, ApplyContext, Conflict
+from server.ops.registry import Kind
 from server.sites import service as sites
-from server.sync import merge
-from server.sync.context import Applied, ApplyContext, Conflict
-from server.sync.ops import CreateIncident, UpdateIncident
 from server.work_sessions import service as work_sessions
 
 SERIOUS = frozenset({"high", "critical"})
@@ -281,3 +283,20 @@ async def apply_update(
     return Applied(
         target=f"incident:{row['id']}", entity_id=payload.uid, version=version, conflicts=conflicts
     )
+
+
+KINDS = (
+    Kind(
+        IncidentCreate,
+        Permission.FIELD_WRITE,
+        lambda op, c: apply_create(op.payload, c, device_id=op.device_id),
+    ),
+    Kind(
+        IncidentUpdate,
+        Permission.FIELD_WRITE,
+        lambda op, c: apply_update(
+            op.payload, c, base_version=op.base_version, device_id=op.device_id
+        ),
+    ),
+)
+"""The incident ops and the rules that apply them (installed by :mod:`server.domains`)."""

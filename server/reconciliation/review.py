@@ -24,12 +24,13 @@ from server.db_errors import INFRASTRUCTURE, INTEGRITY_ERRORS
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
+from server.ops.apply import apply_op
+from server.ops.context import Actor, Applied
 from server.reconciliation import review_show as show
 from server.settings import FieldSettings
 from server.sites import service as sites
 from server.staff import service as staff
-from server.sync import devices, ops, service
-from server.sync.context import Actor, Applied
+from server.sync import devices, ops
 from server.sync.push import UNPROCESSABLE
 from server.sync.tables import SyncIssue
 from server.work_sessions import service as work_sessions
@@ -297,7 +298,7 @@ async def accept(issue_id: int, actor: Actor, field: FieldSettings) -> Applied:
     try:
         async with db.writing():
             await _settle(issue_id, actor, "accepted", "")
-            applied = await service.apply_op(op, actor, field)
+            applied = await apply_op(op, actor, field)
             await audit.record(
                 "review.accept",
                 actor_id=actor.staff_id,

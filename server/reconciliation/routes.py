@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery, JSONBody
+from litestar import get, post
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
-from server.auth.schemas import Identity
 from server.common.errors import OpRejected
 from server.common.text import FreeText
 from server.messages import N_
 from server.reconciliation import review, service
 from server.reconciliation.schemas import ReportIn
 from server.settings import Settings
+from server.web.dependencies import AppSettings
+from server.web.form_fields import Form
 from server.web.forms import PathId, actor_of, explain
-from server.web.pages import page
+from server.web.pages import SignedInRequest, page
 
 REVIEW = {"permission": Permission.REVIEW_SYNC}
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 NOTICES: dict[str, str] = {
     "accepted": N_("The change was applied as your decision."),
     "dismissed": N_("The change was dismissed. Nothing was applied."),
@@ -33,14 +32,19 @@ STATUS_OF = {"issue_unknown": 404, "issue_settled": 409}
 
 
 @post("/api/sync/report", opt={"permission": Permission.FIELD_WRITE}, status_code=200)
-async def report(data: JSONBody[ReportIn]) -> dict[str, int]:
+async def report(
+    request: SignedInRequest, data: JSONBody[ReportIn], settings: AppSettings
+) -> dict[str, int]:
     """A device reports, per day, how many ops it made and a digest of their ids."""
-    return {"stored": await service.save_reports(data.device_id, data.reports)}
+    stored = await service.save_reports(
+        data.device_id, data.reports, actor=actor_of(request), field=settings.field
+    )
+    return {"stored": stored}
 
 
 @get("/reconciliation", opt={"permission": Permission.READ_ALL})
 async def reconciliation_page(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
     day: FromQuery[dt.date | None] = None,
 ) -> Template:
     """Per device: what it says it made that day, and what the server received."""
@@ -59,7 +63,8 @@ class DismissForm(msgspec.Struct):
 
 
 async def _review_page(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
+    settings: Settings,
     *,
     notice: str = "",
     failed: int | None = None,
@@ -67,7 +72,6 @@ async def _review_page(
     reason: str = "",
     status: int = 200,
 ) -> Template:
-    settings: Settings = request.app.state.settings
     items, total = await review.list_open(settings.field)
     message = explain(request, error) if error else ""
     shown = failed is not None and any(item.id == failed for item in items)
@@ -86,29 +90,31 @@ async def _review_page(
 
 @get("/review", opt=REVIEW)
 async def review_page(
-    request: Request[Any, Identity, Any], done: FromQuery[str | None] = None
+    request: SignedInRequest, settings: AppSettings, done: FromQuery[str | None] = None
 ) -> Template:
     """Refused and conflicting synced changes waiting for a supervisor, oldest first."""
-    return await _review_page(request, notice=NOTICES.get(done or "", ""))
+    return await _review_page(request, settings, notice=NOTICES.get(done or "", ""))
 
 
 @post("/review/{issue_id:int}/accept", opt=REVIEW)
-async def accept(request: Request[Any, Identity, Any], issue_id: PathId) -> Template | Redirect:
+async def accept(
+    request: SignedInRequest, issue_id: PathId, settings: AppSettings
+) -> Template | Redirect:
     """Applies a kept change as the supervisor's decision; refused again, it stays open."""
-    settings: Settings = request.app.state.settings
     try:
         await review.accept(issue_id, actor_of(request), settings.field)
     except OpRejected as error:
         status = STATUS_OF.get(error.code, 422)
-        return await _review_page(request, failed=issue_id, error=error, status=status)
+        return await _review_page(request, settings, failed=issue_id, error=error, status=status)
     return Redirect("/review?done=accepted", status_code=303)
 
 
 @post("/review/{issue_id:int}/dismiss", opt=REVIEW)
 async def dismiss(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
     issue_id: PathId,
     data: Annotated[DismissForm, Form],
+    settings: AppSettings,
 ) -> Template | Redirect:
     """Settles a kept change without applying it, with the supervisor's reason."""
     try:
@@ -116,7 +122,7 @@ async def dismiss(
     except OpRejected as error:
         status = STATUS_OF.get(error.code, 422)
         return await _review_page(
-            request, failed=issue_id, error=error, reason=data.reason, status=status
+            request, settings, failed=issue_id, error=error, reason=data.reason, status=status
         )
     return Redirect("/review?done=dismissed", status_code=303)
 

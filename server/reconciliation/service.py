@@ -12,12 +12,18 @@ import hashlib
 
 import msgspec
 
-from server import db
 from server.audit.tables import AuditEvent
+from server.auth.policy import Permission
 from server.common.clock import JST
+from server.common.errors import OpRejected
+from server.messages import N_
+from server.ops.apply import apply_op, client_day
+from server.ops.context import Actor, Applied, ApplyContext
+from server.ops.registry import Kind
+from server.reconciliation.ops import DeviceReportDays, ReportDays
 from server.reconciliation.schemas import Comparison, DayReport
 from server.reconciliation.tables import DeviceDayReport
-from server.sync.service import client_day
+from server.settings import FieldSettings
 from server.sync.tables import Device, SyncIssue
 
 __all__ = ["JST", "compare_day", "digest", "received_ids", "save_reports"]
@@ -28,30 +34,48 @@ def digest(op_ids: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(op_ids)).encode()).hexdigest()
 
 
-async def save_reports(device_uid: str, reports: list[DayReport]) -> int:
-    """Store a device's reports (replacing earlier ones for the same days).
+async def save_reports(
+    device_uid: str, reports: list[DayReport], *, actor: Actor, field: FieldSettings
+) -> int:
+    """Store a device's reports (a ``device.report_days`` op, replacing earlier ones for the
+    same days).
 
     Returns:
         How many were stored; 0 when the device is unknown or revoked.
     """
-    async with db.writing():
-        if not await Device.exists().where(
-            (Device.uid == device_uid) & Device.revoked_at.is_null()
-        ):
-            return 0
-        for report in reports:
-            key = f"{device_uid}:{report.day.isoformat()}"
-            await DeviceDayReport.delete().where(DeviceDayReport.key == key)
-            await DeviceDayReport.insert(
-                DeviceDayReport(
-                    key=key,
-                    device_uid=device_uid,
-                    day=report.day,
-                    op_count=report.op_count,
-                    digest=report.digest,
-                )
-            )
+    op = DeviceReportDays(
+        device_id=device_uid, payload=ReportDays(device_uid=device_uid, reports=reports)
+    )
+    try:
+        await apply_op(op, actor, field)
+    except OpRejected as error:
+        if error.code != "device_unknown":
+            raise
+        return 0
     return len(reports)
+
+
+async def _apply_report(op: DeviceReportDays, context: ApplyContext) -> Applied:
+    device_uid = op.payload.device_uid
+    if not await Device.exists().where((Device.uid == device_uid) & Device.revoked_at.is_null()):
+        raise OpRejected("device_unknown", N_("This device is not registered or was revoked."))
+    for report in op.payload.reports:
+        key = f"{device_uid}:{report.day.isoformat()}"
+        await DeviceDayReport.delete().where(DeviceDayReport.key == key)
+        await DeviceDayReport.insert(
+            DeviceDayReport(
+                key=key,
+                device_uid=device_uid,
+                day=report.day,
+                op_count=report.op_count,
+                digest=report.digest,
+            )
+        )
+    return Applied(target=f"device:{device_uid}", entity_id=len(op.payload.reports))
+
+
+KINDS = (Kind(DeviceReportDays, Permission.FIELD_WRITE, _apply_report, synced=False),)
+"""The day-report op and its rule (installed by :mod:`server.domains`)."""
 
 
 async def received_ids(device_uid: str, day: dt.date) -> list[str]:

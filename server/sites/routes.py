@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from server.auth.policy import Permission, allows
-from server.auth.schemas import Identity
+from server.auth.policy import Permission
 from server.common.text import FreeText
 from server.messages import N_
-from server.sites import service
-from server.sync import ops
-from server.web.form_fields import FormChoice
-from server.web.forms import PathId, on_form, submit
-from server.web.pages import page, translate
+from server.sites import ops, service
+from server.web.form_fields import Form, FormChoice
+from server.web.forms import PathId, on_form, submit, submit_form
+from server.web.pages import SignedInRequest, page
 
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_SITES}
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
-VENUE_KINDS: tuple[str, ...] = ("university", "commercial", "community_hall", "other")
+# The choices the form offers, in its order: the op's own.
+VENUE_KINDS: tuple[str, ...] = typing.get_args(typing.get_type_hints(ops.AddVenue)["venue_kind"])
 NOTICES: dict[str, str] = {
     "added": N_("The venue was added."),
     "retired": N_("The venue was retired. Its records are kept."),
@@ -41,6 +39,9 @@ class VenueForm(msgspec.Struct):
     notes: FreeText = ""
 
 
+NEW_VENUE_MESSAGES = {"venue_kind": N_("Choose the kind of venue.")}
+
+
 @get("/", opt={"permission": Permission.PUBLIC})
 async def home(request: Request[Any, Any, Any]) -> Template:
     """Home page: the sites, fixed ones first."""
@@ -48,7 +49,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
 
 
 async def _sites_page(
-    request: Request[Any, Identity, Any],
+    request: SignedInRequest,
     *,
     form: VenueForm | None = None,
     errors: dict[str, str] | None = None,
@@ -66,7 +67,6 @@ async def _sites_page(
         "venues": [s for s in sites if s.kind == "outreach_venue" and s.active],
         "retired": [s for s in sites if s.kind == "outreach_venue" and not s.active],
         "venue_kinds": VENUE_KINDS,
-        "can_manage": allows(Permission.MANAGE_SITES, request.user.role),
         "form": form or VenueForm(venue_kind="university"),
         "errors": errors,
         "retire_errors": retire_errors,
@@ -76,44 +76,26 @@ async def _sites_page(
 
 
 @get("/sites", opt=READ)
-async def sites_page(
-    request: Request[Any, Identity, Any], done: FromQuery[str | None] = None
-) -> Template:
+async def sites_page(request: SignedInRequest, done: FromQuery[str | None] = None) -> Template:
     """Fixed sites, outreach venues and retired venues; managers also add and retire venues."""
     return await _sites_page(request, notice=NOTICES.get(done or "", ""))
 
 
 @post("/sites/venues", opt=MANAGE)
 async def add_venue(
-    request: Request[Any, Identity, Any], data: Annotated[VenueForm, Form]
+    request: SignedInRequest, data: Annotated[VenueForm, Form]
 ) -> Template | Redirect:
     """Adds an outreach venue (op ``site.add_venue``), then shows the list again."""
-    if data.venue_kind not in VENUE_KINDS:
-        return await _sites_page(
-            request,
-            form=data,
-            errors={"venue_kind": translate(request, N_("Choose the kind of venue."))},
-            status=422,
-        )
-    op = ops.SiteAddVenue(
-        payload=ops.AddVenue(
-            name_ja=data.name_ja,
-            name_en=data.name_en,
-            address=data.address,
-            venue_kind=data.venue_kind,  # type: ignore[arg-type] # checked above
-            notes=data.notes,
-        )
+    applied, errors = await submit_form(
+        request, data, ops.AddVenue, NEW_VENUE_MESSAGES, ops.SiteAddVenue
     )
-    applied, errors = await submit(request, op)
     if applied is None:
         return await _sites_page(request, form=data, errors=errors, status=422)
     return Redirect(f"/sites?done=added#site-{applied.entity_id}", status_code=303)
 
 
 @post("/sites/{site_id:int}/retire", opt=MANAGE)
-async def retire_venue(
-    request: Request[Any, Identity, Any], site_id: PathId
-) -> Template | Redirect:
+async def retire_venue(request: SignedInRequest, site_id: PathId) -> Template | Redirect:
     """Retires an outreach venue (op ``site.retire``); it is kept, never deleted."""
     applied, errors = await submit(
         request, ops.SiteRetire(payload=ops.RetireVenue(site_id=site_id))

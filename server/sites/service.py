@@ -6,12 +6,14 @@ import uuid
 
 import msgspec
 
+from server.auth.policy import Permission
 from server.common.errors import OpRejected
 from server.messages import N_
+from server.ops.context import Applied, ApplyContext
+from server.ops.registry import Kind
+from server.sites.ops import AddVenue, RetireVenue, SiteAddVenue, SiteRetire
 from server.sites.schemas import SiteOut
 from server.sites.tables import Site
-from server.sync.context import Applied, ApplyContext
-from server.sync.ops import AddVenue, RetireVenue
 
 MAX_NAME = 200
 
@@ -126,3 +128,10 @@ async def apply_retire(payload: RetireVenue, context: ApplyContext) -> Applied:
         Site._meta.primary_key == site.id
     )
     return Applied(target=f"site:{site.id}", entity_id=site.id)
+
+
+KINDS = (
+    Kind(SiteAddVenue, Permission.MANAGE_SITES, lambda op, c: apply_add_venue(op.payload, c)),
+    Kind(SiteRetire, Permission.MANAGE_SITES, lambda op, c: apply_retire(op.payload, c)),
+)
+"""The venue ops and the rules that apply them (installed by :mod:`server.domains`)."""

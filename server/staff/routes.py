@@ -5,24 +5,22 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar import get, post
 from litestar.response import Template
 
 from server.auth import service as auth
 from server.auth.policy import ROLE_LABELS, Permission, assignable_roles
-from server.auth.schemas import AuthError, Identity
+from server.auth.schemas import AuthError
 from server.common.text import FreeText
 from server.messages import N_
 from server.settings import Settings
 from server.staff import service
-from server.web.form_fields import FormChoice
+from server.web.dependencies import AppSettings
+from server.web.form_fields import Form, FormChoice
 from server.web.forms import PathId
-from server.web.pages import page
+from server.web.pages import SignedInRequest, page
 
 MANAGE = {"permission": Permission.MANAGE_STAFF}
-Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
 class InviteForm(msgspec.Struct):
@@ -43,7 +41,7 @@ INVITE_FIELDS = {
 
 
 async def _roster(
-    request: Request[Any, Identity, Any], extra: dict[str, Any] | None = None, status: int = 200
+    request: SignedInRequest, extra: dict[str, Any] | None = None, status: int = 200
 ) -> Template:
     context = {
         "staff": await service.list_staff(),
@@ -56,23 +54,21 @@ async def _roster(
     return page(request, "staff/index.html", context, status_code=status)
 
 
-def _invite_url(request: Request[Any, Any, Any], token: str) -> str:
-    settings: Settings = request.app.state.settings
+def _invite_url(settings: Settings, token: str) -> str:
     return f"{settings.auth.public_url}/invite/{token}"
 
 
 @get("/staff", opt=MANAGE)
-async def roster(request: Request[Any, Identity, Any]) -> Template:
+async def roster(request: SignedInRequest) -> Template:
     """The roster with an invite form."""
     return await _roster(request)
 
 
 @post("/staff/invites", opt=MANAGE)
 async def invite(
-    request: Request[Any, Identity, Any], data: Annotated[InviteForm, Form]
+    request: SignedInRequest, data: Annotated[InviteForm, Form], settings: AppSettings
 ) -> Template:
     """Creates an invite and shows its one-time link once."""
-    settings: Settings = request.app.state.settings
     try:
         created = await auth.create_invite(
             auth=settings.auth,
@@ -85,13 +81,12 @@ async def invite(
         field = INVITE_FIELDS.get(error.code, "_")
         extra = {"form": data, "errors": {field: error.message}}
         return await _roster(request, extra, status=error.status)
-    return await _roster(request, {"invite_url": _invite_url(request, created.token)})
+    return await _roster(request, {"invite_url": _invite_url(settings, created.token)})
 
 
 @post("/staff/{staff_id:int}/reinvite", opt=MANAGE)
-async def reinvite(request: Request[Any, Identity, Any], staff_id: PathId) -> Template:
+async def reinvite(request: SignedInRequest, staff_id: PathId, settings: AppSettings) -> Template:
     """A new one-time link for someone who lost their passkey."""
-    settings: Settings = request.app.state.settings
     try:
         person = await service.get_staff(staff_id)
         if person is None:
@@ -105,11 +100,11 @@ async def reinvite(request: Request[Any, Identity, Any], staff_id: PathId) -> Te
         )
     except AuthError as error:
         return await _roster(request, {"error": error.message}, status=error.status)
-    return await _roster(request, {"invite_url": _invite_url(request, created.token)})
+    return await _roster(request, {"invite_url": _invite_url(settings, created.token)})
 
 
 @post("/staff/{staff_id:int}/deactivate", opt=MANAGE)
-async def deactivate(request: Request[Any, Identity, Any], staff_id: PathId) -> Template:
+async def deactivate(request: SignedInRequest, staff_id: PathId) -> Template:
     """Deactivates a person: their sessions end and their passkeys stop working at once."""
     try:
         await service.deactivate(

@@ -1,1 +1,1 @@
-"""The one write path: every change is an op applied by ``sync.service.apply_op``."""
+"""Sync is transport on top of the op write path (:mod:`server.ops`): devices, push, pull."""

@@ -22,15 +22,16 @@ import datetime as dt
 import asyncpg
 import msgspec
 
-from server import db
 from server.common.errors import OpRejected
 from server.headcounts import service as headcounts
+from server.headcounts import store as headcount_store
+from server.headcounts.batches import apply_counts_at_once
+from server.ops.apply import check_op
+from server.ops.context import Actor
 from server.settings import FieldSettings
 from server.sync import devices, ops
-from server.sync.context import Actor
 from server.sync.keep import Explain, answer_kept, english, kept_query
 from server.sync.schemas import Batch, OpResult, PushOut
-from server.sync.service import apply_counts_at_once, check_op
 
 # The database chose the statement to end a deadlock: the general way retries.
 # A value the statement could not take: the general way refuses that op alone.
@@ -90,7 +91,7 @@ async def push_at_once(
         The answer; or None, with nothing written, when the batch must go the general way
         (on SQLite always: a transaction costs it no round trips).
     """
-    if not db.is_postgres() or db.in_transaction():
+    if not headcount_store.can_guard():
         return None
     counts = _new_counts(batch, actor)
     if counts is None:

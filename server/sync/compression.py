@@ -1,23 +1,24 @@
-"""Compressed request bodies: tablets gzip large batches (``Content-Encoding: gzip``)."""
+"""A request's body, read within a limit and inflated when it came gzipped.
+
+Tablets gzip large batches (``Content-Encoding: gzip``).
+"""
 
 from __future__ import annotations
 
 import zlib
 
-from litestar.enums import ScopeType
 from litestar.exceptions import ClientException, HTTPException
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
-from litestar.types.asgi_types import HTTPDisconnectEvent, HTTPRequestEvent
-
-# A batch inflates to at most this: a "zip bomb" stops here instead of filling memory.
-MAX_INFLATED = 32 * 1024 * 1024
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.types import Receive, Scope
 
 
-def inflate(body: bytes, limit: int = MAX_INFLATED) -> bytes:
-    """Gunzip ``body``, refusing more than ``limit`` bytes of output.
+def inflate(body: bytes, limit: int) -> bytes:
+    """Gunzip ``body``, refusing more than ``limit`` bytes of output (a "zip bomb" stops
+    there instead of filling memory).
 
     Raises:
-        ClientException: Not gzip, or too large once inflated.
+        ClientException: Not gzip.
+        HTTPException: Larger than ``limit`` once inflated (413).
     """
     inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
     try:
@@ -29,37 +30,33 @@ def inflate(body: bytes, limit: int = MAX_INFLATED) -> bytes:
     return data
 
 
-def gzip_request_middleware(app: ASGIApp) -> ASGIApp:
-    """Inflate a gzip-encoded request body before the route reads it."""
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """The request's body, gunzipped if it says it is gzip, of at most ``limit`` bytes as
+    sent and as inflated.
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == ScopeType.HTTP else {}
-        if headers.get(b"content-encoding", b"").lower() != b"gzip":
-            await app(scope, receive, send)
-            return
-        chunks: list[bytes] = []
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunks.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = inflate(b"".join(chunks))
-        scope["headers"] = [
-            (name, value)
-            for name, value in scope["headers"]
-            if name not in (b"content-encoding", b"content-length")
-        ] + [(b"content-length", str(len(body)).encode())]
-        sent = False
-
-        async def replay() -> ReceiveMessage:
-            nonlocal sent
-            if sent:
-                return HTTPDisconnectEvent(type="http.disconnect")
-            sent = True
-            return HTTPRequestEvent(type="http.request", body=body, more_body=False)
-
-        await app(scope, replay, send)
-
-    return middleware
+    Raises:
+        RequestEntityTooLarge: More than ``limit`` bytes sent (or announced).
+        ClientException: Said to be gzip and is not.
+        HTTPException: Larger than ``limit`` once inflated (413).
+    """
+    encoding = b""
+    for name, value in scope["headers"]:
+        if name == b"content-length" and value.isdigit() and int(value) > limit:
+            raise RequestEntityTooLarge
+        if name == b"content-encoding":
+            encoding = value.lower()
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            raise ClientException("The client left before sending its whole body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise RequestEntityTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            break
+    body = b"".join(chunks)
+    return inflate(body, limit) if encoding == b"gzip" else body

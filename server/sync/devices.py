@@ -9,21 +9,28 @@ mark in the same transaction as the ops it covers (:mod:`server.sync.push`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 import msgspec
 
-from server import db, db_bulk
+from server import db
+from server.auth.policy import Permission
 from server.common.errors import OpRejected
-from server.common.mynumber import MESSAGE_EN, contains_my_number
 from server.common.text import check_controls, is_uuid
 from server.messages import N_
-from server.sync import ops
+from server.ops.apply import apply_op
+from server.ops.context import Actor, Applied, ApplyContext
+from server.ops.registry import Kind
+from server.settings import FieldSettings
+from server.sync import ops, store
+from server.sync.device_ops import DeviceRegister, DeviceRevoke, RegisterDevice, RevokeDevice
 from server.sync.schemas import Batch, DeviceOut, Gap, OpResult, PushOut, SyncError
 from server.sync.tables import Device
 
-DEVICE_ID_LENGTH = 36  # a UUID as text: what a device id is at most
+DEVICE_ID_LENGTH = store.DEVICE_ID_LENGTH
 
 
 def _now() -> dt.datetime:
@@ -38,21 +45,26 @@ def _device_out(row: dict[str, Any]) -> DeviceOut:
     )
 
 
-async def register_device(*, label: str, staff_id: int) -> DeviceOut:
-    """Register a browser or tablet and issue its id.
+async def register_device(*, label: str, actor: Actor, field: FieldSettings) -> DeviceOut:
+    """Register a browser or tablet and issue its id (a ``device.register`` op).
 
     Raises:
         OpRejected: The label holds a control character or what looks like a My Number.
     """
     check_controls("label", label)
-    if contains_my_number(label):
-        raise OpRejected("my_number", MESSAGE_EN, field="label")
-    label = " ".join(label.split())[:100]
-    async with db.writing():
-        rows = await Device.insert(
-            Device(uid=str(uuid.uuid4()), label=label, registered_by=staff_id)
-        ).returning(*Device.all_columns())
+    uid = str(uuid.uuid4())
+    payload = RegisterDevice(uid=uid, label=" ".join(label.split())[:100])
+    await apply_op(DeviceRegister(device_id=uid, payload=payload), actor, field)
+    rows = await Device.select(*Device.all_columns()).where(Device.uid == uid)
     return _device_out(rows[0])
+
+
+async def _apply_register(op: DeviceRegister, context: ApplyContext) -> Applied:
+    payload = op.payload
+    await Device.insert(
+        Device(uid=payload.uid, label=payload.label, registered_by=context.actor.staff_id)
+    )
+    return Applied(target=f"device:{payload.uid}", entity_id=payload.uid)
 
 
 async def list_devices() -> list[DeviceOut]:
@@ -61,17 +73,38 @@ async def list_devices() -> list[DeviceOut]:
     return [_device_out(r) for r in rows]
 
 
-async def revoke_device(device_id: str) -> bool:
-    """Revoke a device: its pushes are refused from now on. False if unknown."""
+async def revoke_device(device_id: str, *, actor: Actor, field: FieldSettings) -> bool:
+    """Revoke a device (a ``device.revoke`` op): its pushes are refused from now on.
+    False if unknown or already revoked."""
     if not is_uuid(device_id):
         return False
-    async with db.writing():
-        rows = (
-            await Device.update({Device.revoked_at: _now()})
-            .where((Device.uid == device_id) & Device.revoked_at.is_null())
-            .returning(Device._meta.primary_key)
-        )
-    return bool(rows)
+    try:
+        await apply_op(DeviceRevoke(payload=RevokeDevice(uid=device_id)), actor, field)
+    except OpRejected as error:
+        if error.code != "device_unknown":
+            raise
+        return False
+    return True
+
+
+async def _apply_revoke(op: DeviceRevoke, context: ApplyContext) -> Applied:
+    uid = op.payload.uid
+    rows = (
+        await Device.update({Device.revoked_at: context.now})
+        .where((Device.uid == uid) & Device.revoked_at.is_null())
+        .returning(Device._meta.primary_key)
+    )
+    if not rows:
+        raise OpRejected("device_unknown", UNKNOWN_DEVICE, field="device_id")
+    return Applied(target=f"device:{uid}", entity_id=uid)
+
+
+UNKNOWN_DEVICE = N_("This device is not registered or was revoked.")
+KINDS = (
+    Kind(DeviceRegister, Permission.FIELD_WRITE, _apply_register, synced=False),
+    Kind(DeviceRevoke, Permission.MANAGE_STAFF, _apply_revoke, synced=False),
+)
+"""The device ops and their rules (installed by :mod:`server.domains`)."""
 
 
 async def device_mark(device_id: str | None, *, live_only: bool = True) -> int | None:
@@ -79,31 +112,24 @@ async def device_mark(device_id: str | None, *, live_only: bool = True) -> int |
     ``live_only`` is false) for a revoked device."""
     if not is_uuid(device_id):
         return None
-    sql, args = mark_query(device_id, live_only=live_only)
-    rows = await db.fetch(sql, *args)
+    rows = await db.fetch(store.mark_query(device_id, live_only=live_only))
     return int(rows[0]["high_water"]) if rows else None
 
 
-def mark_query(device_id: str, *, live_only: bool = True) -> db.Query:
-    """The statement of :func:`device_mark`, to read with others."""
-    revoked = " AND revoked_at IS NULL" if live_only else ""
-    return (
-        f"SELECT high_water FROM device WHERE uid = {{}}{revoked}",  # noqa: S608 - constants
-        (device_id[:DEVICE_ID_LENGTH],),
-    )
+def mark_reader() -> Callable[[str | None], Awaitable[int | None]]:
+    """What the field page reads a device's mark with (revoked devices too): provided to
+    the domains' routes, which do not import the sync layer."""
+    return functools.partial(device_mark, live_only=False)
 
 
-def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db_bulk.Guard:
-    """PostgreSQL: a writer's statement moves the device's mark from ``mark`` to ``to``
-    and writes only if the mark was still ``mark`` (no other push of the device came
-    first) and the device is live. The row is locked first, as a push's transaction
-    locks it."""
-    return db_bulk.Guard(
-        "advanced AS (UPDATE device SET last_seen_at = {}, high_water = {} "
-        "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING 1)",
-        [now, to, device_id, mark],
-        "EXISTS (SELECT 1 FROM advanced)",
-    )
+mark_query = store.mark_query
+advance_guard = store.advance_guard
+
+
+async def mark_or_guess(device_id: str, guess: int | None) -> int | None:
+    """The mark a push starts from: the live device's, or ``guess`` where reading it
+    would cost a round trip (:func:`take_device` checks it)."""
+    return await store.mark_or_guess(device_id, guess) if is_uuid(device_id) else None
 
 
 class Split(NamedTuple):
@@ -146,18 +172,8 @@ def nothing_new(split: Split) -> PushOut:
     return PushOut(high_water=split.mark, results=duplicates(split), gap=split.gap)
 
 
-# PostgreSQL: the device's row locked, its mark before, and the mark moved to where the
-# batch takes it if it was the one guessed: one statement, right guess or wrong.
-TAKE_PG = (
-    "UPDATE device AS d SET last_seen_at = {}, "
-    "high_water = CASE WHEN o.high_water = {} THEN {} ELSE o.high_water END "
-    "FROM (SELECT id, high_water FROM device WHERE uid = {} AND revoked_at IS NULL "
-    "FOR UPDATE) AS o WHERE d.id = o.id RETURNING o.high_water AS before"
-)
-
-
 def _unknown_device() -> SyncError:
-    return SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
+    return SyncError("device_unknown", UNKNOWN_DEVICE, 403)
 
 
 async def take_device(batch: Batch, known: int | None) -> Split:
@@ -175,39 +191,20 @@ async def take_device(batch: Batch, known: int | None) -> Split:
     now = _now()
     if known is not None:
         split = split_batch(known, batch)
-        if db.is_postgres():
-            rows = await db.fetch(TAKE_PG, now, known, split.mark, batch.device_id)
-            if not rows:
-                raise _unknown_device()
-            before = int(rows[0]["before"])
-            return split if before == known else await _move(batch, before)
-        rows = await db.fetch(
-            "UPDATE device SET last_seen_at = {}, high_water = {} "
-            "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING high_water",
-            now,
-            split.mark,
-            batch.device_id,
-            known,
-        )
-        if rows:
-            return split
-    # The mark moved meanwhile (another push from this device) or the device is gone.
-    rows = await db.fetch(
-        "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
-        "RETURNING high_water",
-        now,
-        batch.device_id,
-    )
-    if not rows:
+        before = await store.take_from(batch.device_id, now, known, split.mark)
+        if before is None:
+            raise _unknown_device()
+        # Else the mark moved meanwhile (another push from this device).
+        return split if before == known else await _move(batch, before)
+    mark = await store.take(batch.device_id, now)
+    if mark is None:
         raise _unknown_device()
-    return await _move(batch, int(rows[0]["high_water"]))
+    return await _move(batch, mark)
 
 
 async def _move(batch: Batch, mark: int) -> Split:
     """The batch split against the device's locked ``mark``, which moves with it."""
     split = split_batch(mark, batch)
     if split.mark != mark:
-        await db.fetch(
-            "UPDATE device SET high_water = {} WHERE uid = {}", split.mark, batch.device_id
-        )
+        await store.set_mark(batch.device_id, split.mark)
     return split

@@ -16,8 +16,9 @@ import msgspec
 from server.common.errors import OpRejected
 from server.common.text import is_uuid
 from server.messages import N_
+from server.ops.apply import INVALID
 from server.sync import ops
-from server.sync.keep import INVALID, masked_json
+from server.sync.keep import masked_json
 from server.sync.schemas import Batch, PushIn, SyncError
 
 _PATH = re.compile(r"at `\$(?:\.payload)?\.?([^`]*)`$")

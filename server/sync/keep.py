@@ -12,13 +12,12 @@ from server import db
 from server.common.errors import OpRejected
 from server.common.mynumber import contains_my_number, mask_my_numbers
 from server.common.text import has_control, is_uuid
-from server.messages import N_
-from server.sync import ops
+from server.ops.envelope import tag_of
+from server.sync import ops, store
 from server.sync.schemas import OpResult, PushOut
 from server.sync.tables import SyncIssue
 
 REPLACEMENT = "\ufffd"
-INVALID = N_("A value in this change cannot be accepted (%(where)s).")
 Explain = Callable[[OpRejected], str]
 """A refusal's message for an answer, in the sender's language."""
 
@@ -32,8 +31,7 @@ def op_type(op: ops.Op | ops.Unreadable) -> str:
     """The op's ``type`` tag (what an unreadable op claimed to be)."""
     if isinstance(op, ops.Unreadable):
         return op.kind
-    tag: str = type(op).__struct_config__.tag  # type: ignore[assignment]
-    return tag
+    return tag_of(type(op))
 
 
 def clean(value: Any) -> Any:
@@ -114,14 +112,7 @@ async def awaiting_review(device_id: str, results: list[OpResult]) -> int:
     return len(rows)
 
 
-def kept_query(device_id: str, first: int, last: int) -> db.Query:
-    """The refusals kept for a device's ops ``first``..``last`` that no supervisor
-    accepted, to read with others (:func:`answer_kept`)."""
-    return (
-        "SELECT seq, code, field, message, params FROM sync_issue WHERE device_uid = {} "
-        "AND seq >= {} AND seq <= {} AND status = 'rejected' AND resolution <> 'accepted'",
-        (device_id, first, last),
-    )
+kept_query = store.kept_query
 
 
 async def answer_kept(
@@ -137,8 +128,7 @@ async def answer_kept(
     if not seqs:
         return answer
     if rows is None:
-        sql, args = kept_query(device_id, min(seqs), max(seqs))
-        rows = await db.fetch(sql, *args)
+        rows = await db.fetch(kept_query(device_id, min(seqs), max(seqs)))
     kept = {int(row["seq"]): row for row in rows}
     if not kept:
         return answer

@@ -13,18 +13,19 @@ import datetime as dt
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from server import db
-from server.auth.policy import MANAGERS
+from server.auth.policy import sees_every_site
 from server.common.text import is_uuid
 from server.headcounts import service as headcounts
 from server.headcounts.tables import HeadcountCategory
 from server.incidents import service as incidents
+from server.ops.context import Actor
 from server.settings import FieldSettings
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.sync import devices
-from server.sync.context import Actor
+from server.sync import devices, store
 from server.sync.schemas import Change, PullOut
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut, in_charge_of
@@ -33,38 +34,15 @@ MAX_LIMIT = 1000
 ENTITIES = ("site", "work_session", "incident", "headcount_category", "staff")
 
 
-def _sites_query(actor: Actor, cursor: int) -> db.Query | None:
+def _sites_query(actor: Actor, cursor: int) -> QueryString | None:
     """The sites an operator works at, if anything changed after ``cursor``; None
     (everything) for managers and city staff."""
-    if actor.role in MANAGERS or actor.role == "city_staff":
+    if sees_every_site(actor.role):
         return None
-    # Plain SQL: every tablet's pull runs this. An operator's sessions grow with the
-    # history, so an empty pull (nothing after the cursor) must not read them. The last
-    # entry is read backwards on the index whatever the plan: PostgreSQL's generic plan for
-    # an ``EXISTS (… WHERE seq > $n)`` scanned the whole log (21 ms at 100,000 entries),
-    # and it chooses that plan for a cached statement when its estimates say so.
-    return (
-        "SELECT DISTINCT ws.site FROM work_session_staff wss "
-        "JOIN work_session ws ON ws.id = wss.work_session WHERE wss.staff = {} "
-        "AND (SELECT max(seq) FROM audit_event) > {}",
-        (actor.staff_id, cursor),
-    )
+    return store.sites_query(actor.staff_id, cursor)
 
 
-def after_query(cursor: int, limit: int) -> db.Query:
-    """The entries after ``cursor`` (at most ``limit``), as one row: how many, the last
-    ``seq``, and their ``seq`` and ``target`` as two JSON arrays in one order.
-
-    Two arrays, not a row each: read with the others (:func:`server.db.fetch_many`), 500
-    entries as objects had cost PostgreSQL their JSON and Python a dict apiece.
-    """
-    as_array = "json_agg" if db.is_postgres() else "json_group_array"
-    return (
-        f"SELECT count(*) AS n, max(seq) AS last, {as_array}(seq) AS seqs, "  # noqa: S608 - constants
-        f"{as_array}(target) AS targets FROM (SELECT seq, target FROM audit_event "
-        "WHERE seq > {} ORDER BY seq LIMIT {}) AS a",
-        (cursor, limit),
-    )
+after_query = store.after_query
 
 
 def _array(value: Any) -> list[Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from server.common.errors import OpRejected
@@ -26,8 +27,9 @@ BAD_FORM = N_("Some of what was sent could not be accepted: check the fields nam
 JSON_PREFIXES = ("/api/", "/auth/", "/schema")
 
 
-class AppRequest(Request[Any, Any, Any]):
-    """Litestar's request, refusing a JSON body it cannot decode as a client error.
+class AppRequest(HTMXRequest):
+    """Litestar's request with its htmx details (``request.htmx``, from Litestar's htmx
+    plugin), refusing a JSON body it cannot decode as a client error.
 
     msgspec raises ``UnicodeDecodeError`` for bytes that are not UTF-8 and
     ``RecursionError`` for nesting past its limit, neither of which Litestar's own decoder

@@ -1,11 +1,10 @@
 """JSON answers for the sync API, encoded and gzipped in one step each.
 
-Litestar's compression middleware writes every answer through ``gzip.GzipFile`` (about
-0.1 ms of Python per answer besides the deflate itself); push answers come hundreds a
-second from busy venues, so their routes opt out of it (:data:`OWN_COMPRESSION`) and
-compress here with one ``zlib`` call. At level 1: a push answer is mostly op ids (random
-UUIDs), so level 6 made a 500-op answer only 6 % smaller (13.1 KB against 14.0 KB) for
-2.4 times the time (0.64 ms against 0.27 ms).
+Litestar's compression middleware writes every answer through ``gzip.GzipFile``; push and
+pull answers come many a second from busy venues, so their routes opt out of it
+(:data:`OWN_COMPRESSION`) and compress here with one ``zlib`` call, at level 1: an answer is
+mostly op ids (random UUIDs), which a higher level hardly shrinks for several times the
+time (docs/performance.md, the ledger).
 """
 
 from __future__ import annotations
@@ -14,8 +13,7 @@ import zlib
 from typing import Any
 
 import msgspec
-from litestar import Request, Response
-from litestar.enums import MediaType
+from litestar.types import Send
 
 OWN_COMPRESSION = "own_compression"  # a route ``opt`` key: the middleware leaves it alone
 GZIP_LEVEL = 6  # the app's level for everything else (see server.app)
@@ -44,18 +42,25 @@ def encode_answer(value: Any, accept_encoding: str) -> tuple[bytes, dict[str, st
     return body, headers
 
 
-def json_answer(
-    request: Request[Any, Any, Any], value: Any, status_code: int = 200
-) -> Response[bytes]:
-    """:func:`encode_answer` as the response to ``request``.
+async def send_answer(send: Send, value: Any, accept_encoding: str, status: int = 200) -> None:
+    """Send :func:`encode_answer`'s body as the whole answer of an ASGI route handler.
 
     Args:
-        request: The request answered (its ``Accept-Encoding``).
+        send: The ASGI send callable.
         value: Anything msgspec encodes.
-        status_code: The answer's status.
-
-    Returns:
-        The response.
+        accept_encoding: The request's ``Accept-Encoding``.
+        status: The answer's status.
     """
-    body, headers = encode_answer(value, request.headers.get("accept-encoding", ""))
-    return Response(body, status_code=status_code, media_type=MediaType.JSON, headers=headers)
+    body, headers = encode_answer(value, accept_encoding)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                *((name.encode(), text.encode()) for name, text in headers.items()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body, "more_body": False})

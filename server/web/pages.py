@@ -1,14 +1,28 @@
-"""Rendering pages in the visitor's language."""
+"""Rendering pages in the visitor's language, whole or as the fragment htmx asked for.
+
+One rule for htmx: a request is answered with a fragment when :func:`wants_fragment` says
+so, and every page varies on :data:`VARY` (the language's sources and the htmx headers),
+so a cache never hands a fragment to a full load or one language to another.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final, TypeAlias, TypeVar
 
 from litestar import Request
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXDetails, HTMXRequest
 from litestar.response import Template
 
+from server.auth.policy import Permission, allows
+from server.auth.schemas import Identity
 from server.settings import LANGUAGES, Settings
 from server.web.i18n import LANG_COOKIE, choose_language
+
+VARY: Final = "Accept-Language, Cookie, HX-Request, HX-History-Restore-Request"
+T = TypeVar("T")
+SignedInRequest: TypeAlias = Request[Any, Identity, Any]
+"""A request from a signed-in person: ``request.user`` is their :class:`Identity`."""
 
 
 def request_language(request: Request[Any, Any, Any]) -> str:
@@ -34,15 +48,40 @@ def translate(request: Request[Any, Any, Any], message: str) -> str:
     return translated
 
 
+def found(request: Request[Any, Any, Any], value: T | None, message: str) -> T:
+    """``value``; when there is none, a 404 saying ``message`` in the request's language.
+
+    Raises:
+        NotFoundException: ``value`` is None.
+    """
+    if value is None:
+        raise NotFoundException(translate(request, message))
+    return value
+
+
+def wants_fragment(request: Request[Any, Any, Any], target: str | None = None) -> bool:
+    """Whether htmx asked for a fragment: not a boosted link or a history restore (those
+    want the whole page), and for the element with id ``target`` when one is named."""
+    htmx = request.htmx if isinstance(request, HTMXRequest) else HTMXDetails(request)
+    return (
+        bool(htmx)
+        and not htmx.boosted
+        and not htmx.history_restore_request
+        and (target is None or htmx.target in (None, target))
+    )
+
+
 def page(
     request: Request[Any, Any, Any],
     template_name: str,
     context: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
-    """Render ``template_name`` with the translation functions for the request's language.
+    """Render ``template_name`` in the request's language.
 
-    Templates call ``_`` with the English message id; ``lang`` and ``other_lang`` drive the toggle.
+    Templates translate English message ids with ``_()`` and ``{% trans %}``
+    (:func:`server.web.i18n.install_i18n`); ``lang`` and ``other_lang`` drive the toggle,
+    and ``can(Permission.X)`` asks the policy about the signed-in person.
 
     Args:
         request: The request.
@@ -51,23 +90,25 @@ def page(
         status_code: HTTP status.
 
     Returns:
-        The template response, varying on what chose its language.
+        The template response, varying on :data:`VARY`.
     """
     language = request_language(request)
-    translations = request.app.state.catalogs[language]
+    user = request.scope.get("user")
+    role = user.role if user is not None else None
     full = {
-        "_": translations.gettext,
-        "ngettext": translations.ngettext,
+        "translations": request.app.state.catalogs[language],
         "lang": language,
         "other_lang": next(code for code in LANGUAGES if code != language),
         "current_path": request.url.path,
         "csrf_token": request.scope.get("csrf_token", ""),
-        "me": request.scope.get("user"),
+        "me": user,
+        "can": lambda permission: allows(permission, role),
+        "Permission": Permission,
         **(context or {}),
     }
     return Template(
         template_name=template_name,
         context=full,
         status_code=status_code,
-        headers={"Vary": "Accept-Language, Cookie"},
+        headers={"Vary": VARY},
     )

@@ -9,16 +9,16 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.datastructures import CacheControlHeader
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import Body
 from litestar.response import Redirect
 
 from server import db
 from server.auth.policy import Permission
 from server.settings import LANGUAGES
-from server.web.form_fields import FormChoice
+from server.web.dependencies import AppSettings
+from server.web.form_fields import Form, FormChoice
 from server.web.i18n import LANG_COOKIE
+from server.web.pages import wants_fragment
 
 HEALTH_TIMEOUT_S = 3.0
 PUBLIC = {"permission": Permission.PUBLIC}
@@ -38,9 +38,8 @@ class Health(msgspec.Struct, frozen=True):
 
 
 @get("/health", cache_control=CacheControlHeader(no_store=True), opt=PUBLIC)
-async def health(request: Request[Any, Any, Any]) -> Response[Health]:
+async def health(request: Request[Any, Any, Any], settings: AppSettings) -> Response[Health]:
     """Checks the database with a trivial query: 200 when it answers, 503 when it does not."""
-    settings = request.app.state.settings
     try:
         await asyncio.wait_for(db.ping(request.app.state.engine), HEALTH_TIMEOUT_S)
     except Exception as error:  # any driver failure means "unreachable" to a load balancer
@@ -59,7 +58,7 @@ class LanguageForm(msgspec.Struct):
 
 @post("/lang", status_code=303, opt=PUBLIC)
 async def set_language(
-    data: Annotated[LanguageForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    data: Annotated[LanguageForm, Form],
 ) -> Redirect:
     """Remembers the chosen language in a cookie and goes back to the page."""
     local = data.next.startswith("/") and not data.next.startswith(("//", "/\\"))
@@ -75,6 +74,6 @@ async def set_language(
 def sign_in_first(request: Request[Any, Any, Any], error: NotAuthorizedException) -> Response[Any]:
     """Not signed in: pages send people to the sign-in page, APIs answer 401 in JSON."""
     wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
-    if wants_page and "hx-request" not in request.headers:
+    if wants_page and not wants_fragment(request):
         return Redirect(path="/login", status_code=303)
     return Response({"error": "not_signed_in", "message": error.detail}, status_code=401)

@@ -1,20 +1,21 @@
 """Reading work sessions: by id, many at once, and by filters.
 
 The pull and every synced push read sessions by the hundred, so the hot reads are plain
-SQL in one statement shape per engine (:func:`many_query`), and their rows become
-:class:`WorkSessionOut` in C (msgspec) rather than through Piccolo's converters.
+SQL (:mod:`server.work_sessions.store`), and their rows become :class:`WorkSessionOut` in
+C (msgspec) rather than through Piccolo's converters.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable
 from typing import Any
 
 import msgspec
+from piccolo.querystring import QueryString
 
 from server import db
+from server.work_sessions import store
 from server.work_sessions.schemas import Assignment, WorkSessionOut
 from server.work_sessions.tables import WorkSession, WorkSessionStaff
 
@@ -26,16 +27,6 @@ def _columns() -> list[Any]:
         WorkSession.site.name_en.as_alias("site_name_en"),
         WorkSession.site.kind.as_alias("site_kind"),
     ]
-
-
-def _staff_query(session_ids: list[int]) -> db.Query:
-    where, args = db.one_of("wss.work_session", session_ids)
-    # Plain SQL: a pull reads the staff of hundreds of sessions at once.
-    return (
-        "SELECT wss.work_session, s.id AS staff_id, s.display_name, s.role, wss.duty "  # noqa: S608 - placeholders only
-        f"FROM work_session_staff wss JOIN staff s ON s.id = wss.staff WHERE {where}",
-        tuple(args),
-    )
 
 
 def _staff_from_rows(rows: list[dict[str, Any]]) -> dict[int, list[Assignment]]:
@@ -52,8 +43,7 @@ def _staff_from_rows(rows: list[dict[str, Any]]) -> dict[int, list[Assignment]]:
 async def _staff_of(session_ids: list[int]) -> dict[int, list[Assignment]]:
     if not session_ids:
         return {}
-    sql, args = _staff_query(session_ids)
-    return _staff_from_rows(await db.fetch(sql, *args))
+    return _staff_from_rows(await db.fetch(store.staff_query(session_ids)))
 
 
 def _out(row: dict[str, Any], staff: list[Assignment], *, naive: bool = False) -> WorkSessionOut:
@@ -69,47 +59,14 @@ def _out(row: dict[str, Any], staff: list[Assignment], *, naive: bool = False) -
             session,
             **{
                 name: value.replace(tzinfo=dt.UTC)
-                for name in _MOMENTS
+                for name in store.MOMENTS
                 if isinstance(value := getattr(session, name), dt.datetime) and value.tzinfo is None
             },
         )
     return session
 
 
-# What a WorkSessionOut is made of, in its fields' order: PostgreSQL's rows are its fields
-# as they are (fetch_records). On SQLite its dates and times come as the stored text, which
-# msgspec parses in C: Piccolo's converters, Python run on every value, were half the read
-# of a 500-session pull page.
-_FIELDS = tuple(f.name for f in msgspec.structs.fields(WorkSessionOut) if f.name != "staff")
-_MOMENTS = ("planned_start", "planned_end", "actual_start", "actual_end")
-_TIMES = ("work_date", *_MOMENTS)
-_SOURCES = {
-    "site_id": "ws.site",
-    "site_name_ja": "s.name_ja",
-    "site_name_en": "s.name_en",
-    "site_kind": "s.kind",
-}
-
-
-@functools.cache
-def _select(postgres: bool) -> str:
-    columns = []
-    for name in _FIELDS:
-        source = _SOURCES.get(name, f"ws.{name}")
-        if name in _TIMES and not postgres:
-            source = f"CAST({source} AS TEXT)"
-        columns.append(f"{source} AS {name}")
-    return (
-        f"SELECT {', '.join(columns)} FROM work_session ws "  # noqa: S608 - constants
-        "JOIN site s ON s.id = ws.site WHERE "
-    )
-
-
-def many_query(ids: Iterable[int]) -> db.Query:
-    """The statement of :func:`get_many` (without staff), for :func:`server.db.fetch_many`."""
-    where, args = db.one_of("ws.id", sorted(set(ids)))
-    # Plain SQL: a synced batch reads its sessions on every push, a pull hundreds at once.
-    return _select(db.is_postgres()) + where, tuple(args)
+many_query = store.many_query
 
 
 def from_rows(
@@ -117,9 +74,8 @@ def from_rows(
 ) -> dict[int, WorkSessionOut]:
     """Sessions by id from the rows of :func:`many_query`."""
     staff = staff or {}
-    # Only SQLite's text can come without an offset; PostgreSQL's timestamptz never does.
-    naive = not db.is_postgres()
-    return {int(r["id"]): _out(r, staff.get(int(r["id"]), []), naive=naive) for r in rows}
+    # Only SQLite's text can come without an offset (PostgreSQL's timestamptz never does).
+    return {int(r["id"]): _out(r, staff.get(int(r["id"]), []), naive=True) for r in rows}
 
 
 async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, WorkSessionOut]:
@@ -127,8 +83,7 @@ async def get_many(ids: Iterable[int], *, with_staff: bool = True) -> dict[int, 
     wanted = set(ids)
     if not wanted:
         return {}
-    sql, args = many_query(wanted)
-    rows = await db.fetch(sql, *args)
+    rows = await db.fetch(many_query(wanted))
     staff = await _staff_of([int(r["id"]) for r in rows]) if with_staff and rows else {}
     return from_rows(rows, staff)
 
@@ -185,7 +140,7 @@ async def search(
 
 
 async def get_many_as_tuples(
-    ids: Iterable[int], *also: db.Query
+    ids: Iterable[int], *also: QueryString
 ) -> tuple[dict[int, tuple[Any, ...]], list[list[dict[str, Any]]]]:
     """:func:`get_many`'s sessions as tuples of WorkSessionOut's fields in order, staff
     last: the cheapest shape to build another struct from (``Struct(*fields, …)``), for a
@@ -201,13 +156,11 @@ async def get_many_as_tuples(
     wanted = sorted(set(ids))
     if not wanted:
         return {}, await db.fetch_many(*also) if also else []
-    sql, args = many_query(wanted)
-    postgres = db.is_postgres()
     # PostgreSQL: the driver's rows, already the tuples; SQLite: dicts of text to parse.
-    rows: list[Any] = await db.fetch_records(sql, *args) if postgres else await db.fetch(sql, *args)
-    staff_rows, *more = await db.fetch_many(_staff_query(wanted), *also)
+    rows, typed = await store.session_rows(wanted)
+    staff_rows, *more = await db.fetch_many(store.staff_query(wanted), *also)
     staff = _staff_from_rows(staff_rows)
-    if not postgres:
+    if not typed:
         sessions = from_rows(rows, staff)
         return {key: msgspec.structs.astuple(s) for key, s in sessions.items()}, more
     return {row[0]: (*row, staff.get(row[0], [])) for row in rows}, more

@@ -13,21 +13,28 @@ from typing import Any
 
 import msgspec
 
-from server.auth.policy import CONTRACTOR
+from server.auth.policy import CONTRACTOR, Permission
 from server.common.clock import JST
 from server.common.errors import OpRejected
 from server.messages import N_
+from server.ops import merge
+from server.ops.context import Applied, ApplyContext, Conflict
+from server.ops.registry import Kind
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.sync import merge
-from server.sync.context import Applied, ApplyContext, Conflict
-from server.sync.ops import (
+from server.work_sessions.ops import (
     AssignStaff,
     CloseWorkSession,
     OpenWorkSession,
     PlanWorkSession,
     UnassignStaff,
     UpdateWorkSession,
+    WorkSessionAssign,
+    WorkSessionClose,
+    WorkSessionOpen,
+    WorkSessionPlan,
+    WorkSessionUnassign,
+    WorkSessionUpdate,
 )
 from server.work_sessions.reads import from_rows as from_rows
 from server.work_sessions.reads import get as get
@@ -259,7 +266,7 @@ async def apply_update(
     payload: UpdateWorkSession, context: ApplyContext, *, base_version: int | None = None
 ) -> Applied:
     """Apply ``work_session.update``: only the fields given, merged per field when the edit
-    was made from an older version (see :mod:`server.sync.merge`)."""
+    was made from an older version (see :mod:`server.ops.merge`)."""
     session = await _load(payload.work_session_id)
     wanted = {f: getattr(payload, f) for f in UPDATABLE if getattr(payload, f) is not msgspec.UNSET}
     if "notes" in wanted:
@@ -288,3 +295,20 @@ async def apply_update(
     values = {getattr(WorkSession, f): new for f, (_, new) in changes.items()}
     version = await _bump(session, values, context)
     return Applied(target=target, entity_id=session.id, version=version, conflicts=conflicts)
+
+
+PLAN = Permission.PLAN_WORK
+FIELD = Permission.FIELD_WRITE
+KINDS = (
+    Kind(WorkSessionPlan, PLAN, lambda op, c: apply_plan(op.payload, c)),
+    Kind(WorkSessionAssign, PLAN, lambda op, c: apply_assign(op.payload, c)),
+    Kind(WorkSessionUnassign, PLAN, lambda op, c: apply_unassign(op.payload, c)),
+    Kind(
+        WorkSessionUpdate,
+        PLAN,
+        lambda op, c: apply_update(op.payload, c, base_version=op.base_version),
+    ),
+    Kind(WorkSessionOpen, FIELD, lambda op, c: apply_open(op.payload, c)),
+    Kind(WorkSessionClose, FIELD, lambda op, c: apply_close(op.payload, c)),
+)
+"""The work session ops and the rules that apply them (installed by :mod:`server.domains`)."""

@@ -15,7 +15,7 @@ const TEXTS = ['description', 'immediate_action', 'recurrence_prevention'];
 const text = (value) => String(value ?? '').replace(/\r\n?/g, '\n').trim();
 
 // The server's rules an edit can be checked against here (server/incidents/service.py
-// apply_update, server/sync/service.py check_text, server/common/text.py), so a change it
+// apply_update, server/ops/apply.py check_text, server/common/text.py), so a change it
 // would refuse is never queued. The My Number guard is guard.js's.
 const SERIOUS = ['high', 'critical'];
 const STATUS_ORDER = ['open', 'reported', 'resolved', 'closed'];

@@ -59,35 +59,47 @@ export function append(type, payload, { actorId = null, baseVersion = null, chec
 
 export const pending = () => getAll('outbox');
 
-// The server's answer to a push: ops up to `highWater` leave the outbox for `sent`, with
-// their per-op status (an op the server reports nothing about was already there: duplicate).
-export function acknowledge(highWater, results) {
+// The server's answer to a push, as `sent` records: the outbox's ops (in seq order) up to
+// `highWater`, with their per-op status (one the server reports nothing about was already
+// there: duplicate). Later ops stay in the outbox.
+export function acknowledged(ops, highWater, results, at = Date.now()) {
   const status = new Map(results.map((r) => [r.seq, r]));
+  const moved = [];
+  for (const op of ops) {
+    if (op.seq > highWater) break;
+    const result = status.get(op.seq);
+    moved.push({ ...op, status: result?.status ?? 'duplicate', code: result?.code ?? null, field: result?.field ?? null, message: result?.message ?? null, acked_at: at });
+  }
+  return moved;
+}
+
+export function acknowledge(highWater, results) {
   return transact(['outbox', 'sent', 'sessions'], 'readwrite', async (s) => {
-    const ops = await done(s.outbox.getAll());
-    const moved = [];
-    for (const op of ops) {
-      if (op.seq > highWater) break;
-      const result = status.get(op.seq);
-      await done(s.sent.put({ ...op, status: result?.status ?? 'duplicate', code: result?.code ?? null, field: result?.field ?? null, message: result?.message ?? null, acked_at: Date.now() }));
-      await done(s.outbox.delete(op.seq));
-      moved.push(op);
+    const moved = acknowledged(await done(s.outbox.getAll()), highWater, results);
+    for (const record of moved) {
+      await done(s.sent.put(record));
+      await done(s.outbox.delete(record.seq));
     }
     await pruneSent(s);
     return moved;
   });
 }
 
-// Forgets acknowledged ops that every stored snapshot already includes (seq at most the
-// lowest mark), inside the caller's transaction (holding 'sessions' and 'sent'). Safe only
-// because a snapshot's mark never goes back (supersedes). Refused ops stay listed until the
-// person drops them (refused.js dropRefused); the server's review screen keeps them anyway.
+// The acknowledged ops every snapshot already includes (seq at most the lowest mark): safe
+// to forget only because a snapshot's mark never goes back (supersedes). Refused ops stay
+// listed until the person drops them (refused.js dropRefused); the server's review screen
+// keeps them anyway.
+export function forgettable(snapshots, sent) {
+  if (!snapshots.length) return [];
+  const floor = Math.min(...snapshots.map((snap) => snap.high_water ?? 0));
+  return sent.filter((op) => op.seq <= floor && op.status !== 'rejected');
+}
+
+// Forgets them, inside the caller's transaction (holding 'sessions' and 'sent').
 export async function pruneSent(s) {
   const snapshots = await done(s.sessions.getAll());
   if (!snapshots.length) return;
-  const floor = Math.min(...snapshots.map((snap) => snap.high_water ?? 0));
-  const sent = await done(s.sent.getAll());
-  for (const op of sent) if (op.seq <= floor && op.status !== 'rejected') await done(s.sent.delete(op.seq));
+  for (const op of forgettable(snapshots, await done(s.sent.getAll()))) await done(s.sent.delete(op.seq));
 }
 
 // Whether snapshot `next` (a rendered page's, or a pulled state) may replace `current`:

@@ -15,7 +15,7 @@ const CURSOR = 'pull_cursor';
 
 // A pulled session's slots: the server sends the first and how many (a page of hundreds of
 // sessions would otherwise carry thousands of timestamps).
-function slotsOf(data, minutes) {
+export function slotsOf(data, minutes) {
   if (!Number.isInteger(data.slot_count)) return null;
   const first = ms(data.slot_first);
   return Array.from({ length: data.slot_count }, (_, i) => isoUTC(first + i * minutes * 60000));
@@ -23,7 +23,7 @@ function slotsOf(data, minutes) {
 
 // The snapshot with a session's pulled state, or null when it must not replace `snap`
 // (no mark for this device came with it, or it is older: see supersedes).
-function pulled(snap, data, page, deviceId) {
+export function pulled(snap, data, page, deviceId) {
   if (!data || page.high_water === null || page.high_water === undefined || !page.read_at) return null;
   const next = {
     ...snap,

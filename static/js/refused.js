@@ -48,6 +48,7 @@ const REASONS = {
   window_invalid: ['終了時刻は開始時刻より後に、開設時間は16時間以内にしてください。', 'The end must be after the start, at most 16 hours later.'],
   date_mismatch: ['開始時刻は実施日と同じ日にしてください。', 'The start must be on the work date.'],
   staff_unknown: ['該当する従事者がいません。', 'No such person.'],
+  device_unknown: ['この端末は登録されていないか、無効にされています。', 'This device is not registered or was revoked.'],
   staff_inactive: ['無効になった人は割り当てられません。', 'Deactivated staff cannot be assigned.'],
   not_contractor: ['市職員は窓口開設・出張申請会に配置できません。', 'City staff cannot be assigned to work sessions.'],
   already_assigned: ['この人はすでに割り当てられています。', 'This person is already in this work session.'],

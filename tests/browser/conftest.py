@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.browser import PageProblems, new_tab
+from tests.support.harness import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -27,13 +28,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Runs before any page script; CSP does not apply to it. Collects CSP violations.
-CSP_WATCH = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => {
-  window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
-});
-"""
 
 
 def _free_port() -> int:
@@ -97,35 +91,18 @@ def browser() -> Iterator[Any]:
         instance.close()
 
 
-class PageProblems:
-    """Console errors, page errors and CSP violations seen by a page."""
-
-    def __init__(self, page: Any) -> None:
-        self.page = page
-        self.console_errors: list[str] = []
-        self.page_errors: list[str] = []
-        page.on(
-            "console",
-            lambda m: self.console_errors.append(m.text) if m.type == "error" else None,
-        )
-        page.on("pageerror", lambda e: self.page_errors.append(str(e)))
-        page.on(
-            "response",
-            lambda r: self.page_errors.append(f"{r.status} {r.url}") if r.status >= 400 else None,
-        )
-
-    def all(self) -> list[str]:
-        """Everything that went wrong so far."""
-        violations = self.page.evaluate("window.__cspViolations || []")
-        return [*self.console_errors, *self.page_errors, *violations]
-
-
 @pytest.fixture
 def page(browser: Any, live_server: str) -> Iterator[tuple[Any, PageProblems]]:
     """A fresh browser context and page, watching for errors and CSP violations."""
-    context = browser.new_context(base_url=live_server, locale="ja-JP")
-    context.add_init_script(CSP_WATCH)
-    new_page = context.new_page()
-    problems = PageProblems(new_page)
-    yield new_page, problems
+    context, tab, problems = new_tab(browser, live_server)
+    yield tab, problems
     context.close()
+
+
+@pytest.fixture
+def tablets(browser: Any, live_server: str) -> Iterator[list[tuple[Any, Any, PageProblems]]]:
+    """Two browser contexts: two tablets, each with its own storage and device id."""
+    made = [new_tab(browser, live_server) for _ in range(2)]
+    yield made
+    for context, _tab, _problems in made:
+        context.close()

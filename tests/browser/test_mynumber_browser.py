@@ -8,24 +8,7 @@ from typing import Any
 import pytest
 
 from server.common.mynumber import MESSAGE_EN, MESSAGE_JA, check_digit, contains_my_number
-from tests.unit.test_mynumber import (
-    EVERYDAY,
-    NEAR_MISS_KINDS,
-    OTHER_DIGITS,
-    RUN_BREAKS,
-    SAMPLES,
-    SEED,
-    SEPARATOR_SEQUENCES,
-    TYPED_SEPARATORS,
-    VALID_FORMS,
-    generate_near_misses,
-    generate_valid,
-    load_vectors,
-    near_miss_samples,
-    random_digits,
-    seeded,
-    valid_samples,
-)
+from tests.support import mynumber_samples as samples
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +37,7 @@ def test_vectors_agree_with_the_file_and_python(page: tuple[Any, Any]) -> None:
     """Every shared vector gets the file's verdict in the browser, the same as in Python."""
     tab, problems = page
     tab.goto("/")
-    vectors = load_vectors()
+    vectors = samples.load_vectors()
     verdicts = browser_verdicts(tab, [v["text"] for v in vectors])
     disagreements = [
         (v["why"], browser, contains_my_number(v["text"]))
@@ -69,12 +52,12 @@ def test_generated_valid_numbers_are_refused_in_the_browser(page: tuple[Any, Any
     """The unit tests' 10,000 valid numbers per form (same seeds) are all refused in Chromium."""
     tab, problems = page
     tab.goto("/")
-    for form in VALID_FORMS:
-        cases = valid_samples(form)
-        assert len(cases) == SAMPLES
+    for form in samples.VALID_FORMS:
+        cases = samples.valid_samples(form)
+        assert len(cases) == samples.SAMPLES
         started = time.perf_counter()
         verdicts = browser_verdicts(tab, cases)
-        print(f"browser valid {form}: {SAMPLES} in {time.perf_counter() - started:.3f}s")
+        print(f"browser valid {form}: {samples.SAMPLES} in {time.perf_counter() - started:.3f}s")
         missed = [case for case, refused in zip(cases, verdicts, strict=True) if not refused]
         assert missed == [], form
     assert problems.all() == []
@@ -84,12 +67,13 @@ def test_generated_near_misses_are_accepted_in_the_browser(page: tuple[Any, Any]
     """The unit tests' 10,000 near misses per kind (same seeds) are all accepted in Chromium."""
     tab, problems = page
     tab.goto("/")
-    for kind in NEAR_MISS_KINDS:
-        cases = near_miss_samples(kind)
-        assert len(cases) == SAMPLES
+    for kind in samples.NEAR_MISS_KINDS:
+        cases = samples.near_miss_samples(kind)
+        assert len(cases) == samples.SAMPLES
         started = time.perf_counter()
         verdicts = browser_verdicts(tab, cases)
-        print(f"browser near misses {kind}: {SAMPLES} in {time.perf_counter() - started:.3f}s")
+        seconds = time.perf_counter() - started
+        print(f"browser near misses {kind}: {samples.SAMPLES} in {seconds:.3f}s")
         wrongly_refused = [case for case, refused in zip(cases, verdicts, strict=True) if refused]
         assert wrongly_refused == [], kind
     assert problems.all() == []
@@ -98,16 +82,16 @@ def test_generated_near_misses_are_accepted_in_the_browser(page: tuple[Any, Any]
 def mixed_texts(count: int) -> list[str]:
     """Valid numbers, near misses, digits and separators glued together at random, so runs
     join across the pieces in ways no generator names."""
-    rng = seeded(SEED + 3_000)
+    rng = samples.seeded(samples.SEED + 3_000)
     pieces = [
-        *generate_valid(rng, 500),
-        *generate_near_misses(rng, 500),
-        *(random_digits(rng, n) for n in (1, 3, 4, 4, 4, 8, 12)),
-        *TYPED_SEPARATORS,
-        *SEPARATOR_SEQUENCES,
-        *RUN_BREAKS,
-        *EVERYDAY,
-        *OTHER_DIGITS,
+        *samples.generate_valid(rng, 500),
+        *samples.generate_near_misses(rng, 500),
+        *(samples.random_digits(rng, n) for n in (1, 3, 4, 4, 4, 8, 12)),
+        *samples.TYPED_SEPARATORS,
+        *samples.SEPARATOR_SEQUENCES,
+        *samples.RUN_BREAKS,
+        *samples.EVERYDAY,
+        *samples.OTHER_DIGITS,
     ]
     return ["".join(rng.choices(pieces, k=rng.randint(1, 5))) for _ in range(count)]
 
@@ -129,8 +113,8 @@ def test_check_digit_agrees_with_python(page: tuple[Any, Any]) -> None:
     """checkDigit in the browser equals Python's check_digit on 1,000 random 11-digit prefixes."""
     tab, problems = page
     tab.goto("/")
-    rng = seeded(SEED + 2_000)
-    prefixes = [random_digits(rng, 11) for _ in range(1_000)]
+    rng = samples.seeded(samples.SEED + 2_000)
+    prefixes = [samples.random_digits(rng, 11) for _ in range(1_000)]
     assert tab.evaluate(CHECK_DIGIT, prefixes) == [check_digit(p) for p in prefixes]
     assert problems.all() == []
 

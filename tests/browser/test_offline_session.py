@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests import dbutil
-from tests.browser.conftest import CSP_WATCH, PageProblems
-from tests.browser.test_field_browser import signed_in, today_session, total
-from tests.browser.test_offline_field import OUTBOX, db_totals, unexpected
+from tests.support import tablet
+from tests.support.browser import PageProblems
 
 pytestmark = pytest.mark.browser
-
-
-def ready_for_offline(tab: Any) -> None:
-    """Wait until the worker controls the page and keeps it (and the incident form)."""
-    expect(tab.get_by_test_id("sync-status")).to_have_attribute(
-        "data-offline-ready", "1", timeout=15000
-    )
-    tab.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
-
-
-def synced(tab: Any) -> None:
-    """Wait until the tablet's outbox is empty."""
-    deadline = time.monotonic() + 20
-    while tab.evaluate(OUTBOX) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert tab.evaluate(OUTBOX) == []
 
 
 def test_open_count_report_and_close_offline(
@@ -37,12 +19,12 @@ def test_open_count_report_and_close_offline(
 ) -> None:
     """Everything done offline reaches the server once, as entered, when back online."""
     tab, problems = page
-    data = today_session()
+    data = tablet.today_session()
     session = data["session"]
-    signed_in(tab, live_server, data["cookie"])
+    tablet.signed_in(tab, live_server, data["cookie"])
     tab.goto(f"/field/sessions/{session}")
     expect(tab.get_by_test_id("session-status")).to_have_text("予定")
-    ready_for_offline(tab)
+    tablet.ready_for_offline(tab)
 
     tab.context.set_offline(True)
     tab.reload()
@@ -52,7 +34,7 @@ def test_open_count_report_and_close_offline(
     for code, times in taps.items():
         for n in range(1, times + 1):
             tab.get_by_test_id(f"plus-{code}").click()
-            expect(total(tab, code)).to_have_text(str(n))
+            expect(tablet.total(tab, code)).to_have_text(str(n))
 
     tab.get_by_test_id("report-incident").click()
     form = tab.get_by_test_id("incident-form")
@@ -62,12 +44,12 @@ def test_open_count_report_and_close_offline(
     form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。予備機に切替。")
     tab.get_by_test_id("file-incident").click()
     tab.wait_for_url(f"**/field/sessions/{session}")
-    expect(total(tab, "issuance")).to_have_text("3")
+    expect(tablet.total(tab, "issuance")).to_have_text("3")
     tab.get_by_test_id("close-session").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
     expect(tab.get_by_test_id("plus-issuance")).to_have_count(0)
 
-    outbox = tab.evaluate(OUTBOX)
+    outbox = tab.evaluate(tablet.OUTBOX)
     assert [op["type"] for op in outbox] == [
         "work_session.open",
         *["headcount.add"] * 5,
@@ -80,8 +62,8 @@ def test_open_count_report_and_close_offline(
     ]
 
     tab.context.set_offline(False)
-    synced(tab)
-    assert db_totals(database_url, session) == taps
+    tablet.synced(tab)
+    assert tablet.db_totals(database_url, session) == taps
     assert dbutil.fetch(
         database_url,
         "SELECT status, actual_start IS NOT NULL, actual_end IS NOT NULL "
@@ -97,59 +79,49 @@ def test_open_count_report_and_close_offline(
     ) == [(0,)]
     tab.reload()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
-    expect(total(tab, "issuance")).to_have_text("3")
-    assert unexpected(problems) == []
+    expect(tablet.total(tab, "issuance")).to_have_text("3")
+    assert tablet.unexpected(problems) == []
 
 
 def test_two_tablets_offline_on_one_session(
-    browser: Any, live_server: str, database_url: str
+    tablets: list[tuple[Any, Any, PageProblems]], live_server: str, database_url: str
 ) -> None:
     """Two tablets count offline on one open session; after both sync, totals are the sum."""
-    data = today_session()
+    data = tablet.today_session()
     session = data["session"]
-    tablets = []
-    for _ in range(2):
-        context = browser.new_context(base_url=live_server, locale="ja-JP")
-        context.add_init_script(CSP_WATCH)
-        tab = context.new_page()
-        tablets.append((context, tab, PageProblems(tab)))
-    try:
-        first = tablets[0][1]
-        signed_in(first, live_server, data["cookie"])
-        first.goto(f"/field/sessions/{session}")
-        first.get_by_test_id("open-session").click()
-        expect(first.get_by_test_id("session-status")).to_have_text("開設中")
-        synced(first)
-        for _context, tab, _ in tablets:
-            signed_in(tab, live_server, data["cookie"])
-            tab.goto(f"/field/sessions/{session}")
-            expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
-            ready_for_offline(tab)
-        plans = [{"issuance": 4, "pin_reset": 1}, {"issuance": 2, "certificate_renewal": 3}]
-        for (context, tab, _), plan in zip(tablets, plans, strict=True):
-            context.set_offline(True)
-            tab.reload()
-            for code, times in plan.items():
-                for _n in range(times):
-                    tab.get_by_test_id(f"plus-{code}").click()
-            for code, times in plan.items():
-                expect(total(tab, code)).to_have_text(str(times))
-        devices = {tab.evaluate(OUTBOX)[0]["device_id"] for _, tab, _ in tablets}
-        assert len(devices) == 2
-        for context, _tab, _ in tablets:
-            context.set_offline(False)
-        for _, tab, _ in tablets:
-            synced(tab)
-        assert db_totals(database_url, session) == {
-            "issuance": 6,
-            "pin_reset": 1,
-            "certificate_renewal": 3,
-        }
-        for _, tab, problems in tablets:
-            tab.reload()
-            expect(total(tab, "issuance")).to_have_text("6")
-            expect(total(tab, "certificate_renewal")).to_have_text("3")
-            assert unexpected(problems) == []
-    finally:
-        for context, _, _ in tablets:
-            context.close()
+    first = tablets[0][1]
+    tablet.signed_in(first, live_server, data["cookie"])
+    first.goto(f"/field/sessions/{session}")
+    first.get_by_test_id("open-session").click()
+    expect(first.get_by_test_id("session-status")).to_have_text("開設中")
+    tablet.synced(first)
+    for _context, tab, _ in tablets:
+        tablet.signed_in(tab, live_server, data["cookie"])
+        tab.goto(f"/field/sessions/{session}")
+        expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
+        tablet.ready_for_offline(tab)
+    plans = [{"issuance": 4, "pin_reset": 1}, {"issuance": 2, "certificate_renewal": 3}]
+    for (context, tab, _), plan in zip(tablets, plans, strict=True):
+        context.set_offline(True)
+        tab.reload()
+        for code, times in plan.items():
+            for _n in range(times):
+                tab.get_by_test_id(f"plus-{code}").click()
+        for code, times in plan.items():
+            expect(tablet.total(tab, code)).to_have_text(str(times))
+    devices = {tab.evaluate(tablet.OUTBOX)[0]["device_id"] for _, tab, _ in tablets}
+    assert len(devices) == 2
+    for context, _tab, _ in tablets:
+        context.set_offline(False)
+    for _, tab, _ in tablets:
+        tablet.synced(tab)
+    assert tablet.db_totals(database_url, session) == {
+        "issuance": 6,
+        "pin_reset": 1,
+        "certificate_renewal": 3,
+    }
+    for _, tab, problems in tablets:
+        tab.reload()
+        expect(tablet.total(tab, "issuance")).to_have_text("6")
+        expect(tablet.total(tab, "certificate_renewal")).to_have_text("3")
+        assert tablet.unexpected(problems) == []

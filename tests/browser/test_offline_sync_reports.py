@@ -11,14 +11,8 @@ from playwright.sync_api import expect
 
 from server.common.clock import JST
 from tests import dbutil
-from tests.browser.test_field_browser import total
-from tests.browser.test_offline_field import (
-    OUTBOX,
-    db_totals,
-    field_online,
-    unexpected,
-)
-from tests.browser.test_offline_session import synced
+from tests.support import tablet
+from tests.support.browser import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +20,14 @@ DAYS = "async () => (await (await import('/static/js/idb.js')).getAll('days'))"
 TAGS = """async () => {
   const registration = await navigator.serviceWorker.getRegistration('/');
   return registration.sync ? await registration.sync.getTags() : null;
+}"""
+# The tablet has had the server store its report of a day with at least `least` ops.
+REPORTED = """async () => {
+  const { getAll } = await import('/static/js/idb.js');
+  const { digest } = await import('/static/js/days.js');
+  const record = (await getAll('days')).find((d) => d.day === '%(day)s');
+  return Boolean(record) && record.op_ids.length >= %(least)d
+    && record.reported === await digest(record.op_ids);
 }"""
 
 
@@ -35,32 +37,23 @@ def taps_offline(tab: Any, code: str, times: int) -> None:
     tab.reload()
     for n in range(1, times + 1):
         tab.get_by_test_id(f"plus-{code}").click()
-        expect(total(tab, code)).to_have_text(str(n))
-
-
-def wait_rows(database_url: str, sql: str, seconds: float = 20) -> list[tuple[object, ...]]:
-    """Poll a query until it returns rows (the client sends on its own schedule)."""
-    deadline = time.monotonic() + seconds
-    rows = dbutil.fetch(database_url, sql)
-    while not rows and time.monotonic() < deadline:
-        time.sleep(0.2)
-        rows = dbutil.fetch(database_url, sql)
-    return rows
+        expect(tablet.total(tab, code)).to_have_text(str(n))
 
 
 def test_day_report_matches_what_the_server_received(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """After offline taps sync, the device's day report equals the server's count and digest."""
-    tab, problems, data = field_online(page, live_server)
+    tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
     taps_offline(tab, "issuance", 5)
-    device = tab.evaluate(OUTBOX)[0]["device_id"]
+    device = tab.evaluate(tablet.OUTBOX)[0]["device_id"]
     tab.context.set_offline(False)
-    synced(tab)
+    tablet.synced(tab)
     today = dt.datetime.now(JST).date().isoformat()
     # Five taps, and the session's opening when the worker answered it.
-    reported = wait_rows(
+    wait_until(tab, REPORTED % {"day": today, "least": 5})
+    reported = dbutil.fetch(
         database_url,
         "SELECT op_count FROM device_day_report "
         f"WHERE device_uid = '{device}' AND day = '{today}' AND op_count >= 5",
@@ -78,19 +71,19 @@ def test_day_report_matches_what_the_server_received(
     card = tab.locator(f'[data-device-id="{device}"]')
     expect(card).to_have_attribute("data-matches", "yes")
     expect(card).to_contain_text(str(len(day["op_ids"])))
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []
 
 
 def test_background_sync_sends_with_the_page_closed(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Taps queued offline register a sync tag; the worker's sync event sends them alone."""
-    tab, problems, data = field_online(page, live_server)
+    tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
     taps_offline(tab, "pin_reset", 3)
     assert "madoguchi-push" in tab.evaluate(TAGS)
-    assert db_totals(database_url, session) == {}
-    assert unexpected(problems) == []
+    assert tablet.db_totals(database_url, session) == {}
+    assert tablet.unexpected(problems) == []
 
     # The tablet's page goes away; the browser wakes the worker for the tag (dispatched
     # through DevTools, as Chromium does when the connection returns).
@@ -109,17 +102,21 @@ def test_background_sync_sends_with_the_page_closed(
         blank.wait_for_timeout(100)
     [registration] = [r for r in registrations if not r["isDeleted"]]
     context.set_offline(False)
-    devtools.send(
-        "ServiceWorker.dispatchSyncEvent",
-        {
-            "origin": live_server,
-            "registrationId": registration["registrationId"],
-            "tag": "madoguchi-push",
-            "lastChance": False,
-        },
+    # The worker's own push, answered (the server stores before it answers).
+    pushed = context.expect_event(
+        "requestfinished", lambda request: request.url.endswith("/api/sync/push"), timeout=20000
     )
-    rows = wait_rows(
-        database_url,
-        f"SELECT SUM(delta) FROM headcount WHERE work_session = {session} HAVING SUM(delta) = 3",
+    with pushed:
+        devtools.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": live_server,
+                "registrationId": registration["registrationId"],
+                "tag": "madoguchi-push",
+                "lastChance": False,
+            },
+        )
+    rows = dbutil.fetch(
+        database_url, f"SELECT SUM(delta) FROM headcount WHERE work_session = {session}"
     )
     assert rows == [(3,)]

@@ -2,76 +2,25 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from server import db
-from server.settings import Settings
-from server.sync import ops
 from tests import dbutil
-from tests.browser.conftest import CSP_WATCH, PageProblems
-from tests.browser.test_field_browser import signed_in, today_session
-from tests.browser.test_offline_field import OUTBOX, unexpected
-from tests.browser.test_offline_session import ready_for_offline, synced
-from tests.support.field import apply
+from tests.support import tablet
+from tests.support.browser import PageProblems
 
 pytestmark = pytest.mark.browser
 
 
-async def _file_incident(settings: Settings, session: int, operator: int) -> str:
-    db.bind_engine(db.make_engine(settings.database))
-    uid = str(uuid.uuid4())
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=1,
-                work_session_id=session,
-                category="complaint",
-                severity="low",
-                occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10),
-                description="待ち時間が長いとの苦情",
-            )
-        ),
-        operator,
-        "operator",
-        settings,
-    )
-    return uid
-
-
-def filed_incident(data: dict[str, Any]) -> str:
-    """An incident (version 1) on the session, filed by its operator; returns its uid."""
-    settings = Settings.from_env()
-    return dbutil.run_coroutine(_file_incident(settings, data["session"], data["operator"]))
-
-
-@pytest.fixture
-def tablets(browser: Any, live_server: str) -> Iterator[list[tuple[Any, Any, PageProblems]]]:
-    """Two browser contexts: two tablets, each with its own storage and device id."""
-    made = []
-    for _ in range(2):
-        context = browser.new_context(base_url=live_server, locale="ja-JP")
-        context.add_init_script(CSP_WATCH)
-        tab = context.new_page()
-        made.append((context, tab, PageProblems(tab)))
-    yield made
-    for context, _tab, _problems in made:
-        context.close()
-
-
 def incident_ready_offline(tab: Any, live_server: str, data: dict[str, Any]) -> None:
     """Visit the session online until it (and the incidents it lists) are kept offline."""
-    signed_in(tab, live_server, data["cookie"])
+    tablet.signed_in(tab, live_server, data["cookie"])
     tab.goto(f"/field/sessions/{data['session']}")
     expect(tab.get_by_test_id("incident-link")).to_have_count(1)
-    ready_for_offline(tab)
+    tablet.ready_for_offline(tab)
 
 
 def edit_offline(tab: Any, uid: str, **fields: str) -> None:
@@ -96,7 +45,7 @@ def sync_one_by_one(tablets: list[tuple[Any, Any, PageProblems]]) -> None:
     """Back online one tablet at a time, so the first one's edit reaches the server first."""
     for context, tab, _problems in tablets:
         context.set_offline(False)
-        synced(tab)
+        tablet.synced(tab)
 
 
 def incident_row(database_url: str, uid: str) -> tuple[object, ...]:
@@ -122,13 +71,13 @@ def test_same_field_from_same_base_makes_one_conflict(
     tablets: list[tuple[Any, Any, PageProblems]], live_server: str, database_url: str
 ) -> None:
     """Both tablets change one field from version 1: one conflict record keeps both values."""
-    data = today_session()
-    uid = filed_incident(data)
+    data = tablet.today_session()
+    uid = tablet.filed_incident(data)
     texts = ["予備の番号札で案内し、了承を得た。", "責任者が順番の仕組みを説明した。"]
     for (_context, tab, _problems), text in zip(tablets, texts, strict=True):
         incident_ready_offline(tab, live_server, data)
         edit_offline(tab, uid, immediate_action=text)
-        [op] = tab.evaluate(OUTBOX)
+        [op] = tab.evaluate(tablet.OUTBOX)
         assert (op["type"], op["base_version"]) == ("incident.update", 1)
         assert op["payload"] == {"uid": uid, "immediate_action": text}
     assert incident_row(database_url, uid)[1] == ""
@@ -138,15 +87,15 @@ def test_same_field_from_same_base_makes_one_conflict(
     assert conflicts(database_url, uid) == [("immediate_action", server_value, incoming_value)]
     assert incident_row(database_url, uid) == ("待ち時間が長いとの苦情", texts[0], "", 2)
     for _context, _tab, problems in tablets:
-        assert unexpected(problems) == []
+        assert tablet.unexpected(problems) == []
 
 
 def test_different_fields_from_same_base_both_kept(
     tablets: list[tuple[Any, Any, PageProblems]], live_server: str, database_url: str
 ) -> None:
     """One tablet changes the action, the other the prevention: both kept, no conflict."""
-    data = today_session()
-    uid = filed_incident(data)
+    data = tablet.today_session()
+    uid = tablet.filed_incident(data)
     edits = [
         {"immediate_action": "整理券を配布した。"},
         {"recurrence_prevention": "混雑時は受付を二列にする。"},
@@ -169,7 +118,7 @@ def test_different_fields_from_same_base_both_kept(
             "混雑時は受付を二列にする。"
         )
         expect(tab.get_by_test_id("field-version")).to_have_text("3")
-        assert unexpected(problems) == []
+        assert tablet.unexpected(problems) == []
 
 
 def test_online_edit_goes_through_the_outbox(
@@ -177,18 +126,18 @@ def test_online_edit_goes_through_the_outbox(
 ) -> None:
     """Online too the worker queues the edit (changed fields only); it syncs by itself."""
     _context, tab, problems = tablets[0]
-    data = today_session()
-    uid = filed_incident(data)
+    data = tablet.today_session()
+    uid = tablet.filed_incident(data)
     incident_ready_offline(tab, live_server, data)
     tab.get_by_test_id("incident-link").click()
     tab.wait_for_url(f"**/incidents/{uid}")
-    ready_for_offline(tab)
+    tablet.ready_for_offline(tab)
     form = tab.get_by_test_id("edit-form")
     form.locator("input[name=severity][value=medium]").check()
     form.locator("textarea[name=immediate_action]").fill("整理券を配布した。")
     tab.get_by_test_id("save-incident").click()
     expect(tab.get_by_test_id("field-immediate_action")).to_have_text("整理券を配布した。")
-    synced(tab)
+    tablet.synced(tab)
     device = tab.evaluate("async () => (await (await import('/static/js/outbox.js')).device())")
     assert dbutil.fetch(
         database_url,
@@ -201,4 +150,4 @@ def test_online_edit_goes_through_the_outbox(
             device["device_id"],
         )
     ]
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
-import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_field_browser import total
-from tests.browser.test_offline_field import (
-    OUTBOX,
-    db_totals,
-    field_online,
-    unexpected,
-    unsent_taps,
-)
+from tests.support import tablet
+from tests.support.browser import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -31,67 +25,72 @@ WORKERS = """async () => {
 UPDATE = """async () => {
   await navigator.serviceWorker.register('/sw.js?update=2', { type: 'module', scope: '/' });
 }"""
+NEW_WORKER_WAITS = """async () =>
+  Boolean((await navigator.serviceWorker.getRegistration('/')).waiting)"""
+NEW_WORKER_CONTROLS = """() =>
+  (navigator.serviceWorker.controller?.scriptURL ?? '').endsWith('?update=2')"""
 
 
-def wait_for(tab: Any, script: str, check: Any, seconds: float = 20) -> Any:
-    """Evaluate ``script`` until ``check`` holds for its value; returns the value."""
-    deadline = time.monotonic() + seconds
-    value = tab.evaluate(script)
-    while not check(value) and time.monotonic() < deadline:
-        time.sleep(0.1)
-        value = tab.evaluate(script)
-    assert check(value), value
-    return value
+def pushed_ops(request: Any) -> int:
+    """How many ops a push request carries (0 for any other request)."""
+    if not request.url.endswith("/api/sync/push"):
+        return 0
+    body = request.post_data_buffer
+    if request.headers.get("content-encoding") == "gzip":
+        body = gzip.decompress(body)
+    return len(json.loads(body)["ops"])
 
 
 def test_update_waits_for_the_outbox_and_loses_nothing(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A new worker installed with ops unsent waits; once they sync it takes over."""
-    tab, problems, data = field_online(page, live_server)
+    tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
 
-    unsent_taps(tab, "issuance", 7)
-    sent_before = [op["op_id"] for op in tab.evaluate(OUTBOX)]
+    tablet.unsent_taps(tab, "issuance", 7)
+    sent_before = [op["op_id"] for op in tab.evaluate(tablet.OUTBOX)]
     assert len(sent_before) == 7
 
     tab.evaluate(UPDATE)
-    workers = wait_for(tab, WORKERS, lambda w: bool(w["waiting"]))
+    wait_until(tab, NEW_WORKER_WAITS)
+    workers = tab.evaluate(WORKERS)
     assert workers["waiting"].endswith("/sw.js?update=2")
     assert workers["controller"].endswith("/sw.js")
     expect(tab.get_by_test_id("sync-status")).to_have_attribute("data-update", "waiting")
-    # The old worker still answers taps while the new one waits.
-    for n in range(8, 11):
-        tab.get_by_test_id("plus-pin_reset").click()
-        expect(total(tab, "pin_reset")).to_have_text(str(n - 7))
-    time.sleep(1)
+    # The old worker still answers taps while the new one waits, also once the sync loop
+    # has tried (and failed) to send all ten.
+    with tab.expect_request(lambda request: pushed_ops(request) == 10):
+        for n in range(8, 11):
+            tab.get_by_test_id("plus-pin_reset").click()
+            expect(tablet.total(tab, "pin_reset")).to_have_text(str(n - 7))
     assert tab.evaluate(WORKERS)["waiting"], "the new worker took over with ops unsent"
-    outbox = tab.evaluate(OUTBOX)
+    outbox = tab.evaluate(tablet.OUTBOX)
     assert len(outbox) == 10
 
     tab.unroute("**/api/sync/push")
     tab.evaluate("() => window.dispatchEvent(new Event('online'))")
-    wait_for(tab, OUTBOX, lambda ops: ops == [])
-    workers = wait_for(tab, WORKERS, lambda w: (w["controller"] or "").endswith("?update=2"))
-    assert workers["waiting"] is None
-    assert db_totals(database_url, session) == {"issuance": 7, "pin_reset": 3}
+    tablet.synced(tab)
+    tab.wait_for_function(NEW_WORKER_CONTROLS, timeout=20000)
+    assert tab.evaluate(WORKERS)["waiting"] is None
+    assert tablet.db_totals(database_url, session) == {"issuance": 7, "pin_reset": 3}
 
     # The new worker answers taps and they sync too.
     tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("8")
-    wait_for(tab, OUTBOX, lambda ops: ops == [])
-    assert db_totals(database_url, session) == {"issuance": 8, "pin_reset": 3}
+    expect(tablet.total(tab, "issuance")).to_have_text("8")
+    tablet.synced(tab)
+    assert tablet.db_totals(database_url, session) == {"issuance": 8, "pin_reset": 3}
     aborted = "net::ERR_CONNECTION_REFUSED"
-    assert [p for p in unexpected(problems) if aborted not in p] == []
+    assert [p for p in tablet.unexpected(problems) if aborted not in p] == []
 
 
 def test_unsent_taps_exported_and_uploaded_count_once(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A tablet that cannot sync saves its outbox to a file; uploaded, then synced: once."""
-    tab, problems, data = field_online(page, live_server)
+    tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
-    unsent_taps(tab, "certificate_renewal", 4)
+    tablet.unsent_taps(tab, "certificate_renewal", 4)
     with tab.expect_download() as download:
         tab.get_by_test_id("export-unsent").click()
     path = download.value.path()
@@ -118,12 +117,12 @@ def test_unsent_taps_exported_and_uploaded_count_once(
     )
     assert answer.status == 200, answer.text()
     assert 'data-testid="applied">4<' in answer.text()
-    assert db_totals(database_url, session) == {"certificate_renewal": 4}
+    assert tablet.db_totals(database_url, session) == {"certificate_renewal": 4}
 
     tab.unroute("**/api/sync/push")
     tab.goto(f"/field/sessions/{session}")
-    wait_for(tab, OUTBOX, lambda ops: ops == [])
-    assert db_totals(database_url, session) == {"certificate_renewal": 4}
-    expect(total(tab, "certificate_renewal")).to_have_text("4")
+    tablet.synced(tab)
+    assert tablet.db_totals(database_url, session) == {"certificate_renewal": 4}
+    expect(tablet.total(tab, "certificate_renewal")).to_have_text("4")
     aborted = "net::ERR_CONNECTION_REFUSED"
-    assert [p for p in unexpected(problems) if aborted not in p] == []
+    assert [p for p in tablet.unexpected(problems) if aborted not in p] == []

@@ -15,7 +15,6 @@ import base64
 import json
 import re
 import time
-import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,19 +23,10 @@ from playwright.sync_api import expect
 from webauthn import verify_authentication_response, verify_registration_response
 
 from tests import dbutil
-from tests.conftest import run_cli
+from tests.support import passkey_browser as passkeys
 
 pytestmark = pytest.mark.browser
 
-AUTHENTICATOR = {
-    "protocol": "ctap2",
-    "transport": "internal",
-    "hasResidentKey": True,
-    "hasUserVerification": True,
-    "isUserVerified": True,
-    "automaticPresenceSimulation": True,
-}
-INVITE_URL = re.compile(r"http://localhost:\d+/invite/\S+")
 RESPONSE_ERROR = re.compile(r"^\d{3} https?://")
 LOAD_FAILED = "Failed to load resource: the server responded with a status of 4"
 # Reports CSP violations of every page to Python (the shared fixture only sees the last page).
@@ -47,32 +37,9 @@ document.addEventListener('securitypolicyviolation', (e) => {
 """
 
 
-def origin_of(live_server: str) -> str:
-    """The server as passkeys need it: http://localhost:<port>."""
-    return live_server.replace("127.0.0.1", "localhost")
-
-
-def unique_name(label: str) -> str:
-    """A display name no other test uses (the tests share one database)."""
-    return f"{label} {uuid.uuid4().hex[:8]}"
-
-
 def b64url(data: str) -> bytes:
     """Bytes of base64url text, padded or not."""
     return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
-
-
-def invite(name: str, live_server: str) -> str:
-    """An overall-manager invite made by the real CLI; returns the URL it prints."""
-    port = str(urlsplit(live_server).port)
-    result = run_cli(
-        "invite", "--name", name, "--role", "overall_manager", env={"MADOGUCHI_PORT": port}
-    )
-    assert result.returncode == 0, result.stderr
-    found = INVITE_URL.search(result.stdout)
-    assert found, result.stdout
-    assert found.group(0).startswith(f"http://localhost:{port}/invite/")
-    return found.group(0)
 
 
 def watch_csp(tab: Any) -> list[str]:
@@ -81,16 +48,6 @@ def watch_csp(tab: Any) -> list[str]:
     tab.expose_binding("__reportCsp", lambda _source, text: seen.append(text))
     tab.add_init_script(CSP_REPORT)
     return seen
-
-
-def add_authenticator(tab: Any, **overrides: bool) -> tuple[Any, str]:
-    """A CDP session with a virtual platform authenticator; returns it and its id."""
-    cdp = tab.context.new_cdp_session(tab)
-    cdp.send("WebAuthn.enable")
-    added = cdp.send(
-        "WebAuthn.addVirtualAuthenticator", {"options": {**AUTHENTICATOR, **overrides}}
-    )
-    return cdp, added["authenticatorId"]
 
 
 def held_credentials(cdp: Any, authenticator_id: str) -> list[dict[str, Any]]:
@@ -199,15 +156,6 @@ def fresh_signin_allowance(database_url: str) -> None:
     dbutil.execute(database_url, "DELETE FROM rate_limit WHERE key LIKE 'signin:%'")
 
 
-def register(tab: Any, url: str, name: str, origin: str) -> None:
-    """Open the invite, create the passkey and land signed in on the home page."""
-    tab.goto(url)
-    expect(tab.get_by_test_id("invite-name")).to_have_text(name)
-    tab.get_by_test_id("passkey-register").click()
-    tab.wait_for_url(f"{origin}/")
-    expect(tab.get_by_test_id("me")).to_have_text(name)
-
-
 def log_out(tab: Any, origin: str) -> None:
     """Sign out from the header and land on the sign-in page, signed out."""
     tab.get_by_test_id("logout").click()
@@ -234,9 +182,9 @@ def test_invite_register_sign_out_and_sign_in_without_a_name(
     """An invite makes one resident passkey; the button signs in with it, no name typed."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("パスキー 太郎")
-    cdp, authenticator_id = add_authenticator(tab)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("パスキー 太郎")
+    cdp, authenticator_id = passkeys.add_authenticator(tab)
     sign_in = SignInPage(tab, origin)
     verifies: list[str] = []
     tab.on(
@@ -244,7 +192,7 @@ def test_invite_register_sign_out_and_sign_in_without_a_name(
         lambda r: verifies.append(r.url) if r.url.endswith("/auth/login/verify") else None,
     )
 
-    register(tab, invite(name, live_server), name, origin)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
     log_out(tab, origin)
     sign_in.click_sign_in()
     tab.wait_for_url(f"{origin}/")
@@ -279,10 +227,10 @@ def test_conditional_request_signs_in_once_the_passkey_is_picked(
     """With a passkey on the device, the sign-in page's autofill request signs in by itself."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("オートフィル 花子")
-    add_authenticator(tab)
-    register(tab, invite(name, live_server), name, origin)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("オートフィル 花子")
+    passkeys.add_authenticator(tab)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
 
     visited: list[str] = []
     tab.on("framenavigated", lambda frame: visited.append(frame.url))
@@ -305,11 +253,11 @@ def test_bogus_signature_is_refused(
     """A sign-in answer with a wrong signature is refused: 401, a message, no session."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("署名 次郎")
-    cdp, authenticator_id = add_authenticator(tab)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("署名 次郎")
+    cdp, authenticator_id = passkeys.add_authenticator(tab)
     sign_in = SignInPage(tab, origin)
-    register(tab, invite(name, live_server), name, origin)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
     log_out(tab, origin)
 
     override(cdp, authenticator_id, isBogusSignature=True)
@@ -335,11 +283,11 @@ def test_registration_without_user_verification_is_refused_and_keeps_the_invite(
     """A new passkey without the UV flag is refused; nothing is made and the invite still works."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("検証 三郎")
-    url = invite(name, live_server)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("検証 三郎")
+    url = passkeys.invite(name, live_server)
     path = urlsplit(url).path
-    cdp, authenticator_id = add_authenticator(tab)
+    cdp, authenticator_id = passkeys.add_authenticator(tab)
     tab.goto(url)
     expect(tab.get_by_test_id("invite-name")).to_have_text(name)
 
@@ -366,7 +314,7 @@ def test_registration_without_user_verification_is_refused_and_keeps_the_invite(
     # The refused attempt used nothing up: the same link makes the passkey once UV is back.
     override(cdp, authenticator_id)
     cdp.send("WebAuthn.clearCredentials", {"authenticatorId": authenticator_id})
-    register(tab, url, name, origin)
+    passkeys.register(tab, url, name, origin)
     assert len(held_credentials(cdp, authenticator_id)) == 1
     assert csp == []
     assert besides_refusals(problems, [f"401 {origin}/auth/register/verify"]) == []
@@ -378,11 +326,11 @@ def test_sign_in_without_user_verification_is_refused(
     """A sign-in answer without the UV flag is refused although its signature is good."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("検証 四郎")
-    cdp, authenticator_id = add_authenticator(tab)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("検証 四郎")
+    cdp, authenticator_id = passkeys.add_authenticator(tab)
     sign_in = SignInPage(tab, origin)
-    register(tab, invite(name, live_server), name, origin)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
     log_out(tab, origin)
 
     override(cdp, authenticator_id, isBadUV=True)
@@ -424,10 +372,10 @@ def test_refused_autofill_sign_in_says_why(page: tuple[Any, Any], live_server: s
     """A passkey picked in the autofill but refused by the server shows the server's message."""
     tab, problems = page
     csp = watch_csp(tab)
-    origin = origin_of(live_server)
-    name = unique_name("自動 五郎")
-    cdp, authenticator_id = add_authenticator(tab)
-    register(tab, invite(name, live_server), name, origin)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("自動 五郎")
+    cdp, authenticator_id = passkeys.add_authenticator(tab)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
 
     override(cdp, authenticator_id, isBogusSignature=True)
     with tab.expect_response(f"{origin}/auth/login/verify") as answer:

@@ -5,131 +5,27 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import os
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from server import db
 from server.common.clock import JST
-from server.settings import Settings
-from server.sync import ops
 from server.web.i18n import load_catalogs
-from tests import dbutil
-from tests.browser.conftest import PageProblems
-from tests.browser.test_field_browser import signed_in, today_session, total
-from tests.browser.test_offline_field import field_online, unexpected
-from tests.browser.test_offline_session import ready_for_offline, synced
-from tests.conftest import ROOT
-from tests.support.field import apply
+from tests.support import refusals, tablet
+from tests.support.browser import PageProblems
+from tests.support.harness import ROOT
 
 pytestmark = pytest.mark.browser
-
-PREVENTION_REQUIRED = "重大度が「高」「重大」の記録は、再発防止策を入力しないと完了にできません。"
-# Every op this tablet made and the server acknowledged or still waits for.
-ALL_OPS = """async () => {
-  const { getAll } = await import('/static/js/idb.js');
-  return [...await getAll('sent'), ...await getAll('outbox')];
-}"""
-SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
-
-
-def shots(tab: Any, name: str) -> None:
-    """Screenshots at phone and tablet sizes when MADOGUCHI_SHOTS names a folder."""
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if not folder:
-        return
-    before = tab.viewport_size
-    for size, (width, height) in SIZES.items():
-        tab.set_viewport_size({"width": width, "height": height})
-        tab.screenshot(path=f"{folder}/tablet-{name}-{size}.png", full_page=True)
-    if before:
-        tab.set_viewport_size(before)
-
-
-def run(coroutine: Any) -> Any:
-    """Run a coroutine against the test database (the live server's)."""
-    return dbutil.run_coroutine(coroutine)
-
-
-async def _close_session(settings: Settings, session: int, operator: int) -> None:
-    db.bind_engine(db.make_engine(settings.database))
-    close = ops.CloseWorkSession(work_session_id=session, at=dt.datetime.now(JST))
-    await apply(ops.WorkSessionClose(payload=close), operator, "operator", settings)
-
-
-async def _file_incident(settings: Settings, data: dict[str, Any], severity: str) -> str:
-    db.bind_engine(db.make_engine(settings.database))
-    uid = str(uuid.uuid4())
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=1,
-                work_session_id=data["session"],
-                category="complaint",
-                severity=severity,  # type: ignore[arg-type]
-                occurred_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10),
-                description="待ち時間が長いとの苦情",
-            )
-        ),
-        data["operator"],
-        "operator",
-        settings,
-    )
-    return uid
-
-
-async def _raise_severity(settings: Settings, uid: str, staff_id: int) -> None:
-    """The office sets the incident's severity to high (version 1 → 2)."""
-    db.bind_engine(db.make_engine(settings.database))
-    update = ops.UpdateIncident(uid=uid, severity="high")
-    await apply(ops.IncidentUpdate(base_version=1, payload=update), staff_id, "operator", settings)
-
-
-def incident_page(tab: Any, live_server: str, severity: str) -> tuple[dict[str, Any], str]:
-    """A signed-in tablet on an incident's page (filed with ``severity``), kept offline."""
-    data = today_session()
-    uid = run(_file_incident(Settings.from_env(), data, severity))
-    signed_in(tab, live_server, data["cookie"])
-    tab.goto(f"/field/sessions/{data['session']}")
-    expect(tab.get_by_test_id("incident-link")).to_have_count(1)
-    ready_for_offline(tab)
-    tab.get_by_test_id("incident-link").click()
-    tab.wait_for_url(f"**/incidents/{uid}")
-    ready_for_offline(tab)
-    return data, uid
-
-
-def tap_then_session_closed(
-    page: tuple[Any, PageProblems], live_server: str
-) -> tuple[Any, PageProblems, dict[str, Any]]:
-    """The field page of an open session; a tap made offline, then the office closes the
-    session (the tap will be refused when the tablet is back online)."""
-    tab, problems, data = field_online(page, live_server)
-    tab.context.set_offline(True)
-    tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("1")
-    run(_close_session(Settings.from_env(), data["session"], data["operator"]))
-    return tab, problems, data
-
-
-def incident_version(database_url: str, uid: str) -> tuple[object, ...]:
-    """The incident's status, severity and version in the database."""
-    return dbutil.fetch(
-        database_url, f"SELECT status, severity, version FROM incident WHERE uid = '{uid}'"
-    )[0]
 
 
 def test_a_refused_tap_is_listed_with_its_reason(
     page: tuple[Any, PageProblems], live_server: str, database_url: str
 ) -> None:
     """A tap made offline on a session the office closed meanwhile: listed with the reason."""
-    tab, problems, data = tap_then_session_closed(page, live_server)
+    tab, problems, data = refusals.tap_then_session_closed(page, live_server)
 
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("sync-error")).to_contain_text(
@@ -141,31 +37,31 @@ def test_a_refused_tap_is_listed_with_its_reason(
     expect(item).to_have_count(1)
     expect(item.get_by_test_id("refused-kind")).to_have_text("交付 +1")
     expect(item).to_contain_text(f"窓口開設・出張申請会 #{data['session']}")
-    [op] = [op for op in tab.evaluate(ALL_OPS) if op.get("status") == "rejected"]
+    [op] = [op for op in tab.evaluate(refusals.ALL_OPS) if op.get("status") == "rejected"]
     made = dt.datetime.fromisoformat(op["client_time"].replace("Z", "+00:00")).astimezone(JST)
     expect(item.get_by_test_id("refused-time")).to_have_text(made.strftime("%Y-%m-%d %H:%M"))
     expect(item.get_by_test_id("refused-reason")).to_have_text(
         "件数は開設中の窓口・会場でのみ記録できます。"
     )
-    shots(tab, "refused-list")
+    refusals.shots(tab, "refused-list")
     # The list stays after a reload (kept until the person drops it from the list).
     tab.reload()
     expect(tab.get_by_test_id("refused-op")).to_have_count(1)
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []
 
 
 def test_a_refused_tap_no_longer_counts_without_a_pull(
     page: tuple[Any, PageProblems], live_server: str
 ) -> None:
     """The refused tap leaves the counters at once, though no pull brings the session."""
-    tab, problems, _ = tap_then_session_closed(page, live_server)
+    tab, problems, _ = refusals.tap_then_session_closed(page, live_server)
     tab.route("**/api/sync/pull*", lambda route: route.abort("internetdisconnected"))
 
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("refused-list")).to_have_count(1, timeout=20000)
-    expect(total(tab, "issuance")).to_have_text("0")
+    expect(tablet.total(tab, "issuance")).to_have_text("0")
     expect(tab.get_by_test_id("grand-total")).to_have_text("0")
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []
 
 
 def test_a_refused_edit_shows_the_servers_value(
@@ -173,7 +69,7 @@ def test_a_refused_edit_shows_the_servers_value(
 ) -> None:
     """完了 set offline, refused (the office made it high meanwhile): the page shows 対応中."""
     tab, problems = page
-    data, uid = incident_page(tab, live_server, "medium")
+    data, uid = refusals.incident_page(tab, live_server, "medium")
     tab.context.set_offline(True)
     tab.reload()
     form = tab.get_by_test_id("edit-form")
@@ -181,23 +77,23 @@ def test_a_refused_edit_shows_the_servers_value(
     tab.get_by_test_id("save-incident").click()
     tab.wait_for_url(f"**/incidents/{uid}")
     expect(tab.get_by_test_id("field-status")).to_have_text("完了")
-    run(_raise_severity(Settings.from_env(), uid, data["operator"]))
+    refusals.raise_severity(uid, data["operator"])
 
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("field-status")).to_have_text("対応中", timeout=20000)
     expect(form.locator("select[name=status]")).to_have_value("open")
     mark = tab.get_by_test_id("refused-status")
     expect(mark).to_contain_text("受け付けられなかった変更: 完了")
-    expect(mark).to_contain_text(PREVENTION_REQUIRED)
+    expect(mark).to_contain_text(refusals.PREVENTION_REQUIRED)
     expect(tab.get_by_test_id("local-edits")).to_be_hidden()
     # The page comes again from the server: what the office changed meanwhile shows too.
     expect(tab.get_by_test_id("field-version")).to_have_text("2")
     expect(tab.get_by_test_id("field-severity")).to_have_text("高")
     expect(tab.get_by_test_id("field-status")).to_have_text("対応中")
     expect(mark).to_contain_text("受け付けられなかった変更: 完了")
-    assert incident_version(database_url, uid) == ("open", "high", 2)
-    shots(tab, "refused-edit")
-    assert unexpected(problems) == []
+    assert refusals.incident_version(database_url, uid) == ("open", "high", 2)
+    refusals.shots(tab, "refused-edit")
+    assert tablet.unexpected(problems) == []
 
 
 def test_the_form_refuses_closing_without_prevention(
@@ -205,33 +101,35 @@ def test_the_form_refuses_closing_without_prevention(
 ) -> None:
     """High severity, 完了 without 再発防止策: the server's words by the field, nothing queued."""
     tab, problems = page
-    _data, uid = incident_page(tab, live_server, "high")
+    _data, uid = refusals.incident_page(tab, live_server, "high")
     form = tab.get_by_test_id("edit-form")
     form.locator("select[name=status]").select_option("closed")
     tab.get_by_test_id("save-incident").click()
-    expect(tab.get_by_test_id("error-recurrence_prevention")).to_have_text(PREVENTION_REQUIRED)
+    expect(tab.get_by_test_id("error-recurrence_prevention")).to_have_text(
+        refusals.PREVENTION_REQUIRED
+    )
     expect(form.locator("textarea[name=recurrence_prevention]")).to_have_attribute(
         "aria-invalid", "true"
     )
-    assert [op for op in tab.evaluate(ALL_OPS) if op["type"] == "incident.update"] == []
+    assert [op for op in tab.evaluate(refusals.ALL_OPS) if op["type"] == "incident.update"] == []
     expect(tab.get_by_test_id("field-status")).to_have_text("対応中")
-    shots(tab, "form-rule")
+    refusals.shots(tab, "form-rule")
 
     # With the prevention written, the same change is queued and applied.
     form.locator("textarea[name=recurrence_prevention]").fill("混雑時は受付を二列にする。")
     tab.get_by_test_id("save-incident").click()
     expect(tab.get_by_test_id("field-status")).to_have_text("完了")
     expect(tab.get_by_test_id("error-recurrence_prevention")).to_have_count(0)
-    synced(tab)
-    assert incident_version(database_url, uid) == ("closed", "high", 2)
-    assert unexpected(problems) == []
+    tablet.synced(tab)
+    assert refusals.incident_version(database_url, uid) == ("closed", "high", 2)
+    assert tablet.unexpected(problems) == []
 
 
 def test_an_incident_of_blanks_is_refused_offline_before_queueing(
     page: tuple[Any, PageProblems], live_server: str
 ) -> None:
     """Offline, 内容 of spaces only: the server's 「入力してください。」 by the field, no op."""
-    tab, problems, _data = field_online(page, live_server)
+    tab, problems, _data = tablet.field_online(page, live_server)
     tab.context.set_offline(True)
     tab.reload()
     tab.get_by_test_id("report-incident").click()
@@ -241,13 +139,13 @@ def test_an_incident_of_blanks_is_refused_offline_before_queueing(
     form.locator("textarea[name=description]").fill("　  ")
     tab.get_by_test_id("file-incident").click()
     expect(tab.get_by_test_id("required-error")).to_have_text("入力してください。")
-    assert [op for op in tab.evaluate(ALL_OPS) if op["type"] == "incident.create"] == []
+    assert [op for op in tab.evaluate(refusals.ALL_OPS) if op["type"] == "incident.create"] == []
 
     form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。")
     tab.get_by_test_id("file-incident").click()
     tab.wait_for_url("**/field/sessions/*")
-    assert [op["type"] for op in tab.evaluate(ALL_OPS)][-1] == "incident.create"
-    assert unexpected(problems) == []
+    assert [op["type"] for op in tab.evaluate(refusals.ALL_OPS)][-1] == "incident.create"
+    assert tablet.unexpected(problems) == []
 
 
 def _messages(tree: ast.Module) -> dict[str, str]:

@@ -8,21 +8,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from server.settings import Settings
 from tests import dbutil
-from tests.browser.conftest import PageProblems
-from tests.browser.test_offline_field import unexpected
-from tests.browser.test_offline_session import synced
-from tests.browser.test_refused_changes import (
-    ALL_OPS,
-    PREVENTION_REQUIRED,
-    _raise_severity,
-    incident_page,
-    incident_version,
-    run,
-    shots,
-    tap_then_session_closed,
-)
+from tests.support import refusals, tablet
+from tests.support.browser import PageProblems
 
 pytestmark = pytest.mark.browser
 
@@ -35,14 +23,14 @@ KEPT_FOR_REVIEW = "この一覧から消しても、責任者の確認画面に�
 
 def refuse_a_closing(tab: Any, live_server: str) -> tuple[dict[str, Any], str]:
     """完了 saved offline on an incident the office then makes high: refused once online."""
-    data, uid = incident_page(tab, live_server, "medium")
+    data, uid = refusals.incident_page(tab, live_server, "medium")
     tab.context.set_offline(True)
     tab.reload()
     tab.get_by_test_id("edit-form").locator("select[name=status]").select_option("closed")
     tab.get_by_test_id("save-incident").click()
     tab.wait_for_url(f"**/incidents/{uid}")
     expect(tab.get_by_test_id("field-status")).to_have_text("完了")
-    run(_raise_severity(Settings.from_env(), uid, data["operator"]))
+    refusals.raise_severity(uid, data["operator"])
     return data, uid
 
 
@@ -64,18 +52,18 @@ def test_a_refusal_while_typing_keeps_the_input(
     assert tab.evaluate("window.sameDocument === true")
     # The refused field goes back to the server's value and is marked, as after a reload.
     expect(form.locator("select[name=status]")).to_have_value("open")
-    expect(tab.get_by_test_id("refused-status")).to_contain_text(PREVENTION_REQUIRED)
+    expect(tab.get_by_test_id("refused-status")).to_contain_text(refusals.PREVENTION_REQUIRED)
     expect(notice.get_by_test_id("reload-page")).to_be_visible()
-    shots(tab, "refused-while-typing")
+    refusals.shots(tab, "refused-while-typing")
 
     # Saved, the typed text reaches the server; then the reload shows the office's change.
     tab.get_by_test_id("save-incident").click()
     tab.wait_for_url(f"**/incidents/{uid}")
-    synced(tab)
+    tablet.synced(tab)
     row = dbutil.fetch(database_url, f"SELECT immediate_action FROM incident WHERE uid = '{uid}'")
     assert row == [(typed,)]
-    assert incident_version(database_url, uid) == ("open", "high", 3)
-    assert unexpected(problems) == []
+    assert refusals.incident_version(database_url, uid) == ("open", "high", 3)
+    assert tablet.unexpected(problems) == []
 
 
 def test_without_typing_the_page_reloads(
@@ -89,22 +77,22 @@ def test_without_typing_the_page_reloads(
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("field-version")).to_have_text("2", timeout=20000)
     expect(tab.get_by_test_id("field-severity")).to_have_text("高")
-    expect(tab.get_by_test_id("refused-status")).to_contain_text(PREVENTION_REQUIRED)
+    expect(tab.get_by_test_id("refused-status")).to_contain_text(refusals.PREVENTION_REQUIRED)
     assert tab.evaluate("window.sameDocument === undefined")
     expect(tab.get_by_test_id("refused-reload")).to_have_count(0)
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []
 
 
 def test_a_refused_change_is_dropped_from_the_list(
     page: tuple[Any, PageProblems], live_server: str, database_url: str
 ) -> None:
     """「一覧から消す」, confirmed: gone from the tablet for good, kept for the supervisor."""
-    tab, problems, _ = tap_then_session_closed(page, live_server)
+    tab, problems, _ = refusals.tap_then_session_closed(page, live_server)
 
     tab.context.set_offline(False)
     refused = tab.get_by_test_id("refused-list")
     expect(refused.get_by_test_id("refused-op")).to_have_count(1, timeout=20000)
-    [op] = [op for op in tab.evaluate(ALL_OPS) if op.get("status") == "rejected"]
+    [op] = [op for op in tab.evaluate(refusals.ALL_OPS) if op.get("status") == "rejected"]
     refused.locator("summary").click()
     asked: list[str] = []
 
@@ -119,14 +107,14 @@ def test_a_refused_change_is_dropped_from_the_list(
     expect(tab.get_by_test_id("refused-list")).to_have_count(0)
     expect(tab.get_by_test_id("sync-error")).not_to_contain_text("受け付けられませんでした")
     assert len(asked) == 1 and KEPT_FOR_REVIEW in asked[0]
-    assert [o for o in tab.evaluate(ALL_OPS) if o.get("status") == "rejected"] == []
+    assert [o for o in tab.evaluate(refusals.ALL_OPS) if o.get("status") == "rejected"] == []
 
     tab.reload()
     expect(tab.get_by_test_id("sync-status")).to_have_attribute("data-state", "ok")
-    assert [o for o in tab.evaluate(ALL_OPS) if o.get("status") == "rejected"] == []
+    assert [o for o in tab.evaluate(refusals.ALL_OPS) if o.get("status") == "rejected"] == []
     expect(tab.get_by_test_id("refused-op")).to_have_count(0)
     issues = dbutil.fetch(
         database_url, f"SELECT status, code FROM sync_issue WHERE op_id = '{op['op_id']}'"
     )
     assert issues == [("rejected", "session_not_open")]
-    assert unexpected(problems) == []
+    assert tablet.unexpected(problems) == []

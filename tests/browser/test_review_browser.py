@@ -8,7 +8,6 @@ import json
 import uuid
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -20,15 +19,9 @@ from server.auth.web import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.browser.test_passkeys_browser import (
-    INVITE_URL,
-    add_authenticator,
-    origin_of,
-    register,
-    unique_name,
-)
-from tests.conftest import run_cli
+from tests.support import passkey_browser as passkeys
 from tests.support.field import apply, file_fall, staffed_session, window
+from tests.support.harness import run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -101,18 +94,6 @@ def tablet_sends_two_refused_changes(live_server: str, data: dict[str, Any]) -> 
     return [op["op_id"] for op in batch]
 
 
-def invite_supervisor(name: str, live_server: str) -> str:
-    """A business manager's invite from the real CLI."""
-    port = str(urlsplit(live_server).port)
-    made = run_cli(
-        "invite", "--name", name, "--role", "business_manager", env={"MADOGUCHI_PORT": port}
-    )
-    assert made.returncode == 0, made.stderr
-    found = INVITE_URL.search(made.stdout)
-    assert found, made.stdout
-    return found.group(0)
-
-
 def card(tab: Any, op_id: str) -> Any:
     """The review card about ``op_id``."""
     return tab.locator(f'[data-testid="review-item"][data-op-id="{op_id}"]')
@@ -148,10 +129,10 @@ def test_a_supervisor_accepts_one_refused_change_and_dismisses_another(
     data = dbutil.run_coroutine(_refusals_ready(settings))
     tap_id, close_id = tablet_sends_two_refused_changes(live_server, data)
 
-    origin = origin_of(live_server)
-    name = unique_name("確認 責任者")
-    add_authenticator(tab)
-    register(tab, invite_supervisor(name, live_server), name, origin)
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("確認 責任者")
+    passkeys.add_authenticator(tab)
+    passkeys.register(tab, passkeys.invite(name, live_server, "business_manager"), name, origin)
     tab.get_by_test_id("nav-review").click()
     tab.wait_for_url(f"{origin}/review")
     expect(card(tab, tap_id).get_by_test_id("review-reason")).to_have_text(

@@ -10,8 +10,8 @@ import pytest
 from server.auth import service as auth_service
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import run_cli
-from tests.integration.test_passkeys import invite_token, login, register
+from tests.support.harness import run_cli
+from tests.support.passkeys import invite_token, login, register
 from tests.support.soft_authenticator import SoftAuthenticator
 
 

@@ -24,7 +24,8 @@ from server.app import create_app
 from server.auth.policy import ROLES, Permission, allows, assignable_roles, can_assign_role
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows
+from tests.support.cleanup import remove_test_rows_async
+from tests.support.harness import open_client
 from tests.support.identities import (
     ANONYMOUS,
     DEACTIVATED,
@@ -256,7 +257,7 @@ async def test_route_without_a_permission_is_refused_to_everybody(
                     assert response.status_code == 403, (identity, path, response.status_code)
                     assert "should never be served" not in response.text
     finally:
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
 
 
 # Who may invite (re-invite, deactivate) whom: actor role -> roles allowed.

@@ -5,7 +5,8 @@ import sys
 from pathlib import Path
 
 from tests import dbutil
-from tests.conftest import ROOT, remove_test_rows, run_cli
+from tests.support.cleanup import remove_test_rows
+from tests.support.harness import ROOT, run_cli
 
 
 def test_help_explains_each_command() -> None:
@@ -24,7 +25,7 @@ def _pg_sessions(url: str) -> int:
     rows = dbutil.fetch(
         url, "SELECT sessions FROM pg_stat_database WHERE datname = current_database()"
     )
-    return int(rows[0][0])  # type: ignore[call-overload]
+    return int(rows[0][0])
 
 
 def test_demo_loads_a_week_once(database_url: str) -> None:

@@ -12,7 +12,7 @@ from server.auth import service as auth_service
 from server.auth.web import CSRF_HEADER
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import open_client
+from tests.support.harness import open_client
 
 
 async def test_unsafe_request_without_token_is_refused(client: httpx.AsyncClient) -> None:

@@ -7,6 +7,7 @@ import contextlib
 
 import httpx
 import pytest
+from piccolo.querystring import QueryString
 
 from server import db
 from server.settings import Settings
@@ -17,15 +18,19 @@ from tests.support.field import open_session
 
 async def test_fetch_many_gives_each_querys_rows_apart(client: httpx.AsyncClient) -> None:
     """Each query gets its own arguments, in order, and its own rows; no rows is []."""
-    queries: list[db.Query] = [
-        ("SELECT id, name_ja FROM site WHERE id = {} OR id = {} ORDER BY id", (2, 1)),
-        ("SELECT code FROM headcount_category WHERE site_group = {} ORDER BY code", ("office",)),
-        ("SELECT id FROM site WHERE id = {}", (-1,)),
+    queries = [
+        QueryString("SELECT id, name_ja FROM site WHERE id = {} OR id = {} ORDER BY id", 2, 1),
+        QueryString(
+            "SELECT code FROM headcount_category WHERE site_group = {} ORDER BY code", "office"
+        ),
+        QueryString("SELECT id FROM site WHERE {} ORDER BY id", db.one_of("id", [3, -1])),
+        QueryString("SELECT id FROM site WHERE id = {}", -1),
     ]
     together = await db.fetch_many(*queries)
-    alone = [await db.fetch(sql, *args) for sql, args in queries]
+    alone = [await db.fetch(query) for query in queries]
     assert together == alone
-    assert [r["id"] for r in together[0]] == [1, 2] and together[1] and together[2] == []
+    assert [r["id"] for r in together[0]] == [1, 2] and together[1]
+    assert together[2] == [{"id": 3}] and together[3] == []
 
 
 async def test_sessions_read_together_are_the_sessions_read_alone(
@@ -45,7 +50,7 @@ async def test_a_read_transaction_sees_one_snapshot(
 ) -> None:
     """Statements inside db.reading() see the database as at its first read: a write that
     another connection commits in between shows in neither."""
-    count = "SELECT count(*) AS n FROM site"
+    count = QueryString("SELECT count(*) AS n FROM site")
     async with db.reading(generic_plans=generic_plans):
         before = await db.fetch(count)
         dbutil.execute(
@@ -77,7 +82,9 @@ async def test_generic_plans_last_as_long_as_the_read_transaction(
 ) -> None:
     """db.reading(generic_plans=True) runs its statements on generic plans (PostgreSQL),
     and neither a commit nor a rollback leaves that on a pooled connection."""
-    show = "SHOW plan_cache_mode" if db.is_postgres() else "SELECT 'no plan cache' AS p"
+    show = QueryString(
+        "SHOW plan_cache_mode" if db.is_postgres() else "SELECT 'no plan cache' AS p"
+    )
     async with db.reading(generic_plans=True):
         inside = await db.fetch(show)
     with contextlib.suppress(_Failed):

@@ -3,53 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
-import uuid
 from typing import Any
 
 import httpx
-import pytest
 
-from server.settings import Settings
-from tests.support.field import open_session, window
-from tests.support.identities import sign_in
-
-ISLAND = re.compile(r'<script type="application/json" id="field-data">(.*?)</script>', re.DOTALL)
-
-
-def island(html: str) -> dict[str, Any]:
-    """The field page's data island, decoded."""
-    found = ISLAND.search(html)
-    assert found, "no field-data island"
-    data: dict[str, Any] = json.loads(found.group(1))
-    return data
+from tests.support.field import window
+from tests.support.sync_api import ISLAND, headcount, island
 
 
 def tap(seq: int, session: int, category: str, delta: int = 1) -> dict[str, Any]:
-    """A headcount op as the tablet's outbox holds it."""
-    _, start, _ = window()
-    return {
-        "op_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "headcount.add",
-        "client_time": dt.datetime.now(dt.UTC).isoformat(),
-        "base_version": None,
-        "payload": {
-            "work_session_id": session,
-            "slot_start": start.astimezone(dt.UTC).isoformat(),
-            "category": category,
-            "delta": delta,
-        },
-    }
-
-
-@pytest.fixture
-async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
-    """An open session at 本庁舎 with its operator signed in."""
-    ids = await open_session(settings, site_id=1)
-    await sign_in(client, ids["operator"], settings)
-    return ids
+    """A headcount op as the tablet's outbox holds it (a null base version, UTC times)."""
+    op = headcount(seq, session, category, delta) | {"base_version": None}
+    op["payload"]["slot_start"] = window()[1].astimezone(dt.UTC).isoformat()
+    return op
 
 
 async def test_field_page_carries_its_state_as_data(
@@ -137,7 +104,7 @@ async def test_service_worker_and_its_shell(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-cache"
     source = response.text
-    version = re.search(r"const VERSION = '(v\d+)'", source)
+    version = re.search(r"const VERSION = '([0-9a-f]{16})'", source)
     assert version
     listed = re.search(r"const SHELL_FILES = \[(.*?)\];", source, re.DOTALL)
     assert listed

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import uuid
 from typing import Any
 
 import httpx
@@ -11,9 +9,9 @@ import pytest
 
 from server.settings import Settings
 from tests import dbutil
-from tests.integration.test_sync_api import device, push
 from tests.support.field import new_uid, open_session
 from tests.support.identities import sign_in
+from tests.support.sync_api import device, incident_create, incident_edit, push
 
 
 @pytest.fixture
@@ -23,33 +21,8 @@ async def incident(client: httpx.AsyncClient, settings: Settings) -> dict[str, A
     await sign_in(client, ids["operator"], settings)
     uid = new_uid()
     tablet_a = await device(client, "A")
-    create = {
-        "op_id": str(uuid.uuid4()),
-        "seq": 1,
-        "type": "incident.create",
-        "payload": {
-            "uid": uid,
-            "site_id": 1,
-            "work_session_id": ids["session"],
-            "category": "complaint",
-            "severity": "low",
-            "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
-            "description": "待ち時間の苦情",
-        },
-    }
-    await push(client, tablet_a, [create])
+    await push(client, tablet_a, [incident_create(1, uid, work_session_id=ids["session"])])
     return {"uid": uid, "tablet_a": tablet_a}
-
-
-def edit(uid: str, seq: int, **fields: Any) -> dict[str, Any]:
-    """An incident.update op from version 1."""
-    return {
-        "op_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "incident.update",
-        "base_version": 1,
-        "payload": {"uid": uid, **fields},
-    }
 
 
 async def test_an_edit_whose_only_field_clashes_is_a_conflict(
@@ -58,8 +31,9 @@ async def test_an_edit_whose_only_field_clashes_is_a_conflict(
     """An edit changing only a field changed since its base is a conflict record, not lost."""
     uid = incident["uid"]
     tablet_b = await device(client, "B")
-    await push(client, incident["tablet_a"], [edit(uid, 2, immediate_action="整理券を配布")])
-    b = await push(client, tablet_b, [edit(uid, 1, immediate_action="責任者が説明")])
+    first = incident_edit(uid, 2, immediate_action="整理券を配布")
+    await push(client, incident["tablet_a"], [first])
+    b = await push(client, tablet_b, [incident_edit(uid, 1, immediate_action="責任者が説明")])
     assert (b["results"][0]["status"], b["results"][0]["field"]) == ("conflict", "immediate_action")
     assert dbutil.fetch(
         database_url,
@@ -76,8 +50,8 @@ async def test_a_tablets_second_edit_from_the_same_base_is_not_a_conflict(
 ) -> None:
     """A tablet editing a field twice offline from one version saw its own first edit."""
     uid = incident["uid"]
-    first = edit(uid, 2, immediate_action="整理券を配布")
-    second = edit(uid, 3, immediate_action="整理券を配布し、責任者が説明")
+    first = incident_edit(uid, 2, immediate_action="整理券を配布")
+    second = incident_edit(uid, 3, immediate_action="整理券を配布し、責任者が説明")
     answer = await push(client, incident["tablet_a"], [first, second])
     assert [r["status"] for r in answer["results"]] == ["applied", "applied"]
     assert dbutil.fetch(

@@ -17,8 +17,7 @@ from server.auth import service as auth_service
 from server.common.clock import JST
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import run_cli
-from tests.integration.test_passkeys import count
+from tests.support.harness import run_cli
 from tests.support.identities import make_staff, sign_in
 from tests.support.soft_authenticator import SoftAuthenticator
 
@@ -43,9 +42,9 @@ async def test_invite_names_are_guarded_in_the_form_and_the_cli(
     cli = run_cli("invite", "--name", f"山田 {V}", "--role", "operator")
     assert cli.returncode == 2, cli.stdout
     assert "My Number" in cli.stderr and V not in cli.stderr
-    assert count(database_url, "invite") == 0
+    assert dbutil.count(database_url, "invite") == 0
     ok = await client.post("/staff/invites", data={"display_name": "山田 花子", "role": "operator"})
-    assert ok.status_code == 200 and count(database_url, "invite") == 1
+    assert ok.status_code == 200 and dbutil.count(database_url, "invite") == 1
 
 
 async def test_day_reports_take_only_a_device_uuid_and_a_hex_digest(
@@ -62,7 +61,7 @@ async def test_day_reports_take_only_a_device_uuid_and_a_hex_digest(
     ):
         response = await client.post("/api/sync/report", json=body)
         assert response.status_code == 400, response.text
-    assert count(database_url, "device_day_report") == 0
+    assert dbutil.count(database_url, "device_day_report") == 0
     good = {"device_id": device, "reports": [{**day, "digest": "ab" * 32}]}
     assert (await client.post("/api/sync/report", json=good)).json() == {"stored": 1}
 
@@ -83,9 +82,9 @@ async def test_the_incident_form_takes_only_a_uuid_uid(
     for uid in (V, "", "x" * 36):
         response = await client.post("/incidents", data={**form, "uid": uid})
         assert response.status_code == 400, (uid, response.status_code)
-    assert count(database_url, "incident") == 0
+    assert dbutil.count(database_url, "incident") == 0
     filed = await client.post("/incidents", data={**form, "uid": str(uuid.uuid4())})
-    assert filed.status_code == 303 and count(database_url, "incident") == 1
+    assert filed.status_code == 303 and dbutil.count(database_url, "incident") == 1
 
 
 async def test_passkey_transports_are_names_not_text(
@@ -103,7 +102,7 @@ async def test_passkey_transports_are_names_not_text(
         "/auth/register/verify", json={"token": created.token, "credential": answer}
     )
     assert refused.status_code == 400 and refused.json()["error"] == "bad_payload"
-    assert count(database_url, "webauthn_credential") == 0
+    assert dbutil.count(database_url, "webauthn_credential") == 0
     assert not holds_v(database_url, "webauthn_credential")
     answer["response"]["transports"] = ["internal", "hybrid"]
     kept = await client.post(

@@ -7,7 +7,7 @@ import pytest
 
 from server.piccolo_app import APP_CONFIG
 from tests import dbutil
-from tests.conftest import run_cli
+from tests.support.harness import run_cli
 
 
 @pytest.fixture

@@ -81,3 +81,13 @@ async def test_htmx_is_configured_for_strict_csp(client: httpx.AsyncClient) -> N
         assert setting in text
     assert "<script>" not in text
     assert " style=" not in text
+
+
+async def test_every_page_varies_on_language_and_htmx(client: httpx.AsyncClient) -> None:
+    """One rule for every page, full or fragment: it varies on what chose its language and
+    on the htmx headers that choose a fragment (server.web.pages.VARY)."""
+    for headers in ({}, {"HX-Request": "true"}, {"HX-Request": "true", "HX-Boosted": "true"}):
+        response = await client.get("/", headers=headers)
+        assert response.status_code == 200
+        vary = {part.strip() for part in response.headers["vary"].split(",")}
+        assert {"Accept-Language", "Cookie", "HX-Request", "HX-History-Restore-Request"} <= vary

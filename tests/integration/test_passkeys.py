@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
-from typing import Any
 
 import httpx
 
@@ -12,47 +10,8 @@ from server.auth import service as auth_service
 from server.auth.web import SESSION_COOKIE
 from server.settings import Settings
 from tests import dbutil
+from tests.support.passkeys import invite_token, login, register
 from tests.support.soft_authenticator import SoftAuthenticator
-
-
-async def invite_token(settings: Settings, role: str = "operator", hours: int = 24) -> str:
-    """A fresh invite for a new person, as the CLI would make it."""
-    created = await auth_service.create_invite(
-        auth=settings.auth, role=role, display_name=f"試験 {uuid.uuid4().hex[:6]}", hours=hours
-    )
-    return created.token
-
-
-async def register(
-    client: httpx.AsyncClient,
-    settings: Settings,
-    token: str,
-    authenticator: SoftAuthenticator,
-    **create: Any,
-) -> Any:
-    """Run the registration ceremony; returns the verify response."""
-    options = await client.post("/auth/register/options", json={"token": token})
-    assert options.status_code == 200, options.text
-    answer = authenticator.create(options.json(), origin=settings.auth.origins[0], **create)
-    return await client.post("/auth/register/verify", json={"token": token, "credential": answer})
-
-
-async def login(
-    client: httpx.AsyncClient, settings: Settings, authenticator: SoftAuthenticator, **get: Any
-) -> Any:
-    """Run the discoverable login ceremony; returns the verify response."""
-    options = await client.post("/auth/login/options", json={})
-    assert options.status_code == 200, options.text
-    assert options.json()["allowCredentials"] == []
-    answer = authenticator.get(
-        options.json(), origin=get.pop("origin", settings.auth.origins[0]), **get
-    )
-    return await client.post("/auth/login/verify", json={"credential": answer})
-
-
-def count(url: str, table: str) -> int:
-    """Rows in a table."""
-    return int(dbutil.fetch(url, f"SELECT count(*) FROM {table}")[0][0])
 
 
 async def test_register_creates_person_passkey_and_session(
@@ -64,8 +23,8 @@ async def test_register_creates_person_passkey_and_session(
     response = await register(client, settings, token, authenticator)
     assert response.status_code == 200, response.text
     assert response.json() == {"redirect": "/"}
-    assert count(database_url, "staff") == 1
-    assert count(database_url, "webauthn_credential") == 1
+    assert dbutil.count(database_url, "staff") == 1
+    assert dbutil.count(database_url, "webauthn_credential") == 1
     home = await client.get("/")
     assert 'data-testid="me"' in home.text
     handle = dbutil.fetch(database_url, "SELECT user_handle, id FROM staff")[0]
@@ -103,12 +62,12 @@ async def test_sign_count_going_backwards_is_refused(
     await register(client, settings, await invite_token(settings), authenticator)
     assert (await login(client, settings, authenticator)).status_code == 200
     assert (await login(client, settings, authenticator)).status_code == 200
-    sessions = count(database_url, "login_session")
+    sessions = dbutil.count(database_url, "login_session")
     credential = next(iter(authenticator.credentials.values()))
     credential.sign_count = 0
     response = await login(client, settings, authenticator)
     assert response.status_code == 401
-    assert count(database_url, "login_session") == sessions
+    assert dbutil.count(database_url, "login_session") == sessions
 
 
 async def test_wrong_origin_is_refused(
@@ -123,7 +82,7 @@ async def test_wrong_origin_is_refused(
     )
     assert response.status_code == 401
     assert response.json()["error"] == "verification_failed"
-    assert count(database_url, "staff") == 0
+    assert dbutil.count(database_url, "staff") == 0
 
 
 async def test_wrong_rp_id_is_refused(
@@ -134,15 +93,15 @@ async def test_wrong_rp_id_is_refused(
     authenticator = SoftAuthenticator()
     response = await register(client, settings, token, authenticator, rp_id="evil.example")
     assert response.status_code == 401
-    assert count(database_url, "staff") == 0
+    assert dbutil.count(database_url, "staff") == 0
 
     good = SoftAuthenticator()
     await register(client, settings, await invite_token(settings), good)
     credential_id = next(iter(good.credentials))
-    sessions = count(database_url, "login_session")
+    sessions = dbutil.count(database_url, "login_session")
     refused = await login(client, settings, good, rp_id="evil.example", credential_id=credential_id)
     assert refused.status_code == 401
-    assert count(database_url, "login_session") == sessions
+    assert dbutil.count(database_url, "login_session") == sessions
 
 
 async def test_replayed_answer_is_refused(
@@ -155,11 +114,11 @@ async def test_replayed_answer_is_refused(
     answer = authenticator.get(options.json(), origin=settings.auth.origins[0])
     first = await client.post("/auth/login/verify", json={"credential": answer})
     assert first.status_code == 200
-    sessions = count(database_url, "login_session")
+    sessions = dbutil.count(database_url, "login_session")
     replay = await client.post("/auth/login/verify", json={"credential": answer})
     assert replay.status_code == 400
     assert replay.json()["error"] == "challenge_unknown"
-    assert count(database_url, "login_session") == sessions
+    assert dbutil.count(database_url, "login_session") == sessions
 
 
 async def test_user_handle_must_match_the_owner(
@@ -168,11 +127,11 @@ async def test_user_handle_must_match_the_owner(
     """An answer whose user handle is not the passkey owner's is refused."""
     authenticator = SoftAuthenticator()
     await register(client, settings, await invite_token(settings), authenticator)
-    sessions = count(database_url, "login_session")
+    sessions = dbutil.count(database_url, "login_session")
     response = await login(client, settings, authenticator, user_handle=b"someone-else")
     assert response.status_code == 401
     assert response.json()["error"] == "user_handle_mismatch"
-    assert count(database_url, "login_session") == sessions
+    assert dbutil.count(database_url, "login_session") == sessions
 
 
 async def test_user_verification_is_required(
@@ -182,7 +141,7 @@ async def test_user_verification_is_required(
     token = await invite_token(settings)
     response = await register(client, settings, token, SoftAuthenticator(user_verification=False))
     assert response.status_code == 401
-    assert count(database_url, "staff") == 0
+    assert dbutil.count(database_url, "staff") == 0
 
 
 async def test_deactivated_staff_cannot_sign_in(
@@ -200,7 +159,7 @@ async def test_deactivated_staff_cannot_sign_in(
     await register(client, settings, manager.token, manager_client_auth)
     response = await client.post(f"/staff/{staff_id}/deactivate")
     assert response.status_code == 200, response.text
-    assert count(database_url, "login_session") == 1  # only the manager's is left
+    assert dbutil.count(database_url, "login_session") == 1  # only the manager's is left
     refused = await login(client, settings, authenticator)
     assert refused.status_code == 403
     assert refused.json()["error"] == "staff_inactive"
@@ -233,7 +192,7 @@ async def test_logout_ends_the_session(
     response = await client.post("/logout", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
-    assert count(database_url, "login_session") == 0
+    assert dbutil.count(database_url, "login_session") == 0
     client.cookies.set(SESSION_COOKIE, cookie)
     assert (await client.get("/staff", follow_redirects=False)).status_code in (303, 401)
 
@@ -247,7 +206,7 @@ async def test_idle_and_absolute_timeouts(
     idle = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.auth.idle_minutes + 1)
     dbutil.execute(database_url, f"UPDATE login_session SET last_seen_at = '{idle.isoformat(' ')}'")
     assert 'data-testid="me"' not in (await client.get("/")).text
-    assert count(database_url, "login_session") == 0
+    assert dbutil.count(database_url, "login_session") == 0
 
     await register(client, settings, await invite_token(settings), SoftAuthenticator())
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)

@@ -10,14 +10,15 @@ from typing import Any
 import httpx
 import msgspec
 import pytest
+from piccolo.querystring import QueryString
 
 from server import db
 from server.audit import service as audit
 from server.headcounts import store
+from server.ops.context import Actor
 from server.settings import Settings
 from server.sync import at_once, devices, ops
 from server.sync import push as push_service
-from server.sync.context import Actor
 from server.sync.schemas import PushIn
 from tests import dbutil
 from tests.support.field import new_uid, open_session, window
@@ -60,7 +61,8 @@ class Field:
 async def field(client: httpx.AsyncClient, settings: Settings) -> Field:
     """The session, its operator and their tablet (the app started: its pool is open)."""
     ids = await open_session(settings, site_id=1)
-    tablet = await devices.register_device(label="tablet", staff_id=ids["operator"])
+    operator = Actor(staff_id=ids["operator"], role="operator")
+    tablet = await devices.register_device(label="tablet", actor=operator, field=settings.field)
     return Field(ids, tablet.device_id, settings)
 
 
@@ -79,13 +81,14 @@ def state(url: str, made: Field) -> list[Any]:
 def statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The statements sent to the database from now on (each still runs)."""
     sent: list[str] = []
-    run = db._run
+    engine = db.engine()
+    run = engine.run_querystring
 
-    async def counted(connection: Any, postgres: bool, query: str, *rest: Any) -> Any:
-        sent.append(query)
-        return await run(connection, postgres, query, *rest)
+    async def counted(querystring: QueryString, **options: Any) -> Any:
+        sent.append(querystring.template)
+        return await run(querystring, **options)
 
-    monkeypatch.setattr(db, "_run", counted)
+    monkeypatch.setattr(engine, "run_querystring", counted)
     return sent
 
 
@@ -175,7 +178,8 @@ async def test_what_one_statement_cannot_apply_whole_it_leaves_alone(
 
 async def test_a_revoked_device_is_left_to_the_general_way(field: Field, database_url: str) -> None:
     """A revoked device's counts write nothing here (the general way refuses them)."""
-    await devices.revoke_device(field.device_id)
+    manager = Actor(staff_id=field.manager, role="overall_manager")
+    assert await devices.revoke_device(field.device_id, actor=manager, field=field.settings.field)
     before = state(database_url, field)
     batch = field.batch(count(1, field.session))
     assert await at_once.push_at_once(batch, field.actor, field.settings.field) is None
@@ -213,7 +217,11 @@ async def test_a_guard_that_does_not_hold_writes_nothing(field: Field, database_
     _, start, _ = window()
     rows = [(field.session, start, "issuance", 1, field.device_id, new_uid())]
     now = dt.datetime.now(dt.UTC)
-    entries = [audit.Entry(action="headcount.add", actor_id=field.operator, target="t")]
+    entry = audit.Entry(action="headcount.add", actor_id=field.operator, target="t")
+
+    def entries() -> list[audit.Entry]:
+        return [entry]
+
     stale = devices.advance_guard(field.device_id, 7, 8, now)
     if not dbutil.is_postgres(database_url):
         with pytest.raises(ValueError):
@@ -241,6 +249,6 @@ async def test_a_guarded_store_refuses_an_open_transaction(field: Field, databas
     with pytest.raises(RuntimeError if dbutil.is_postgres(database_url) else ValueError):
         async with db.writing():
             await store.store(
-                rows, field.operator, now, [], devices.advance_guard(field.device_id, 0, 1, now)
+                rows, field.operator, now, None, devices.advance_guard(field.device_id, 0, 1, now)
             )
     assert state(database_url, field) == before

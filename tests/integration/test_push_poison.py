@@ -14,46 +14,30 @@ import pytest
 
 from server.settings import Settings
 from tests import dbutil
-from tests.integration.test_sync_api import device, field, headcount, outcomes, total
-from tests.reliability.test_no_my_number_stored import leaks
 from tests.support.identities import make_staff, sign_in
+from tests.support.leaks import leaks
+from tests.support.sync_api import device, headcount, incident_create, op, outcomes, total
 
-__all__ = ["field"]
 V = "057830862716"  # a valid My Number
 BIG = 2**63
 
 
 def plan(seq: int, site_id: Any = 1, start: str = "2026-12-03T10:00:00+09:00") -> dict[str, Any]:
     """A work_session.plan op (refused or not, it must never fail the batch)."""
-    return {
-        "op_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "work_session.plan",
-        "payload": {
-            "site_id": site_id,
-            "work_date": "2026-12-03",
-            "planned_start": start,
-            "planned_end": "2026-12-03T11:00:00+09:00",
-        },
+    payload = {
+        "site_id": site_id,
+        "work_date": "2026-12-03",
+        "planned_start": start,
+        "planned_end": "2026-12-03T11:00:00+09:00",
     }
+    return op(seq, "work_session.plan", payload)
 
 
 def incident(seq: int, description: str, **payload: Any) -> dict[str, Any]:
-    """An incident.create op at 本庁舎."""
-    return {
-        "op_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "incident.create",
-        "payload": {
-            "uid": str(uuid.uuid4()),
-            "site_id": 1,
-            "category": "other",
-            "severity": "low",
-            "occurred_at": dt.datetime.now(dt.UTC).isoformat(),
-            "description": description,
-        }
-        | payload,
-    }
+    """An incident.create op at 本庁舎, no session, happening now."""
+    now = dt.datetime.now(dt.UTC).isoformat()
+    fields = {"category": "other", "occurred_at": now, **payload}
+    return incident_create(seq, fields.pop("uid", str(uuid.uuid4())), description, **fields)
 
 
 async def push(client: httpx.AsyncClient, device_id: str, ops: list[dict[str, Any]]) -> Any:

@@ -5,26 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
-import pytest
 
 from server.reconciliation.service import digest
 from server.settings import Settings
-from tests.integration.test_sync_api import device, headcount, push
-from tests.support.field import JST, open_session
+from tests.support.field import JST
 from tests.support.identities import make_staff, sign_in
+from tests.support.sync_api import device, headcount, push
 
 
 def made_on(op: dict[str, object], day: dt.date) -> dict[str, object]:
     """``op`` stamped with a client time on ``day`` (noon JST)."""
     return op | {"client_time": dt.datetime.combine(day, dt.time(12), JST).isoformat()}
-
-
-@pytest.fixture
-async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
-    """An open session with its operator signed in."""
-    ids = await open_session(settings, site_id=1)
-    await sign_in(client, ids["operator"], settings)
-    return ids
 
 
 async def test_device_says_37_server_has_36(

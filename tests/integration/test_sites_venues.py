@@ -36,7 +36,7 @@ def retire(site_id: int) -> ops.SiteRetire:
 
 def site_count(url: str) -> int:
     """Rows in the site table."""
-    return int(dbutil.fetch(url, "SELECT COUNT(*) FROM site")[0][0])  # type: ignore[call-overload]
+    return dbutil.count(url, "site")
 
 
 def section(html: str, testid: str) -> str:

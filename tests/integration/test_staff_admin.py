@@ -8,8 +8,8 @@ import httpx
 
 from server.settings import Settings
 from tests import dbutil
-from tests.integration.test_passkeys import login, register
 from tests.support.identities import make_staff, sign_in
+from tests.support.passkeys import login, register
 from tests.support.soft_authenticator import SoftAuthenticator
 
 

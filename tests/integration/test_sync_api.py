@@ -7,62 +7,22 @@ import uuid
 from typing import Any
 
 import httpx
-import pytest
 
 from server.settings import Settings
 from tests import dbutil
 from tests.support.field import new_uid, open_session, window
 from tests.support.identities import make_staff, sign_in
-
-
-def headcount(seq: int, session: int, category: str = "issuance", delta: int = 1) -> dict[str, Any]:
-    """A headcount op as a tablet sends it."""
-    _, start, _ = window()
-    return {
-        "op_id": str(uuid.uuid4()),
-        "seq": seq,
-        "type": "headcount.add",
-        "client_time": dt.datetime.now(dt.UTC).isoformat(),
-        "payload": {
-            "work_session_id": session,
-            "slot_start": start.isoformat(),
-            "category": category,
-            "delta": delta,
-        },
-    }
-
-
-async def device(client: httpx.AsyncClient, label: str = "tablet") -> str:
-    """Register a device; returns its id."""
-    response = await client.post("/api/devices", json={"label": label})
-    assert response.status_code == 200, response.text
-    assert response.json()["high_water"] == 0
-    return str(response.json()["device_id"])
-
-
-async def push(client: httpx.AsyncClient, device_id: str, ops: list[dict[str, Any]]) -> Any:
-    """Push a batch; returns the decoded answer."""
-    response = await client.post(
-        "/api/sync/push", json={"device_id": device_id, "schema_version": 1, "ops": ops}
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
-
-
-def total(url: str, session: int) -> int:
-    """Sum of the session's headcounts."""
-    rows = dbutil.fetch(
-        url, f"SELECT COALESCE(SUM(delta), 0) FROM headcount WHERE work_session = {session}"
-    )
-    return int(rows[0][0])
-
-
-@pytest.fixture
-async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
-    """An open session at 本庁舎 with the operator signed in."""
-    ids = await open_session(settings, site_id=1)
-    await sign_in(client, ids["operator"], settings)
-    return ids
+from tests.support.sync_api import (
+    device,
+    headcount,
+    incident_create,
+    incident_edit,
+    outcomes,
+    pull_all,
+    push,
+    push_body,
+    total,
+)
 
 
 async def test_same_batch_twice_counts_once(
@@ -141,30 +101,10 @@ async def test_incident_edits_merge_per_field(
     """Same field from the same base: a conflict keeping both values; other fields merge."""
     uid = new_uid()
     tablet_a, tablet_b = await device(client, "A"), await device(client, "B")
-    create = {
-        "op_id": str(uuid.uuid4()),
-        "seq": 1,
-        "type": "incident.create",
-        "payload": {
-            "uid": uid,
-            "site_id": 1,
-            "work_session_id": field["session"],
-            "category": "complaint",
-            "severity": "low",
-            "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
-            "description": "待ち時間の苦情",
-        },
-    }
-    await push(client, tablet_a, [create])
+    await push(client, tablet_a, [incident_create(1, uid, work_session_id=field["session"])])
 
     def edit(seq: int, **fields: Any) -> dict[str, Any]:
-        return {
-            "op_id": str(uuid.uuid4()),
-            "seq": seq,
-            "type": "incident.update",
-            "base_version": 1,
-            "payload": {"uid": uid, **fields},
-        }
+        return incident_edit(uid, seq, **fields)
 
     a = await push(client, tablet_a, [edit(2, immediate_action="整理券を配布", severity="medium")])
     b = await push(
@@ -210,19 +150,6 @@ async def test_old_schema_and_revoked_devices_are_refused(
     assert total(database_url, field["session"]) == 0
 
 
-async def pull_all(client: httpx.AsyncClient, cursor: int) -> tuple[list[dict[str, Any]], int]:
-    """Pull page after page until nothing more remains; returns changes and the cursor."""
-    changes: list[dict[str, Any]] = []
-    for _ in range(1000):
-        page = (await client.get("/api/sync/pull", params={"cursor": cursor, "limit": 200})).json()
-        changes += page["changes"]
-        assert page["next_cursor"] >= cursor
-        cursor = page["next_cursor"]
-        if not page["has_more"]:
-            return changes, cursor
-    raise AssertionError("pull never finished")
-
-
 async def test_pull_returns_changes_after_the_cursor(
     client: httpx.AsyncClient, field: dict[str, int], settings: Settings
 ) -> None:
@@ -260,12 +187,8 @@ async def test_gzip_batches_are_accepted(
     import json
 
     tablet = await device(client)
-    batch = {
-        "device_id": tablet,
-        "schema_version": 1,
-        "ops": [headcount(seq, field["session"]) for seq in range(1, 101)],
-    }
-    body = gzip.compress(json.dumps(batch).encode())
+    ops = [headcount(seq, field["session"]) for seq in range(1, 101)]
+    body = gzip.compress(json.dumps(push_body(tablet, ops)).encode())
     headers = {"content-type": "application/json", "content-encoding": "gzip"}
     response = await client.post("/api/sync/push", content=body, headers=headers)
     assert response.status_code == 200, response.text
@@ -298,13 +221,10 @@ async def test_exported_file_uploads_exactly_once(
     import json
 
     tablet = await device(client)
-    batch = {
-        "device_id": tablet,
-        "schema_version": 1,
-        "ops": [headcount(seq, field["session"]) for seq in range(1, 6)],
-    }
-    await push(client, tablet, batch["ops"][:2])
-    files = {"file": ("madoguchi-unsent.json", json.dumps(batch).encode(), "application/json")}
+    ops = [headcount(seq, field["session"]) for seq in range(1, 6)]
+    await push(client, tablet, ops[:2])
+    exported = json.dumps(push_body(tablet, ops)).encode()
+    files = {"file": ("madoguchi-unsent.json", exported, "application/json")}
     # As the page's form sends it: the CSRF token as a text field beside the file.
     form = {"csrf_token": client.headers["x-csrf-token"]}
     page = await client.post("/sync/upload", files=files, data=form)
@@ -369,11 +289,6 @@ async def one_count_then_its_id_again(
     first = headcount(1, session)
     await push(client, tablet, [first])
     return tablet, headcount(2, session, delta=5) | {"op_id": first["op_id"]}
-
-
-def outcomes(answer: dict[str, Any]) -> list[tuple[str, str | None]]:
-    """(status, code) of each result."""
-    return [(r["status"], r.get("code")) for r in answer["results"]]
 
 
 async def test_an_id_stored_by_an_earlier_batch_is_rejected_alone(
@@ -450,20 +365,7 @@ async def test_pull_gives_every_kind_of_change_as_it_is_now(
             "type": "headcount.category_add",
             "payload": {"site_group": "office", "label_ja": "再交付"},
         },
-        {
-            "op_id": str(uuid.uuid4()),
-            "seq": 3,
-            "type": "incident.create",
-            "payload": {
-                "uid": uid,
-                "site_id": 1,
-                "work_session_id": field["session"],
-                "category": "complaint",
-                "severity": "low",
-                "occurred_at": (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)).isoformat(),
-                "description": "案内表示がわかりにくい",
-            },
-        },
+        incident_create(3, uid, "案内表示がわかりにくい", work_session_id=field["session"]),
         headcount(4, field["session"], delta=2),
     ]
     answer = await push(client, tablet, ops)

@@ -13,11 +13,8 @@ import msgspec
 from server.settings import Settings
 from server.sync import ops
 from server.work_sessions import service as work_sessions
-from tests.integration.test_field_offline_data import island
-from tests.integration.test_sync_api import device, field, headcount, pull_all, push
 from tests.support.field import apply, window
-
-__all__ = ["field"]  # the fixture, imported for these tests
+from tests.support.sync_api import device, headcount, island, pull_all, push
 
 
 def in_slot(seq: int, session: int, slot: int, minutes: int, category: str) -> dict[str, Any]:

@@ -7,12 +7,14 @@ import re
 from typing import Any
 
 import httpx
+from piccolo.querystring import QueryString
 
 from server import db
 from server.headcounts import service as headcounts
+from server.ops.context import Actor
 from server.sync import pull
-from server.sync.context import Actor
 from server.work_sessions import reads
+from server.work_sessions import store as work_session_store
 
 ENTRIES = 5000  # enough that a plan estimating a third of them may scan instead
 
@@ -21,18 +23,22 @@ class _Undo(Exception):
     """Raised to roll the test's rows back."""
 
 
-async def _plan(sql: str, args: tuple[Any, ...]) -> str:
-    """The plan of ``sql`` as a cached statement may run it: PostgreSQL's generic plan
+async def _sql(sql: str) -> list[dict[str, Any]]:
+    return await db.fetch(QueryString(sql))
+
+
+async def _plan(query: QueryString) -> str:
+    """The plan of ``query`` as a cached statement may run it: PostgreSQL's generic plan
     (the one it keeps once its estimates favour it), SQLite's only plan."""
     if db.is_postgres():
-        marks = [f"${i}" for i in range(1, len(args) + 1)]
-        await db.fetch("SET LOCAL plan_cache_mode = force_generic_plan")
-        await db.fetch(f"PREPARE plan_test AS {sql.format(*marks)}")
+        sql, args = query.compile_string("postgres")
+        await _sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        await _sql(f"PREPARE plan_test AS {sql}")
         values = ", ".join(_literal(value) for value in args)
-        rows = await db.fetch(f"EXPLAIN EXECUTE plan_test({values})")
-        await db.fetch("DEALLOCATE plan_test")
+        rows = await _sql(f"EXPLAIN EXECUTE plan_test({values})")
+        await _sql("DEALLOCATE plan_test")
         return "\n".join(str(row["QUERY PLAN"]) for row in rows)
-    rows = await db.fetch(f"EXPLAIN QUERY PLAN {sql}", *args)
+    rows = await db.fetch(QueryString("EXPLAIN QUERY PLAN {}", query))
     return "\n".join(str(row["detail"]) for row in rows)
 
 
@@ -46,7 +52,7 @@ def _scans_the_log(plan: str) -> bool:
     return bool(re.search(r"Seq Scan on audit_event|^SCAN audit_event", plan, re.MULTILINE))
 
 
-async def _with_a_long_log(statements: list[db.Query]) -> list[str]:
+async def _with_a_long_log(statements: list[QueryString]) -> list[str]:
     """Plans of ``statements`` with ``ENTRIES`` more audit entries, all rolled back."""
     fill = (
         "INSERT INTO audit_event (seq, occurred_at, action, target, detail, prev_hash, hash) "
@@ -62,10 +68,10 @@ async def _with_a_long_log(statements: list[db.Query]) -> list[str]:
     plans: list[str] = []
     try:
         async with db.writing():
-            await db.fetch(fill)
+            await _sql(fill)
             if db.is_postgres():
-                await db.fetch("ANALYZE audit_event")
-            plans = [await _plan(sql, args) for sql, args in statements]
+                await _sql("ANALYZE audit_event")
+            plans = [await _plan(query) for query in statements]
             raise _Undo
     except _Undo:
         pass
@@ -108,30 +114,30 @@ async def test_a_pull_pages_reads_use_their_indexes(client: httpx.AsyncClient) -
     plans: list[str] = []
     try:
         async with db.writing():
-            await db.fetch(
+            await _sql(
                 "INSERT INTO work_session (site, work_date, planned_start, planned_end, status, "
                 "notes, version, updated_at) "
                 + _series(f"SELECT 1, {day}, {now}, {now}, 'closed', 'plan-test', 1, {now}")
             )
             mine = "FROM work_session WHERE notes = 'plan-test'"
-            await db.fetch(
+            await _sql(
                 "INSERT INTO work_session_staff (work_session, staff, duty) "
                 f"SELECT id, (SELECT min(id) FROM staff), 'operator' {mine}"
             )
-            await db.fetch(
+            await _sql(
                 "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
                 f"SELECT id, planned_start, 'issuance', 1 {mine}"
             )
             if db.is_postgres():
-                await db.fetch("ANALYZE work_session, work_session_staff, headcount_cell")
-            ids = [int(r["id"]) for r in await db.fetch(f"SELECT id {mine} LIMIT 500")]
+                await _sql("ANALYZE work_session, work_session_staff, headcount_cell")
+            ids = [int(r["id"]) for r in await _sql(f"SELECT id {mine} LIMIT 500")]
             assert len(ids) == 500
             statements = [
                 reads.many_query(ids),
-                reads._staff_query(ids),
+                work_session_store.staff_query(ids),
                 headcounts.cells_query(ids),
             ]
-            plans = [await _plan(sql, args) for sql, args in statements]
+            plans = [await _plan(query) for query in statements]
             raise _Undo
     except _Undo:
         pass

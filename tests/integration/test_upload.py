@@ -11,11 +11,10 @@ import httpx
 
 from server.settings import Settings
 from tests import dbutil
-from tests.integration.test_sync_api import device, field, headcount, total
-from tests.reliability.test_no_my_number_stored import leaks
 from tests.support.identities import make_staff, sign_in
+from tests.support.leaks import leaks
+from tests.support.sync_api import device, headcount, total
 
-__all__ = ["field"]
 V = "057830862716"
 
 
@@ -51,10 +50,11 @@ async def test_a_supervisor_applies_an_operators_file_as_the_operators_ops(
         "ORDER BY seq",
     )
     assert [(a, actor) for a, actor, _ in entries] == [
+        ("device.register", field["operator"]),
         ("headcount.add", field["operator"]),
         ("sync.upload", field["in_charge"]),
     ]
-    detail = json.loads(str(entries[0][2]))
+    detail = json.loads(str(entries[1][2]))
     assert detail["uploaded_by"] == field["in_charge"]
     assert sorted(detail["op_ids"]) == sorted(op["op_id"] for op in taps)
     for person in (field["in_charge"], field["operator"]):

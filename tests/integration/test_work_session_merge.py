@@ -1,4 +1,4 @@
-"""Work session edits from devices, merged per field on base_version (server/sync/merge.py)."""
+"""Work session edits from devices, merged per field on base_version (server/ops/merge.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import httpx
 import pytest
 
 from server.common.errors import OpRejected
+from server.ops.apply import apply_op
+from server.ops.context import Actor
 from server.settings import Settings
 from server.sync import ops
-from server.sync.context import Actor
-from server.sync.service import apply_op
 from tests import dbutil
-from tests.integration.test_sync_api import device, push
 from tests.support.field import open_session
 from tests.support.identities import sign_in
+from tests.support.sync_api import device, push
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ async def refused(op: ops.Op, staff_id: int, role: str, settings: Settings) -> O
 
 def count(url: str, sql: str) -> int:
     """The single number ``sql`` selects."""
-    return int(dbutil.fetch(url, sql)[0][0])  # type: ignore[call-overload]
+    return int(dbutil.fetch(url, sql)[0][0])
 
 
 def session_ids(html: str) -> set[int]:

@@ -22,12 +22,11 @@ import copy
 import dataclasses
 import io
 import json
-import os
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import cbor2
 import httpx
 import pytest
@@ -43,7 +42,15 @@ from server.auth.routes import BODY_LIMIT, MAX_BODY
 from server.auth.web import SESSION_COOKIE
 from server.settings import AuthSettings, Settings
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows
+from tests.support.cleanup import remove_test_rows_async
+from tests.support.fuzz_values import (
+    FUZZ_EXAMPLES,
+    JSON_VALUES,
+    SCALARS,
+    check_ci_examples,
+    shown,
+)
+from tests.support.harness import open_client
 from tests.support.soft_authenticator import (
     SoftAuthenticator,
     SoftCredential,
@@ -51,8 +58,8 @@ from tests.support.soft_authenticator import (
     b64url_encode,
 )
 
-FUZZ_EXAMPLES = int(os.environ.get("MADOGUCHI_FUZZ_EXAMPLES", "300"))
-CI_MIN_EXAMPLES = 2000
+pytestmark = pytest.mark.slow
+
 
 REGISTER_OPTIONS = "/auth/register/options"
 REGISTER_VERIFY = "/auth/register/verify"
@@ -69,6 +76,7 @@ CONTENT_TYPES = (
     "application/x-www-form-urlencoded",
     "multipart/form-data; boundary=xyz",
 )
+
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 
 
@@ -216,25 +224,11 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
             )
     finally:
         await rows.close()
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
 
 
 # --- strategies ----------------------------------------------------------------------------
 
-SCALARS = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(min_value=-(2**70), max_value=2**70),
-    st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=30),
-)
-JSON_VALUES = st.recursive(
-    SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
-    ),
-    max_leaves=10,
-)
 CBOR_VALUES = st.recursive(
     st.one_of(SCALARS, st.binary(max_size=80)),
     lambda inner: (
@@ -738,10 +732,6 @@ def verifies_as_is(rig: Rig, path: str, body: bytes) -> bool:
     return True
 
 
-def shown(body: bytes) -> str:
-    return repr(body[:300]) + (f"... ({len(body)} bytes)" if len(body) > 300 else "")
-
-
 async def post_and_check(rig: Rig, path: str, body: bytes, content_type: str | None) -> None:
     """Send ``body`` and check the answer and the guarded rows."""
     # Compared with the rows just before this request (not the start of the run), so a
@@ -783,10 +773,7 @@ async def post_and_check(rig: Rig, path: str, body: bytes, content_type: str | N
 @given(data=st.data())
 async def test_malformed_sign_in_bodies_fail_cleanly(rig: Rig, data: st.DataObject) -> None:
     """No 5xx, a JSON error code on every refusal, no guarded row changed."""
-    if os.environ.get("CI"):
-        assert FUZZ_EXAMPLES >= CI_MIN_EXAMPLES, (
-            f"CI must fuzz at least {CI_MIN_EXAMPLES} examples: set MADOGUCHI_FUZZ_EXAMPLES"
-        )
+    check_ci_examples()
     path = data.draw(st.sampled_from(ENDPOINTS), label="path")
     choices = FOR_OPTIONS if path in (REGISTER_OPTIONS, LOGIN_OPTIONS) else FOR_VERIFY
     family = data.draw(st.sampled_from(choices), label="family")

@@ -14,7 +14,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT
+import pytest
+
+from tests.support.harness import ROOT
+
+pytestmark = pytest.mark.slow
 
 PUSH = ("push_b100_d1", "push_b500_d1", "push_b100_d20", "push_b500_d20")
 PULL = ("pull_empty_h0", "pull_page_h0", "pull_empty_h1000", "pull_page_h1000")

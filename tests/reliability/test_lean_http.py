@@ -27,9 +27,12 @@ from bench.lean_http import LeanHTTP
 from bench.server import Server
 from server.app import create_app
 from server.settings import Settings
-from tests.conftest import open_client, remove_test_rows
-from tests.support.field import open_session, window
+from tests.support.cleanup import remove_test_rows_async
+from tests.support.field import open_session, slots
+from tests.support.harness import open_client
 from tests.support.sync_client import SyncClient
+
+pytestmark = pytest.mark.slow
 
 SITE = 1  # an office site seeded by the migrations
 
@@ -71,22 +74,14 @@ async def rig(settings: Settings, database_url: str, scratch_folder: Path) -> As
     try:
         async with open_client(app):
             ids = await open_session(settings, site_id=SITE)
-            _, start, _ = window()
-            step = dt.timedelta(minutes=settings.field.slot_minutes)
             await server.start()
-            made = Rig(
-                server,
-                settings,
-                ids["session"],
-                ids["operator"],
-                [start + i * step for i in range(6)],
-            )
+            made = Rig(server, settings, ids["session"], ids["operator"], slots(settings, 6))
             yield made
     finally:
         for lean in made.opened if made else []:
             await lean.aclose()
         await server.stop()
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
 
 
 async def test_push_over_lean_http_is_applied(rig: Rig) -> None:

@@ -12,27 +12,26 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import re
-import unicodedata
-from pathlib import Path
 from typing import Any
 
 import httpx
 import msgspec
+import pytest
 
 from server.app import create_app
 from server.auth.web import SESSION_COOKIE
-from server.common.mynumber import contains_my_number, mask_my_numbers
 from server.settings import Settings
 from server.sync.schemas import PushIn
 from server.web.request_log import LOGGER_NAME, JsonFormatter
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows, run_cli
+from tests.support.cleanup import remove_test_rows_async
+from tests.support.harness import open_client, run_cli
 from tests.support.input_fields import TextField, input_structs, text_fields
 from tests.support.leak_rig import Body, World, put, send
+from tests.support.leaks import REFUSED, leaks
 
-VECTORS = Path(__file__).resolve().parent.parent / "vectors" / "mynumber.json"
-REFUSED = [v["text"] for v in json.loads(VECTORS.read_text()) if v["refused"]]
+pytestmark = pytest.mark.slow
+
 OPS_ROUTES = ("POST /api/sync/push", "POST /sync/upload")
 # Op types that store text: each must be applied when its text is clean.
 WRITES_TEXT = {
@@ -44,31 +43,6 @@ WRITES_TEXT = {
     "incident.create",
     "incident.update",
 }
-
-
-def numbers_of(text: str) -> set[str]:
-    """The 12 digits of each My Number in ``text`` (ASCII), for a plain substring search."""
-    normal = unicodedata.normalize("NFKC", text)
-    masked = mask_my_numbers(normal)
-    digits = "".join(c for c, m in zip(normal, masked, strict=True) if m == "*" and c.isdigit())
-    return {digits[i : i + 12] for i in range(0, len(digits), 12)}
-
-
-NUMBERS = set().union(*(numbers_of(text) for text in REFUSED))
-
-
-# Machine-made values: UUIDs and long hex (hashes, request ids). A random one holds a
-# 12-digit run with a valid check digit now and then (a UUID's last group: 1 in ~2,800);
-# that is no one's My Number, so they are blanked before the search.
-MACHINE = re.compile(
-    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[0-9a-f]{32,}"
-)
-
-
-def leaks(value: str) -> bool:
-    """Whether ``value`` holds a My Number (the guard's rule, or one's plain digits)."""
-    value = MACHINE.sub("~", value)
-    return contains_my_number(value) or any(number in value for number in NUMBERS)
 
 
 class Captured(logging.Handler):
@@ -226,6 +200,7 @@ async def send_everything(http: httpx.AsyncClient, world: World, app: Any) -> li
     return missing
 
 
+@pytest.mark.timeout(900)  # every field of every route, one request each
 async def test_no_my_number_is_stored_or_logged(settings: Settings, database_url: str) -> None:
     """After every vector in every field of every route and op, no table or log line holds one."""
     settings = dataclasses.replace(
@@ -252,7 +227,7 @@ async def test_no_my_number_is_stored_or_logged(settings: Settings, database_url
         assert any('"path":"/api/sync/push"' in line for line in captured.lines), "no log seen"
     finally:
         root.removeHandler(captured)
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
     problems = [
         *(f"not sent: {what}" for what in dict.fromkeys(missing)),
         *(f"madoguchi invite --name accepted {text!r}" for text in cli),

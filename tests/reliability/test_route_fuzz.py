@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import os
 import re
 import urllib.parse
 import uuid
@@ -35,20 +34,24 @@ from server.app import create_app
 from server.auth.web import SESSION_COOKIE
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows
+from tests.support.cleanup import remove_test_rows_async
 from tests.support.field import new_uid, open_session, window
 from tests.support.fuzz_values import (
     CONTENT_TYPES,
+    FUZZ_EXAMPLES,
     JSON_VALUES,
     JUNK_JSON,
     JUNK_TEXT,
     NOT_UTF8,
     TEXT,
+    check_ci_examples,
+    shown,
 )
+from tests.support.harness import open_client
 from tests.support.identities import make_staff, sign_in, sign_out
 
-FUZZ_EXAMPLES = int(os.environ.get("MADOGUCHI_FUZZ_EXAMPLES", "300"))
-CI_MIN_EXAMPLES = 2000
+pytestmark = pytest.mark.slow
+
 FIXED_SEED = 20261203
 IDENTITIES = ("overall_manager", "operator", "anonymous")
 
@@ -171,7 +174,7 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
             }
             yield Rig(client, relaxed, routes_of(spec), people, cookies, real)
     finally:
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
         dbutil.execute(database_url, "DELETE FROM headcount_category WHERE code LIKE 'c-%'")
         dbutil.execute(database_url, "UPDATE headcount_category SET active = true")
 
@@ -203,9 +206,12 @@ def path_value(draw: Draw, rig: Rig, name: str, schema: dict[str, Any]) -> str:
 def form_body(draw: Draw, rig: Rig, fields: dict[str, dict[str, Any]]) -> bytes:
     kind = draw(st.sampled_from(["fields", "fields", "fields", "raw", "bytes"]))
     if kind == "raw":  # broken encodings: bad percent escapes, bytes that are not UTF-8
-        name = draw(st.sampled_from(sorted(fields) or ["x"]))
-        tail = draw(st.sampled_from([b"%FF%FE", b"%", b"%zz", b"%00", b"=&&==", b"%C0%AF", b""]))
-        return name.encode() + b"=" + draw(st.sampled_from(NOT_UTF8)) + tail
+        name: str = draw(st.sampled_from(sorted(fields) or ["x"]))
+        tail: bytes = draw(
+            st.sampled_from([b"%FF%FE", b"%", b"%zz", b"%00", b"=&&==", b"%C0%AF", b""])
+        )
+        junk: bytes = draw(st.sampled_from(NOT_UTF8))
+        return name.encode() + b"=" + junk + tail
     if kind == "bytes":
         data: bytes = draw(st.binary(max_size=300))
         return data
@@ -268,9 +274,13 @@ def json_body(draw: Draw, rig: Rig, route: Route) -> bytes:
         data: bytes = draw(st.binary(max_size=300))
         return data
     if kind == "nested":
-        depth = draw(st.one_of(st.integers(1, 20_000), st.sampled_from([500, 999, 1000, 5000])))
-        opener, closer = draw(st.sampled_from([(b"[", b"]"), (b'{"a":', b"}")]))
-        return b'{"ops": ' + opener * depth + b"1" + closer * depth * draw(st.integers(0, 1)) + b"}"
+        depth: int = draw(
+            st.one_of(st.integers(1, 20_000), st.sampled_from([500, 999, 1000, 5000]))
+        )
+        brackets: tuple[bytes, bytes] = draw(st.sampled_from([(b"[", b"]"), (b'{"a":', b"}")]))
+        opener, closer = brackets
+        closed: int = draw(st.integers(0, 1))
+        return b'{"ops": ' + opener * depth + b"1" + closer * depth * closed + b"}"
     text = json.dumps(json_document(draw, rig, route), ensure_ascii=draw(st.booleans()))
     body = text.encode("utf-8", "surrogatepass")
     if kind == "not-utf8":
@@ -298,16 +308,9 @@ def multipart_body(draw: Draw, rig: Rig) -> tuple[bytes, str]:
 # --- the examples ----------------------------------------------------------------------------
 
 
-def shown(body: bytes) -> str:
-    return repr(body[:300]) + (f"... ({len(body)} bytes)" if len(body) > 300 else "")
-
-
 async def one_example(rig: Rig, data: st.DataObject) -> None:
     """Draw a request, send it, and insist on an answer below 500."""
-    if os.environ.get("CI"):
-        assert FUZZ_EXAMPLES >= CI_MIN_EXAMPLES, (
-            f"CI must fuzz at least {CI_MIN_EXAMPLES} examples: set MADOGUCHI_FUZZ_EXAMPLES"
-        )
+    check_ci_examples()
     route = data.draw(st.sampled_from(rig.routes), label="route")
     who = data.draw(st.sampled_from(IDENTITIES), label="who")
     values = {n: path_value(data.draw, rig, n, s) for n, s in route.params.items()}

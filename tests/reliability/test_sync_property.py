@@ -37,9 +37,12 @@ from hypothesis import strategies as st
 from server.app import create_app
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows
-from tests.support.field import open_session, window
+from tests.support.cleanup import clear_session_rows, forget_devices, remove_test_rows_async
+from tests.support.field import open_session, slots
+from tests.support.harness import open_client
 from tests.support.sync_client import SyncClient, sign_in
+
+pytestmark = pytest.mark.slow
 
 SYNC_EXAMPLES = int(os.environ.get("MADOGUCHI_SYNC_EXAMPLES", "25"))
 SITE = 1  # 本庁舎 市民課, an office site: office categories
@@ -163,26 +166,6 @@ class Rig:
         printer.text(repr(self))
 
 
-def forget_devices(url: str, device_ids: list[str]) -> None:
-    """Delete the devices a test registered, and their kept ops."""
-    for start in range(0, len(device_ids), 200):
-        listed = ", ".join(f"'{d}'" for d in device_ids[start : start + 200])
-        dbutil.execute(url, f"DELETE FROM sync_issue WHERE device_uid IN ({listed})")
-        dbutil.execute(url, f"DELETE FROM device WHERE uid IN ({listed})")
-
-
-def clear_session_rows(url: str, session: int) -> None:
-    """Delete the headcounts and incidents of ``session``: each example starts clean."""
-    for statement in (
-        f"DELETE FROM headcount WHERE work_session = {session}",
-        f"DELETE FROM headcount_cell WHERE work_session = {session}",
-        "DELETE FROM incident_revision WHERE incident IN "
-        f"(SELECT id FROM incident WHERE work_session = {session})",
-        f"DELETE FROM incident WHERE work_session = {session}",
-    ):
-        dbutil.execute(url, statement)
-
-
 @pytest.fixture
 async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
     """The app over HTTP in this loop, an open session at an office, its operator signed in."""
@@ -192,15 +175,13 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
         async with open_client(app) as http:
             ids = await open_session(settings, site_id=SITE)
             await sign_in(http, ids["operator"], settings)
-            _, start, _ = window()
-            step = dt.timedelta(minutes=settings.field.slot_minutes)
             made.http, made.session, made.operator = http, ids["session"], ids["operator"]
-            made.slots = [start + i * step for i in range(SLOTS)]
+            made.slots = slots(settings, SLOTS)
             yield made
     finally:
         await made.http.aclose()
         forget_devices(database_url, made.devices)
-        remove_test_rows(database_url)
+        await remove_test_rows_async(database_url)
 
 
 # --- running a plan --------------------------------------------------------------------------
@@ -260,7 +241,7 @@ class Run:
                 self.rig.http, f"property {index}", actor_id=self.rig.operator
             )
             self.rig.devices.append(client.device_id)
-            made = []
+            made: list[dict[str, Any]] = []
             for op in device.ops:
                 kind, body = payload(self.rig, op, uid_for(client, len(made)))
                 made.append(client.enqueue(kind, body))
@@ -348,7 +329,7 @@ def uid_for(client: SyncClient, index: int) -> str:
     return str(uuid.uuid4())
 
 
-def stored(rig: Rig, sql: str) -> list[tuple[object, ...]]:
+def stored(rig: Rig, sql: str) -> list[tuple[Any, ...]]:
     return dbutil.fetch(rig.database_url, sql)
 
 

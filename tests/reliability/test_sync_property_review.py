@@ -33,14 +33,18 @@ from hypothesis import strategies as st
 from server.app import create_app
 from server.settings import Settings
 from tests import dbutil
-from tests.conftest import open_client, remove_test_rows
-from tests.reliability.test_sync_property import clear_session_rows, forget_devices
+from tests.support.cleanup import clear_session_rows, forget_devices, remove_test_rows_async
 from tests.support.field import open_session, window
+from tests.support.harness import open_client
 from tests.support.identities import make_staff, sign_in
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("MADOGUCHI_SYNC_EXAMPLES", "25"))
 Kind = Literal["good", "other", "poison"]
 Via = Literal["push", "upload", "supervisor"]
+KINDS: tuple[Kind, ...] = ("good", "good", "good", "other", "poison")
+VIAS: tuple[Via, ...] = ("push", "upload", "supervisor")
 POISON_VALUES: tuple[dict[str, Any], ...] = (
     {"payload": {"work_session_id": 2**64}},
     {"payload": {"work_session_id": 2**31}},
@@ -67,25 +71,20 @@ class Plan:
 
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
-    kinds = st.tuples(
-        st.sampled_from(["good", "good", "good", "other", "poison"]),
-        st.integers(0, len(POISON_VALUES) - 1),
-    )
+    kinds = st.tuples(st.sampled_from(KINDS), st.integers(0, len(POISON_VALUES) - 1))
     outboxes = draw(
         st.lists(st.lists(kinds, min_size=1, max_size=8).map(tuple), min_size=1, max_size=2)
     )
-    delivery = st.integers(0, len(outboxes) - 1).flatmap(
-        lambda d: st.tuples(
-            st.integers(0, len(outboxes[d]) - 1), st.integers(1, len(outboxes[d]))
-        ).map(lambda ab, d=d: (d, min(ab), max(ab[1], min(ab) + 1)))
-    )
-    steps = draw(
-        st.lists(st.tuples(delivery, st.sampled_from(["push", "upload", "supervisor"])), max_size=8)
-    )
-    return Plan(
-        tuple(outboxes),
-        tuple(Delivery(d, a, b, via) for (d, a, b), via in steps),  # type: ignore[arg-type]
-    )
+
+    def batch_of(d: int) -> st.SearchStrategy[tuple[int, int, int]]:
+        size = len(outboxes[d])
+        return st.tuples(st.integers(0, size - 1), st.integers(1, size)).map(
+            lambda ab: (d, min(ab), max(ab[1], min(ab) + 1))
+        )
+
+    delivery = st.integers(0, len(outboxes) - 1).flatmap(batch_of)
+    steps = draw(st.lists(st.tuples(delivery, st.sampled_from(VIAS)), max_size=8))
+    return Plan(tuple(outboxes), tuple(Delivery(d, a, b, via) for (d, a, b), via in steps))
 
 
 @dataclass
@@ -116,7 +115,7 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
             yield made
         finally:
             forget_devices(database_url, made.devices)
-            remove_test_rows(database_url)
+            await remove_test_rows_async(database_url)
 
 
 def make_op(rig: Rig, seq: int, kind: Kind, variant: int) -> dict[str, Any]:
@@ -179,11 +178,13 @@ async def test_every_op_ends_applied_or_kept_for_review(rig: Rig, plan: Plan) ->
     """Pushes, uploads by the maker or a supervisor, repeats and gaps lose nothing."""
     clear_session_rows(rig.url, rig.ids["session"])
     await rig.as_(rig.ids["operator"])
-    devices, outboxes, marks = [], [], []
-    for index, outbox in enumerate(plan.outboxes):
+    devices: list[str] = []
+    outboxes: list[list[dict[str, Any]]] = []
+    marks: list[int] = []
+    for index, planned in enumerate(plan.outboxes):
         response = await rig.http.post("/api/devices", json={"label": f"property {index}"})
         devices.append(response.json()["device_id"])
-        outboxes.append([make_op(rig, i + 1, k, v) for i, (k, v) in enumerate(outbox)])
+        outboxes.append([make_op(rig, i + 1, k, v) for i, (k, v) in enumerate(planned)])
         marks.append(0)
     rig.devices.extend(devices)
     outcome: dict[tuple[int, int], str] = {}
@@ -233,8 +234,8 @@ async def test_every_op_ends_applied_or_kept_for_review(rig: Rig, plan: Plan) ->
             assert outcome[(index, seq)] == ("applied" if applied else "rejected")
             if refused:
                 assert all(kept[seq]), kept[seq]
-        mark = dbutil.fetch(rig.url, f"SELECT high_water FROM device WHERE uid = '{device}'")
-        assert int(str(mark[0][0])) == len(outbox)
+        high_water = dbutil.fetch(rig.url, f"SELECT high_water FROM device WHERE uid = '{device}'")
+        assert int(str(high_water[0][0])) == len(outbox)
     total = dbutil.fetch(
         rig.url, f"SELECT COUNT(*) FROM headcount WHERE work_session = {rig.ids['session']}"
     )

@@ -41,9 +41,12 @@ from server.app import create_app
 from server.settings import Settings
 from server.sync.tables import Device
 from tests import dbutil
-from tests.conftest import ROOT, open_client, remove_test_rows
-from tests.support.field import open_session, window
+from tests.support.cleanup import forget_devices, remove_test_rows_async
+from tests.support.field import open_session, slots
+from tests.support.harness import ROOT, open_client
 from tests.support.sync_client import SyncClient, SyncFailed, sign_in
+
+pytestmark = pytest.mark.slow
 
 CI_MIN_ROUNDS = 20
 ROUNDS = int(os.environ.get("MADOGUCHI_SIGKILL_ROUNDS") or (20 if os.environ.get("CI") else 5))
@@ -147,21 +150,17 @@ async def office(settings: Settings, database_url: str) -> AsyncIterator[Field]:
     try:
         async with open_client(app):
             ids = await open_session(settings, site_id=SITE)
-            _, start, _ = window()
-            step = dt.timedelta(minutes=settings.field.slot_minutes)
             made = Field(
                 settings=settings,
                 database_url=database_url,
                 session=ids["session"],
                 operator=ids["operator"],
-                slots=[start + i * step for i in range(SLOTS)],
+                slots=slots(settings, SLOTS),
             )
             yield made
     finally:
-        for device_id in made.devices if made else []:
-            dbutil.execute(database_url, f"DELETE FROM sync_issue WHERE device_uid = '{device_id}'")
-            dbutil.execute(database_url, f"DELETE FROM device WHERE uid = '{device_id}'")
-        remove_test_rows(database_url)
+        forget_devices(database_url, made.devices if made else [])
+        await remove_test_rows_async(database_url)
 
 
 @pytest.fixture

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
-from server.common.clock import JST
+from server.common.clock import JST as JST  # re-exported: many tests take it from here
+from server.incidents.ops import IncidentCategory, Severity
+from server.ops.apply import apply_op
+from server.ops.context import Actor, Applied
 from server.settings import Settings
 from server.sync import ops
-from server.sync.context import Actor, Applied
-from server.sync.service import apply_op
 from tests.support.identities import make_staff
 
 
@@ -26,6 +28,13 @@ def window(
     day = day or dt.datetime.now(JST).date()
     start = dt.datetime.combine(day, dt.time(start_hour), JST)
     return day, start, start + dt.timedelta(hours=hours)
+
+
+def slots(settings: Settings, count: int, day: dt.date | None = None) -> list[dt.datetime]:
+    """The first ``count`` slot starts of :func:`window` on ``day`` (today by default)."""
+    _, start, _ = window(day)
+    step = dt.timedelta(minutes=settings.field.slot_minutes)
+    return [start + i * step for i in range(count)]
 
 
 async def plan_session(
@@ -56,7 +65,11 @@ async def staff_session(
     settings: Settings, session: int, *, manager: int, in_charge: int, operator: int
 ) -> None:
     """Assign a person in charge and an operator to a session, as ``manager``."""
-    for staff_id, duty in ((in_charge, "in_charge"), (operator, "operator")):
+    duties: tuple[tuple[int, Literal["in_charge", "operator"]], ...] = (
+        (in_charge, "in_charge"),
+        (operator, "operator"),
+    )
+    for staff_id, duty in duties:
         await apply(
             ops.WorkSessionAssign(
                 payload=ops.AssignStaff(work_session_id=session, staff_id=staff_id, duty=duty)
@@ -110,9 +123,16 @@ def new_uid() -> str:
     return str(uuid.uuid4())
 
 
-async def file_fall(settings: Settings, ids: dict[str, int]) -> str:
-    """The session's operator files a high-severity fall on it, half an hour ago (an
-    incident that cannot be closed without recurrence prevention); returns its uid."""
+async def file_incident(
+    settings: Settings,
+    ids: Mapping[str, Any],
+    *,
+    category: IncidentCategory,
+    severity: Severity,
+    description: str,
+    ago: dt.timedelta,
+) -> str:
+    """The session's operator files an incident on it, ``ago`` before now; returns its uid."""
     uid = new_uid()
     await apply(
         ops.IncidentCreate(
@@ -120,10 +140,10 @@ async def file_fall(settings: Settings, ids: dict[str, int]) -> str:
                 uid=uid,
                 site_id=1,
                 work_session_id=ids["session"],
-                category="accident_injury",
-                severity="high",
-                occurred_at=dt.datetime.now(JST) - dt.timedelta(minutes=30),
-                description="来庁者が段差で転倒した。",
+                category=category,
+                severity=severity,
+                occurred_at=dt.datetime.now(JST) - ago,
+                description=description,
             )
         ),
         ids["operator"],
@@ -131,3 +151,16 @@ async def file_fall(settings: Settings, ids: dict[str, int]) -> str:
         settings,
     )
     return uid
+
+
+async def file_fall(settings: Settings, ids: Mapping[str, Any]) -> str:
+    """The session's operator files a high-severity fall on it, half an hour ago (an
+    incident that cannot be closed without recurrence prevention); returns its uid."""
+    return await file_incident(
+        settings,
+        ids,
+        category="accident_injury",
+        severity="high",
+        description="来庁者が段差で転倒した。",
+        ago=dt.timedelta(minutes=30),
+    )

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 from hypothesis import strategies as st
+
+# Examples per fuzz test: ``MADOGUCHI_FUZZ_EXAMPLES``; CI must throw at least the minimum.
+FUZZ_EXAMPLES = int(os.environ.get("MADOGUCHI_FUZZ_EXAMPLES", "300"))
+CI_MIN_EXAMPLES = 2000
 
 MY_NUMBER = "057830862716"
 NOT_UTF8 = (b"\xf4\x90\x80\x80", b"\xff", b"\xc0\xaf", b"\xed\xa0\x80", b"\xe3\x81")
@@ -75,3 +81,16 @@ JSON_VALUES = st.recursive(
     max_leaves=10,
 )
 TEXT = st.one_of(st.sampled_from(JUNK_TEXT), st.text(max_size=40))
+
+
+def check_ci_examples() -> None:
+    """Under CI, insist on a fuzz of at least ``CI_MIN_EXAMPLES`` examples."""
+    if os.environ.get("CI"):
+        assert FUZZ_EXAMPLES >= CI_MIN_EXAMPLES, (
+            f"CI must fuzz at least {CI_MIN_EXAMPLES} examples: set MADOGUCHI_FUZZ_EXAMPLES"
+        )
+
+
+def shown(body: bytes) -> str:
+    """``body`` as a note shows it: its first 300 bytes, and its length when longer."""
+    return repr(body[:300]) + (f"... ({len(body)} bytes)" if len(body) > 300 else "")

@@ -1,8 +1,8 @@
 """People and login sessions for tests, made through the app's own services.
 
 The app (``create_app``) must have been built first: it binds the tables to this run's
-database. Rows made here are removed by ``tests.conftest.remove_test_rows`` (the ``client``
-fixture calls it at teardown).
+database. Rows made here are removed by ``tests.support.cleanup.remove_test_rows`` (the
+``client`` fixture calls it at teardown).
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ async def sign_in(client: httpx.AsyncClient, staff_id: int, settings: Settings) 
     Any session cookie the client held (set by the test or by a response) is dropped first.
 
     Args:
-        client: The test's HTTP client (``tests.conftest.open_client``).
+        client: The test's HTTP client (``tests.support.harness.open_client``).
         staff_id: Who signs in.
         settings: The app's settings (session lifetimes).
 

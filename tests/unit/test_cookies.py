@@ -39,9 +39,10 @@ async def test_csrf_cookie_outlives_the_browser_session() -> None:
 
     from server.app import create_app
     from server.auth.web import CSRF_MAX_AGE
+    from tests.support.harness import transport
 
-    transport = httpx.ASGITransport(app=create_app(Settings.from_env()))
-    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+    app = create_app(Settings.from_env())
+    async with httpx.AsyncClient(transport=transport(app), base_url="http://127.0.0.1") as client:
         response = await client.get("/login")
     header = response.headers["set-cookie"]
     assert header.startswith("madoguchi_csrf=")

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.common.mynumber import contains_my_number, mask_my_numbers
-from tests.unit.test_mynumber import (
+from tests.support.mynumber_samples import (
     VALID_FORMS,
     load_vectors,
     texts_with_digits,
@@ -121,6 +121,7 @@ def test_generated_numbers_are_all_masked(form: str) -> None:
         assert not contains_my_number(masked), form
 
 
+@pytest.mark.slow
 @settings(max_examples=1_000, database=None)
 @given(st.one_of(texts_with_digits, st.text()))
 def test_mask_leaves_no_number_and_changes_nothing_else(text: str) -> None:

@@ -9,9 +9,14 @@ import pytest
 
 from server.common.errors import OpRejected
 from server.common.text import free_text_fields
+from server.ops.apply import MAX_TEXT, check_text
 from server.sync import ops
-from server.sync.service import MAX_TEXT, check_text
-from tests.unit.test_mynumber import NEAR_MISS_KINDS, VALID_FORMS, near_miss_samples, valid_samples
+from tests.support.mynumber_samples import (
+    NEAR_MISS_KINDS,
+    VALID_FORMS,
+    near_miss_samples,
+    valid_samples,
+)
 
 NOW = dt.datetime(2026, 11, 25, 10, tzinfo=dt.UTC)
 PAYLOADS: list[ops.Payload] = [
@@ -90,7 +95,7 @@ def test_control_characters_are_refused_in_every_free_text_field(char: str) -> N
 def test_shapes_left_to_applying_refuse_every_my_number(form: str) -> None:
     """The op id and a count's category, whose shapes decoding leaves to ``check_op`` (the
     push path's hottest fields), refuse every valid My Number form with the field named."""
-    from server.sync.service import check_op
+    from server.ops.apply import check_op
 
     for number in valid_samples(form)[:3]:
         count = ops.HeadcountAdd(

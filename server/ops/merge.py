@@ -15,7 +15,7 @@ from typing import Any
 
 from server.common.errors import OpRejected
 from server.messages import N_
-from server.sync.context import ApplyContext, Conflict
+from server.ops.context import ApplyContext, Conflict
 
 
 def jsonable(value: Any) -> Any:

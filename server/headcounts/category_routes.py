@@ -1,0 +1,96 @@
+"""The categories page: what is counted at venues and at counters, added and retired by
+managers (ops ``headcount.category_add`` and ``headcount.category_set_active``)."""
+
+from __future__ import annotations
+
+import typing
+from typing import Annotated, Literal
+
+import msgspec
+from litestar import get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from server.auth.policy import Permission
+from server.common.text import FreeText
+from server.headcounts import ops, service
+from server.messages import N_
+from server.web.form_fields import Form, FormChoice
+from server.web.forms import on_form, submit, submit_form
+from server.web.pages import SignedInRequest, page, translate
+
+READ = {"permission": Permission.READ_ALL}
+MANAGE = {"permission": Permission.MANAGE_SITES}
+SiteGroup = Literal["outreach", "office"]
+GROUPS: tuple[SiteGroup, ...] = typing.get_args(SiteGroup)
+
+
+class CategoryForm(msgspec.Struct):
+    """The add-category form, as the browser sends it."""
+
+    site_group: FormChoice = ""
+    label_ja: FreeText = ""
+    label_en: FreeText = ""
+
+
+NEW_CATEGORY_MESSAGES = {"site_group": N_("Choose where it is counted.")}
+
+
+async def _categories_page(
+    request: SignedInRequest,
+    errors: dict[str, str] | None = None,
+    form: CategoryForm | None = None,
+    status_code: int = 200,
+) -> Template:
+    groups = {
+        group: await service.categories(service.GROUP_KIND[group], include_inactive=True)
+        for group in GROUPS
+    }
+    context = {
+        "groups": groups,
+        "errors": on_form(errors or {}, CategoryForm.__struct_fields__),
+        "form": form or CategoryForm(),
+    }
+    return page(request, "headcounts/categories.html", context, status_code=status_code)
+
+
+@get("/sites/categories", opt=READ)
+async def categories_page(request: SignedInRequest) -> Template:
+    """What is counted at venues and at counters; managers add and retire categories."""
+    return await _categories_page(request)
+
+
+@post("/sites/categories", opt=MANAGE)
+async def add_category(
+    request: SignedInRequest, data: Annotated[CategoryForm, Form]
+) -> Template | Redirect:
+    """Adds a category to one kind of site."""
+    _, errors = await submit_form(
+        request, data, ops.AddCategory, NEW_CATEGORY_MESSAGES, ops.HeadcountCategoryAdd
+    )
+    if errors:
+        return await _categories_page(request, errors, data, 422)
+    return Redirect("/sites/categories", status_code=303)
+
+
+@post("/sites/categories/{group:str}/{code:str}/toggle", opt=MANAGE)
+async def toggle_category(
+    request: SignedInRequest, group: FromPath[str], code: FromPath[str]
+) -> Template | Redirect:
+    """Retires an active category or restores a retired one; its counts stay."""
+    site_group = next((known for known in GROUPS if known == group), None)
+    current = {}
+    if site_group is not None:
+        kind = service.GROUP_KIND[site_group]
+        current = {c.code: c.active for c in await service.categories(kind, include_inactive=True)}
+    if site_group is None or code not in current:
+        errors = {"_": translate(request, N_("Unknown category."))}
+        return await _categories_page(request, errors, status_code=404)
+    payload = ops.SetCategoryActive(site_group=site_group, code=code, active=not current[code])
+    _, errors = await submit(request, ops.HeadcountCategorySetActive(payload=payload))
+    if errors:
+        return await _categories_page(request, errors, status_code=422)
+    return Redirect("/sites/categories", status_code=303)
+
+
+ROUTES = [categories_page, add_category, toggle_category]

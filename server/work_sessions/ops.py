@@ -1,0 +1,103 @@
+"""Work session ops: planning, staffing, opening, closing, editing (rules in ``service.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+import msgspec
+
+from server.common.text import FreeText, Id
+from server.ops.envelope import Moment, OpBase, Payload
+
+
+class PlanWorkSession(Payload, frozen=True, kw_only=True):
+    """``work_session.plan``: a site will be open for a window."""
+
+    moments: ClassVar[tuple[str, ...]] = ("planned_start", "planned_end")
+
+    site_id: Id
+    work_date: dt.date
+    planned_start: Moment
+    planned_end: Moment
+    notes: FreeText = ""
+
+
+class AssignStaff(Payload, frozen=True, kw_only=True):
+    """``work_session.assign``: someone works the session, in charge or as an operator."""
+
+    work_session_id: Id
+    staff_id: Id
+    duty: Literal["in_charge", "operator"]
+
+
+class UnassignStaff(Payload, frozen=True, kw_only=True):
+    """``work_session.unassign``: someone no longer works the session."""
+
+    work_session_id: Id
+    staff_id: Id
+
+
+class OpenWorkSession(Payload, frozen=True, kw_only=True):
+    """``work_session.open``: the session starts (actual start time)."""
+
+    moments: ClassVar[tuple[str, ...]] = ("at",)
+
+    work_session_id: Id
+    at: Moment
+
+
+class CloseWorkSession(Payload, frozen=True, kw_only=True):
+    """``work_session.close``: the session ends (actual end time)."""
+
+    moments: ClassVar[tuple[str, ...]] = ("at",)
+
+    work_session_id: Id
+    at: Moment
+
+
+class UpdateWorkSession(Payload, frozen=True, kw_only=True):
+    """``work_session.update``: change fields; unset fields are left alone."""
+
+    moments: ClassVar[tuple[str, ...]] = ("planned_start", "planned_end")
+
+    work_session_id: Id
+    notes: FreeText | msgspec.UnsetType = msgspec.UNSET
+    planned_start: Moment | msgspec.UnsetType = msgspec.UNSET
+    planned_end: Moment | msgspec.UnsetType = msgspec.UNSET
+
+
+class WorkSessionPlan(OpBase, frozen=True, tag="work_session.plan"):
+    """Op: plan a work session."""
+
+    payload: PlanWorkSession
+
+
+class WorkSessionAssign(OpBase, frozen=True, tag="work_session.assign"):
+    """Op: assign someone to a work session."""
+
+    payload: AssignStaff
+
+
+class WorkSessionUnassign(OpBase, frozen=True, tag="work_session.unassign"):
+    """Op: remove someone from a work session."""
+
+    payload: UnassignStaff
+
+
+class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
+    """Op: open a work session."""
+
+    payload: OpenWorkSession
+
+
+class WorkSessionClose(OpBase, frozen=True, tag="work_session.close"):
+    """Op: close a work session."""
+
+    payload: CloseWorkSession
+
+
+class WorkSessionUpdate(OpBase, frozen=True, tag="work_session.update"):
+    """Op: change a work session's fields."""
+
+    payload: UpdateWorkSession

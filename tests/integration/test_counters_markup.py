@@ -1,0 +1,170 @@
+"""The counters the server renders and those the tablet renders are the same markup.
+
+The field page's template (templates/headcounts/_counters.html) and the service worker's
+renderer (static/js/render.js, run here by Node) draw the counters from the same state: the
+page's data island for the tablet, the database for the server. A tap answered offline must
+look like one the server answered, so both are rendered for the same data and compared as
+parsed markup (attribute order, quoting, entities and blank space aside; the tablet's
+fragment alone carries ``data-local``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from server.settings import Settings
+from tests.support.field import open_session, staffed_session
+from tests.support.identities import sign_in
+from tests.support.node import node
+
+ROOT = Path(__file__).resolve().parents[2]
+RENDER = ROOT / "tests" / "js" / "render_counters.mjs"
+ISLAND = re.compile(r'<script type="application/json" id="field-data">(.*?)</script>', re.DOTALL)
+COUNTERS = re.compile(r'<section id="counters".*?</section>', re.DOTALL)
+HTMX = {"HX-Request": "true"}
+
+Markup = list[tuple[Any, ...]]
+
+
+class _Parsed(HTMLParser):
+    """Tags with their attributes as a set, and the text between them with blanks folded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: Markup = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        kept = []
+        for name, value in attrs:
+            if name == "data-local":
+                continue
+            if name == "hx-vals" and value is not None:
+                value = json.dumps(json.loads(value), sort_keys=True)
+            kept.append((name, value))
+        self.items.append(("<", tag, tuple(sorted(kept))))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.items.append((">", tag))
+
+    def handle_data(self, data: str) -> None:
+        text = " ".join(data.split())
+        if text:
+            self.items.append(("text", text))
+
+
+def parsed(html: str) -> Markup:
+    """``html`` as a comparable list."""
+    parser = _Parsed()
+    parser.feed(html)
+    parser.close()
+    return parser.items
+
+
+def counters(html: str) -> str:
+    """The counters section of a page or fragment."""
+    found = COUNTERS.search(html)
+    assert found, "no counters section"
+    return found.group(0)
+
+
+def island(html: str) -> dict[str, Any]:
+    """The field page's data island."""
+    found = ISLAND.search(html)
+    assert found, "no field-data island"
+    data: dict[str, Any] = json.loads(found.group(1))
+    return data
+
+
+def rendered_by_js(*cases: dict[str, Any]) -> list[str]:
+    """render.js's fragments for ``{snap, error}`` cases, each at its snapshot's time."""
+    given = [{"now": case["snap"]["rendered_at"], **case} for case in cases]
+    result = subprocess.run(
+        [node(), str(RENDER)],
+        input=json.dumps(given),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    html: list[str] = json.loads(result.stdout)
+    return html
+
+
+async def field_page(client: httpx.AsyncClient, session: int) -> tuple[str, dict[str, Any]]:
+    """The field page's counters and its island."""
+    response = await client.get(f"/field/sessions/{session}")
+    assert response.status_code == 200
+    return counters(response.text), island(response.text)
+
+
+async def tap(
+    client: httpx.AsyncClient, session: int, category: str, slot: str, delta: int = 1
+) -> str:
+    """A tap as htmx sends it; the server's counters fragment."""
+    response = await client.post(
+        f"/field/sessions/{session}/count",
+        data={"category": category, "delta": str(delta), "slot": slot},
+        headers=HTMX,
+    )
+    assert response.status_code == 200, response.text
+    return counters(response.text)
+
+
+async def test_counters_with_taps_are_the_same(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """An open session with counts in two slots: the page's counters, the tap's fragment
+    and the tablet's rendering of the page's island agree."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    session = ids["session"]
+    _, data = await field_page(client, session)
+    first, second = data["slots"][0], data["slots"][1]
+    await tap(client, session, "issuance", first)
+    await tap(client, session, "issuance", second)
+    fragment = await tap(client, session, "pin_reset", second)
+    server, data = await field_page(client, session)
+    assert data["cells"], "the taps were not counted"
+    [tablet] = rendered_by_js({"snap": data})
+    assert 'data-testid="plus-issuance"' in server and 'data-testid="grand-total">3<' in server
+    assert parsed(tablet) == parsed(server)
+    assert parsed(fragment) == parsed(server)
+
+
+async def test_a_refused_tap_shows_the_same_error(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Below zero: the server's fragment with its error is the tablet's with the island's."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    session = ids["session"]
+    _, data = await field_page(client, session)
+    server = await tap(client, session, "issuance", data["slots"][0], delta=-1)
+    _, data = await field_page(client, session)
+    assert 'data-testid="count-error"' in server
+    [tablet] = rendered_by_js({"snap": data, "error": data["messages"]["below_zero"]})
+    assert parsed(tablet) == parsed(server)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+async def test_a_session_not_open_has_no_buttons(
+    client: httpx.AsyncClient, settings: Settings, language: str
+) -> None:
+    """A planned session, in either language: totals only, the same on both sides."""
+    ids = await staffed_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    client.headers["Accept-Language"] = language
+    server, data = await field_page(client, ids["session"])
+    assert data["status"] == "planned" and "<button" not in server
+    [tablet] = rendered_by_js({"snap": data})
+    assert parsed(tablet) == parsed(server)

@@ -1,0 +1,77 @@
+"""What tests add, removed between tests in one round trip; what is kept, and why.
+
+Per test this runs once, so it is one connection and one transaction of deletes (on
+PostgreSQL one message). Not ``TRUNCATE … CASCADE``: it replaces each table's files, which
+costs far more than deleting the few rows a test leaves. ``tests/unit/test_cleanup.py``
+holds every table to one list.
+"""
+
+from __future__ import annotations
+
+from tests import dbutil
+
+# What tests add, removed between tests (children before parents), by table: "" empties it,
+# a WHERE clause keeps the rows it does not match.
+CLEANED: dict[str, str] = {
+    "sync_issue": "",
+    "device_day_report": "",
+    "device": "",
+    "incident_revision": "",
+    "incident": "",
+    "headcount_cell": "",
+    "headcount": "",
+    "work_session_staff": "",
+    "work_session_revision": "",
+    "work_session": "",
+    "site": "WHERE NOT fixed",
+    "login_session": "",
+    "webauthn_credential": "",
+    "invite": "",
+    "staff": "",
+    "webauthn_challenge": "",
+    "rate_limit": "",
+}
+# Tables left as they are, and why. None of them may refer to a cleaned table: a delete
+# would cascade into it or be refused (the cleanup test checks).
+KEPT: dict[str, str] = {
+    "audit_event": "the chain: the tests that need it empty reset it themselves",
+    "audit_head": "the chain's head, reset with it",
+    "headcount_category": "seeded by migrations; tests add their own codes beside them",
+    "migration": "Piccolo's record of applied migrations",
+}
+
+
+CLEANUP = tuple(f"DELETE FROM {table} {where}".strip() for table, where in CLEANED.items())
+
+
+def remove_test_rows(url: str) -> None:
+    """Delete what tests add, keeping what migrations seeded (straight SQL, outside the app)."""
+    dbutil.execute(url, *CLEANUP)
+
+
+async def remove_test_rows_async(url: str) -> None:
+    """:func:`remove_test_rows` on the caller's event loop (an async fixture's)."""
+    await dbutil.execute_async(url, *CLEANUP)
+
+
+def forget_devices(url: str, device_ids: list[str]) -> None:
+    """Delete the devices a test registered, and their kept ops (one transaction)."""
+    statements: list[str] = []
+    for start in range(0, len(device_ids), 200):
+        listed = ", ".join(f"'{d}'" for d in device_ids[start : start + 200])
+        statements.append(f"DELETE FROM sync_issue WHERE device_uid IN ({listed})")
+        statements.append(f"DELETE FROM device WHERE uid IN ({listed})")
+    if statements:
+        dbutil.execute(url, *statements)
+
+
+def clear_session_rows(url: str, session: int) -> None:
+    """Delete the headcounts and incidents of ``session``: each example starts clean."""
+    dbutil.execute(
+        url,
+        f"DELETE FROM headcount WHERE work_session = {session}",
+        f"DELETE FROM headcount_cell WHERE work_session = {session}",
+        "DELETE FROM incident_revision WHERE incident IN "
+        f"(SELECT id FROM incident WHERE work_session = {session})",
+        f"DELETE FROM incident WHERE work_session = {session}",
+    )

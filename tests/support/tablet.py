@@ -1,0 +1,163 @@
+"""The field page on a tablet in Chromium: a staffed session, sign-in, and waits on the outbox.
+
+Waits are on the page's own state (``wait_for_function``, ``expect``), never on a clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import expect
+
+from server import db
+from server.auth import service as auth_service
+from server.common.clock import JST
+from server.incidents.ops import Severity
+from server.settings import Settings
+from server.sync import ops
+from tests import dbutil
+from tests.support.browser import wait_until
+from tests.support.field import apply, file_incident, staff_session
+from tests.support.identities import make_staff
+
+# Offline, the browser logs the requests it could not make; nothing else may go wrong.
+EXPECTED_OFFLINE = re.compile(r"ERR_INTERNET_DISCONNECTED|Failed to fetch|ERR_NETWORK_CHANGED")
+# The ops the tablet has not sent yet, oldest first.
+OUTBOX = """async () => {
+  const { pending } = await import('/static/js/outbox.js');
+  return (await pending()).map((op) => op);
+}"""
+OUTBOX_EMPTY = """async () => {
+  const { pending } = await import('/static/js/outbox.js');
+  return (await pending()).length === 0;
+}"""
+
+
+def run(coroutine: Any) -> Any:
+    """Run a coroutine against the test database (the live server's)."""
+    return dbutil.run_coroutine(coroutine)
+
+
+async def _today_session(settings: Settings, *, opened: bool = False) -> dict[str, Any]:
+    db.bind_engine(db.make_engine(settings.database))
+    manager = await make_staff("overall_manager")
+    in_charge = await make_staff("business_manager")
+    operator = await make_staff("operator")
+    now = dt.datetime.now(JST).replace(second=0, microsecond=0)
+    start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
+    applied = await apply(
+        ops.WorkSessionPlan(
+            payload=ops.PlanWorkSession(
+                site_id=1,
+                work_date=now.date(),
+                planned_start=start,
+                planned_end=now + dt.timedelta(hours=3),
+            )
+        ),
+        manager,
+        "overall_manager",
+        settings,
+    )
+    session = int(applied.entity_id or 0)
+    await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
+    if opened:
+        at = ops.OpenWorkSession(work_session_id=session, at=dt.datetime.now(JST))
+        await apply(ops.WorkSessionOpen(payload=at), operator, "operator", settings)
+    async with db.writing():
+        cookie = await auth_service.create_login_session(operator, settings.auth)
+    return {"session": session, "operator": operator, "cookie": cookie}
+
+
+def today_session(*, opened: bool = False) -> dict[str, Any]:
+    """A staffed session at 本庁舎 around now (planned, or opened), and an operator's cookie."""
+    data: dict[str, Any] = run(_today_session(Settings.from_env(), opened=opened))
+    return data
+
+
+async def _file_incident(settings: Settings, data: dict[str, Any], severity: Severity) -> str:
+    db.bind_engine(db.make_engine(settings.database))
+    return await file_incident(
+        settings,
+        data,
+        category="complaint",
+        severity=severity,
+        description="待ち時間が長いとの苦情",
+        ago=dt.timedelta(minutes=10),
+    )
+
+
+def filed_incident(data: dict[str, Any], severity: Severity = "low") -> str:
+    """An incident (version 1) on the session, filed by its operator; returns its uid."""
+    return str(run(_file_incident(Settings.from_env(), data, severity)))
+
+
+def signed_in(tab: Any, live_server: str, cookie: str) -> None:
+    """Give the browser the operator's login session."""
+    tab.context.add_cookies([{"name": "madoguchi_session", "value": cookie, "url": live_server}])
+
+
+def total(tab: Any, code: str) -> Any:
+    """The on-screen total of a category."""
+    return tab.get_by_test_id(f"total-{code}")
+
+
+def unexpected(problems: Any) -> list[str]:
+    """Problems other than the network failures an offline page is expected to log."""
+    return [p for p in problems.all() if not EXPECTED_OFFLINE.search(p)]
+
+
+def synced(tab: Any, timeout: float = 20000) -> None:
+    """Wait until the tablet's outbox is empty (everything sent and answered)."""
+    try:
+        wait_until(tab, OUTBOX_EMPTY, timeout=timeout)
+    except PlaywrightTimeoutError:
+        assert tab.evaluate(OUTBOX) == [], "the outbox did not drain"
+        raise
+
+
+def db_totals(database_url: str, session: int) -> dict[str, int]:
+    """The session's totals in the database, per category (categories at zero left out)."""
+    rows = dbutil.fetch(
+        database_url,
+        f"SELECT category, SUM(delta) FROM headcount WHERE work_session = {session} "
+        "GROUP BY category",
+    )
+    return {str(r[0]): int(str(r[1])) for r in rows if int(str(r[1]))}
+
+
+def ready_for_offline(tab: Any) -> None:
+    """Wait until the worker controls the page and keeps it (and the incident form)."""
+    expect(tab.get_by_test_id("sync-status")).to_have_attribute(
+        "data-offline-ready", "1", timeout=15000
+    )
+    tab.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
+
+
+def open_online(tab: Any, session: int) -> None:
+    """Open the session online and wait until the page is kept for offline use."""
+    tab.goto(f"/field/sessions/{session}")
+    tab.get_by_test_id("open-session").click()
+    expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
+    ready_for_offline(tab)
+    # Opening may have gone through the outbox (when the worker answered it): let it sync.
+    synced(tab, timeout=15000)
+
+
+def field_online(page: tuple[Any, Any], live_server: str) -> tuple[Any, Any, dict[str, Any]]:
+    """A signed-in tablet with today's session opened online and kept for offline use."""
+    tab, problems = page
+    data = today_session()
+    signed_in(tab, live_server, data["cookie"])
+    open_online(tab, data["session"])
+    return tab, problems, data
+
+
+def unsent_taps(tab: Any, code: str, times: int) -> None:
+    """Tap a counter ``times`` times with pushes refused: the taps stay in the outbox."""
+    tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
+    for n in range(1, times + 1):
+        tab.get_by_test_id(f"plus-{code}").click()
+        expect(total(tab, code)).to_have_text(str(n))
