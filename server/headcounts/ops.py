@@ -19,6 +19,12 @@ class AddHeadcount(Payload, frozen=True, kw_only=True):
     delta: int
 
 
+class HeadcountAdd(OpBase, frozen=True, tag="headcount.add"):
+    """Op: count (or correct) a headcount."""
+
+    payload: AddHeadcount
+
+
 class AddCategory(Payload, frozen=True, kw_only=True):
     """``headcount.category_add``: a new thing to count at one kind of site."""
 
@@ -27,24 +33,18 @@ class AddCategory(Payload, frozen=True, kw_only=True):
     label_en: FreeText = ""
 
 
+class HeadcountCategoryAdd(OpBase, frozen=True, tag="headcount.category_add"):
+    """Op: add a headcount category."""
+
+    payload: AddCategory
+
+
 class SetCategoryActive(Payload, frozen=True, kw_only=True):
     """``headcount.category_set_active``: stop (or resume) counting a category."""
 
     site_group: Literal["outreach", "office"]
     code: Code
     active: bool
-
-
-class HeadcountAdd(OpBase, frozen=True, tag="headcount.add"):
-    """Op: count (or correct) a headcount."""
-
-    payload: AddHeadcount
-
-
-class HeadcountCategoryAdd(OpBase, frozen=True, tag="headcount.category_add"):
-    """Op: add a headcount category."""
-
-    payload: AddCategory
 
 
 class HeadcountCategorySetActive(OpBase, frozen=True, tag="headcount.category_set_active"):

@@ -42,6 +42,12 @@ class CreateIncident(Payload, frozen=True, kw_only=True):
     immediate_action: FreeText = ""
 
 
+class IncidentCreate(OpBase, frozen=True, tag="incident.create"):
+    """Op: file an incident."""
+
+    payload: CreateIncident
+
+
 class UpdateIncident(Payload, frozen=True, kw_only=True):
     """``incident.update``: change fields from ``base_version``; unset fields stay."""
 
@@ -56,12 +62,6 @@ class UpdateIncident(Payload, frozen=True, kw_only=True):
     reported_to_city_at: Moment | msgspec.UnsetType | None = msgspec.UNSET
     recurrence_prevention: FreeText | msgspec.UnsetType = msgspec.UNSET
     status: IncidentStatus | msgspec.UnsetType = msgspec.UNSET
-
-
-class IncidentCreate(OpBase, frozen=True, tag="incident.create"):
-    """Op: file an incident."""
-
-    payload: CreateIncident
 
 
 class IncidentUpdate(OpBase, frozen=True, tag="incident.update"):

@@ -18,16 +18,16 @@ class AddVenue(Payload, frozen=True, kw_only=True):
     notes: FreeText = ""
 
 
-class RetireVenue(Payload, frozen=True, kw_only=True):
-    """``site.retire``: an outreach venue is no longer used."""
-
-    site_id: Id
-
-
 class SiteAddVenue(OpBase, frozen=True, tag="site.add_venue"):
     """Op: add an outreach venue."""
 
     payload: AddVenue
+
+
+class RetireVenue(Payload, frozen=True, kw_only=True):
+    """``site.retire``: an outreach venue is no longer used."""
+
+    site_id: Id
 
 
 class SiteRetire(OpBase, frozen=True, tag="site.retire"):

@@ -23,12 +23,24 @@ class PlanWorkSession(Payload, frozen=True, kw_only=True):
     notes: FreeText = ""
 
 
+class WorkSessionPlan(OpBase, frozen=True, tag="work_session.plan"):
+    """Op: plan a work session."""
+
+    payload: PlanWorkSession
+
+
 class AssignStaff(Payload, frozen=True, kw_only=True):
     """``work_session.assign``: someone works the session, in charge or as an operator."""
 
     work_session_id: Id
     staff_id: Id
     duty: Literal["in_charge", "operator"]
+
+
+class WorkSessionAssign(OpBase, frozen=True, tag="work_session.assign"):
+    """Op: assign someone to a work session."""
+
+    payload: AssignStaff
 
 
 class UnassignStaff(Payload, frozen=True, kw_only=True):
@@ -38,22 +50,39 @@ class UnassignStaff(Payload, frozen=True, kw_only=True):
     staff_id: Id
 
 
-class OpenWorkSession(Payload, frozen=True, kw_only=True):
+class WorkSessionUnassign(OpBase, frozen=True, tag="work_session.unassign"):
+    """Op: remove someone from a work session."""
+
+    payload: UnassignStaff
+
+
+class SessionMoment(Payload, frozen=True, kw_only=True):
+    """A work session and the moment something happened to it."""
+
+    moments: ClassVar[tuple[str, ...]] = ("at",)
+
+    work_session_id: Id
+    at: Moment
+
+
+class OpenWorkSession(SessionMoment, frozen=True, kw_only=True):
     """``work_session.open``: the session starts (actual start time)."""
 
-    moments: ClassVar[tuple[str, ...]] = ("at",)
 
-    work_session_id: Id
-    at: Moment
+class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
+    """Op: open a work session."""
+
+    payload: OpenWorkSession
 
 
-class CloseWorkSession(Payload, frozen=True, kw_only=True):
+class CloseWorkSession(SessionMoment, frozen=True, kw_only=True):
     """``work_session.close``: the session ends (actual end time)."""
 
-    moments: ClassVar[tuple[str, ...]] = ("at",)
 
-    work_session_id: Id
-    at: Moment
+class WorkSessionClose(OpBase, frozen=True, tag="work_session.close"):
+    """Op: close a work session."""
+
+    payload: CloseWorkSession
 
 
 class UpdateWorkSession(Payload, frozen=True, kw_only=True):
@@ -65,36 +94,6 @@ class UpdateWorkSession(Payload, frozen=True, kw_only=True):
     notes: FreeText | msgspec.UnsetType = msgspec.UNSET
     planned_start: Moment | msgspec.UnsetType = msgspec.UNSET
     planned_end: Moment | msgspec.UnsetType = msgspec.UNSET
-
-
-class WorkSessionPlan(OpBase, frozen=True, tag="work_session.plan"):
-    """Op: plan a work session."""
-
-    payload: PlanWorkSession
-
-
-class WorkSessionAssign(OpBase, frozen=True, tag="work_session.assign"):
-    """Op: assign someone to a work session."""
-
-    payload: AssignStaff
-
-
-class WorkSessionUnassign(OpBase, frozen=True, tag="work_session.unassign"):
-    """Op: remove someone from a work session."""
-
-    payload: UnassignStaff
-
-
-class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
-    """Op: open a work session."""
-
-    payload: OpenWorkSession
-
-
-class WorkSessionClose(OpBase, frozen=True, tag="work_session.close"):
-    """Op: close a work session."""
-
-    payload: CloseWorkSession
 
 
 class WorkSessionUpdate(OpBase, frozen=True, tag="work_session.update"):

@@ -22,20 +22,7 @@ from server.ops.context import Applied, ApplyContext, Conflict
 from server.ops.registry import Kind
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.work_sessions.ops import (
-    AssignStaff,
-    CloseWorkSession,
-    OpenWorkSession,
-    PlanWorkSession,
-    UnassignStaff,
-    UpdateWorkSession,
-    WorkSessionAssign,
-    WorkSessionClose,
-    WorkSessionOpen,
-    WorkSessionPlan,
-    WorkSessionUnassign,
-    WorkSessionUpdate,
-)
+from server.work_sessions import ops
 from server.work_sessions.reads import from_rows as from_rows
 from server.work_sessions.reads import get as get
 from server.work_sessions.reads import get_many as get_many
@@ -100,7 +87,7 @@ def _check_window(start: dt.datetime, end: dt.datetime) -> None:
         )
 
 
-async def apply_plan(payload: PlanWorkSession, context: ApplyContext) -> Applied:
+async def apply_plan(payload: ops.PlanWorkSession, context: ApplyContext) -> Applied:
     """Apply ``work_session.plan``."""
     site = await sites.get_site(payload.site_id)
     if site is None or not site.active:
@@ -149,7 +136,7 @@ async def lock_row(work_session_id: int) -> None:
     )
 
 
-async def apply_assign(payload: AssignStaff, context: ApplyContext) -> Applied:
+async def apply_assign(payload: ops.AssignStaff, context: ApplyContext) -> Applied:
     """Apply ``work_session.assign``."""
     await lock_row(payload.work_session_id)
     session = await _load(payload.work_session_id)
@@ -202,7 +189,7 @@ async def apply_assign(payload: AssignStaff, context: ApplyContext) -> Applied:
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
-async def apply_unassign(payload: UnassignStaff, context: ApplyContext) -> Applied:
+async def apply_unassign(payload: ops.UnassignStaff, context: ApplyContext) -> Applied:
     """Apply ``work_session.unassign``."""
     session = await _load(payload.work_session_id)
     current = next((a for a in session.staff if a.staff_id == payload.staff_id), None)
@@ -223,39 +210,50 @@ async def apply_unassign(payload: UnassignStaff, context: ApplyContext) -> Appli
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
-async def apply_open(payload: OpenWorkSession, context: ApplyContext) -> Applied:
-    """Apply ``work_session.open``."""
-    session = await _load(payload.work_session_id)
-    if session.status != "planned":
-        raise OpRejected("already_open", N_("This work session is already open."))
+ALREADY_OPEN = OpRejected("already_open", N_("This work session is already open."))
+NOT_OPEN = OpRejected("not_open", N_("Only an open work session can be closed."))
+OPEN_UNSTAFFED = OpRejected(
+    "in_charge_required", N_("An open work session needs a person in charge."), field="staff"
+)
+CLOSE_UNSTAFFED = OpRejected(
+    "in_charge_required", N_("A work session cannot close with nobody in charge."), field="staff"
+)
+
+
+async def _in_state(
+    session_id: int, status: str, wrong_state: OpRejected, unstaffed: OpRejected
+) -> WorkSessionOut:
+    """The session, if it is in ``status`` and has someone in charge (shared refusals are
+    raised without the traceback they gathered last time)."""
+    session = await _load(session_id)
+    if session.status != status:
+        raise wrong_state.with_traceback(None)
     if session.in_charge is None:
-        raise OpRejected(
-            "in_charge_required",
-            N_("An open work session needs a person in charge."),
-            field="staff",
-        )
-    version = await _bump(
+        raise unstaffed.with_traceback(None)
+    return session
+
+
+async def apply_open(payload: ops.OpenWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.open``."""
+    session = await _in_state(payload.work_session_id, "planned", ALREADY_OPEN, OPEN_UNSTAFFED)
+    return await _move(
         session, {WorkSession.status: "open", WorkSession.actual_start: payload.at}, context
     )
-    return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
-async def apply_close(payload: CloseWorkSession, context: ApplyContext) -> Applied:
+async def apply_close(payload: ops.CloseWorkSession, context: ApplyContext) -> Applied:
     """Apply ``work_session.close``."""
-    session = await _load(payload.work_session_id)
-    if session.status != "open":
-        raise OpRejected("not_open", N_("Only an open work session can be closed."))
-    if session.in_charge is None:
-        raise OpRejected(
-            "in_charge_required",
-            N_("A work session cannot close with nobody in charge."),
-            field="staff",
-        )
+    session = await _in_state(payload.work_session_id, "open", NOT_OPEN, CLOSE_UNSTAFFED)
     if session.actual_start is not None and payload.at < session.actual_start:
         raise OpRejected("end_before_start", N_("The end must be after the start."), field="at")
-    version = await _bump(
+    return await _move(
         session, {WorkSession.status: "closed", WorkSession.actual_end: payload.at}, context
     )
+
+
+async def _move(session: WorkSessionOut, values: dict[Any, Any], context: ApplyContext) -> Applied:
+    """Move a session to another state (its status and the moment it changed)."""
+    version = await _bump(session, values, context)
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
@@ -263,7 +261,7 @@ UPDATABLE = ("notes", "planned_start", "planned_end")
 
 
 async def apply_update(
-    payload: UpdateWorkSession, context: ApplyContext, *, base_version: int | None = None
+    payload: ops.UpdateWorkSession, context: ApplyContext, *, base_version: int | None = None
 ) -> Applied:
     """Apply ``work_session.update``: only the fields given, merged per field when the edit
     was made from an older version (see :mod:`server.ops.merge`)."""
@@ -300,15 +298,15 @@ async def apply_update(
 PLAN = Permission.PLAN_WORK
 FIELD = Permission.FIELD_WRITE
 KINDS = (
-    Kind(WorkSessionPlan, PLAN, lambda op, c: apply_plan(op.payload, c)),
-    Kind(WorkSessionAssign, PLAN, lambda op, c: apply_assign(op.payload, c)),
-    Kind(WorkSessionUnassign, PLAN, lambda op, c: apply_unassign(op.payload, c)),
+    Kind(ops.WorkSessionPlan, PLAN, lambda op, c: apply_plan(op.payload, c)),
+    Kind(ops.WorkSessionAssign, PLAN, lambda op, c: apply_assign(op.payload, c)),
+    Kind(ops.WorkSessionUnassign, PLAN, lambda op, c: apply_unassign(op.payload, c)),
     Kind(
-        WorkSessionUpdate,
+        ops.WorkSessionUpdate,
         PLAN,
         lambda op, c: apply_update(op.payload, c, base_version=op.base_version),
     ),
-    Kind(WorkSessionOpen, FIELD, lambda op, c: apply_open(op.payload, c)),
-    Kind(WorkSessionClose, FIELD, lambda op, c: apply_close(op.payload, c)),
+    Kind(ops.WorkSessionOpen, FIELD, lambda op, c: apply_open(op.payload, c)),
+    Kind(ops.WorkSessionClose, FIELD, lambda op, c: apply_close(op.payload, c)),
 )
 """The work session ops and the rules that apply them (installed by :mod:`server.domains`)."""
