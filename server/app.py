@@ -152,13 +152,13 @@ def create_app_from_env() -> Litestar:
     """Factory for ``uvicorn --factory``: settings from the environment, read once.
 
     What start-up made (imported modules, routes, templates, catalogs) lives as long as the
-    server process, so it is moved out of the garbage collector's sight: full collections
-    stay short (they had paused 500-change pulls for ~50 ms). Young objects are collected
-    every 50,000 allocations rather than 700: a 500-change pull makes thousands, nearly all
-    freed by reference counting before a collection would look at them, and the default
-    cost such a pull about a tenth of its time (20.6 against 18.5 ms, alternating, in one
-    process). Only here, not in :func:`create_app`, so a process building many apps (the
-    tests) still collects them as usual.
+    server process, so it is frozen out of the garbage collector's sight: full collections
+    stay short instead of pausing a pull page. Young objects are collected every 50,000
+    allocations rather than 700: decoding a push or building a pull page makes thousands,
+    nearly all freed by reference counting before a collection would look at them. Both
+    serve targets of docs/performance.md (the ledger says which, and how to remove them).
+    Only here, not in :func:`create_app`, so a process building many apps (the tests) still
+    collects them as usual.
     """
     app = create_app(Settings.from_env())
     gc.collect()

@@ -153,10 +153,9 @@ async def fetch(query: QueryString) -> list[dict[str, Any]]:
         The rows as dicts (empty for statements that return nothing).
     """
     current = engine()
-    rows = await current.run_querystring(query)
     if isinstance(current, PostgresEngine):
-        return [dict(row) for row in rows]
-    return list(rows)
+        return [dict(row) for row in await current.run_querystring(query)]
+    return list(await current.run_querystring(query, hand_written=True))
 
 
 async def fetch_records(query: QueryString) -> list[Sequence[Any]]:

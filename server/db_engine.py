@@ -11,6 +11,17 @@ writers of one process queue on an asyncio lock before ``BEGIN IMMEDIATE``: they
 turn without spinning on SQLite's busy timeout, which under 20 devices pushing at once had
 run out ("database is locked"). Writers in other processes still meet the busy timeout.
 
+Statements that cannot wait run on the event loop's own thread, sparing the hop to
+aiosqlite's thread and back that costs more than a point query or a small insert (the
+figures and how to undo it: the ledger in docs/performance.md). A statement cannot wait
+when it runs inside a transaction (a write transaction holds the write lock from
+``BEGIN IMMEDIATE``; a read transaction only reads, and in WAL mode readers never wait for
+writers) or is a read on its own. What can wait goes to the connection's thread: ``COMMIT``
+(the WAL's fsync, a checkpoint), a write outside a transaction, and ``BEGIN IMMEDIATE``
+when the lock is taken (another process's writer: it is first tried here with no busy
+timeout, then waited for there). The price: a long read (a pull page of hundreds of
+sessions) holds the loop while it runs.
+
 PostgreSQL: an engine that connects only when used, and a read transaction that asks for
 its snapshot (and its plans) in its ``BEGIN``.
 """
@@ -19,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -33,12 +45,17 @@ PINNED = {"piccolo": "1.38.0", "aiosqlite": "0.22.1"}
 RELIES_ON = (
     "aiosqlite.Connection._thread: made a daemon, so an idle pooled connection does not "
     "keep the interpreter alive at exit",
+    "aiosqlite.Connection._conn: the sqlite3 connection, used from the event loop's thread "
+    "for statements that cannot wait (opened with check_same_thread=False)",
     "piccolo SQLiteTransaction: gets its connection from engine.get_connection() and gives "
     "it back with connection.close()",
     "piccolo PostgresTransaction: __aexit__ commits unless _committed or _rolled_back",
 )
 
 POOL_IDLE_MAX = 8
+# Statements that may wait for a lock or the disk: sent to the connection's thread.
+MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "COMMIT", "END")
+TAKE_LOCK = "BEGIN IMMEDIATE"
 
 
 class PooledConnection:
@@ -58,21 +75,61 @@ class PooledConnection:
         await self._engine.release(self._connection)
 
     async def fetch(self, query: str, args: Any = ()) -> list[Any]:
-        """Run one statement; its rows as dicts."""
+        """Run one statement that may wait, on the connection's thread; its rows as dicts."""
         return list(await self._connection.execute_fetchall(query, args))
 
+    def fetch_now(self, query: str, args: Any = ()) -> list[Any]:
+        """Run one statement that cannot wait, on this thread (see the module's notes).
+
+        Returns:
+            Its rows, as dicts.
+        """
+        cursor = self._connection._conn.execute(query, args)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
     async def execute_many(self, query: str, rows: list[tuple[Any, ...]]) -> int:
-        """``executemany``: one prepared statement run once per row, cheaper than one
-        statement of many rows.
+        """``executemany`` in a transaction, on this thread: one prepared statement run once
+        per row, cheaper than one statement of many rows.
 
         Returns:
             How many rows it changed.
         """
-        cursor = await self._connection.executemany(query, rows)
+        cursor = self._connection._conn.executemany(query, rows)
         try:
             return int(cursor.rowcount)
         finally:
-            await cursor.close()
+            cursor.close()
+
+    async def execute(self, sql: str, parameters: Any = None) -> None:
+        """Piccolo's transaction statements: ``COMMIT``, and ``BEGIN IMMEDIATE`` when the
+        lock is taken, on the connection's thread; the rest (``BEGIN IMMEDIATE`` when the
+        lock is free, deferred ``BEGIN``, savepoints, ``ROLLBACK``) here."""
+        statement = sql.lstrip().upper()
+        if statement.startswith(TAKE_LOCK) and self._try_now(sql):
+            return
+        if statement.startswith(MAY_WAIT):
+            await self._connection.execute(sql, parameters)
+        else:
+            self.fetch_now(sql, parameters or ())
+
+    def _try_now(self, sql: str) -> bool:
+        """Take the write lock here if nobody holds it (no other process writes, the
+        common case); False when it is taken, to wait on the connection's thread."""
+        raw = self._connection._conn
+        raw.execute("PRAGMA busy_timeout = 0")
+        try:
+            raw.execute(sql)
+        except sqlite3.OperationalError as error:
+            # The primary code: extended ones (SQLITE_BUSY_RECOVERY, …) are busy too.
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            return False
+        finally:
+            raw.execute(f"PRAGMA busy_timeout = {self._engine.busy_timeout_ms}")
+        return True
 
 
 class PooledSQLiteEngine(SQLiteEngine):
@@ -85,12 +142,14 @@ class PooledSQLiteEngine(SQLiteEngine):
         super().__init__(path=path, **connection_kwargs)
         self._idle: list[aiosqlite.Connection] = []
         self._write_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self.busy_timeout_ms = int(float(connection_kwargs.get("timeout", 5.0)) * 1000)
 
     async def check_version(self) -> None:
         """Skip the constructor's version check."""
 
     async def _open(self) -> aiosqlite.Connection:
-        pending = aiosqlite.connect(**self.connection_kwargs)
+        # Used from the event loop's thread too (``fetch_now``), one task at a time.
+        pending = aiosqlite.connect(**self.connection_kwargs, check_same_thread=False)
         # An idle pooled connection must not keep the interpreter alive at exit.
         pending._thread.daemon = True
         connection = await pending
@@ -121,22 +180,37 @@ class PooledSQLiteEngine(SQLiteEngine):
         while self._idle:
             await self._idle.pop().close()
 
-    async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
-        """Run a query on the open transaction's connection, or else on a pooled one."""
+    async def run_querystring(
+        self, querystring: QueryString, in_pool: bool = False, *, hand_written: bool = False
+    ) -> Any:
+        """Run a query on the open transaction's connection, or else on a pooled one.
+
+        Args:
+            querystring: The statement.
+            in_pool: Piccolo's (every SQLite connection here is pooled).
+            hand_written: A store's statement (:func:`server.db.fetch`): a read on its own
+                runs here too. Piccolo's queries outside a transaction (pages, reports) may
+                be long: they keep to the connection's thread.
+        """
         query, args = querystring.compile_string(engine_type=self.engine_type)
-        return await self.run_compiled(query, args)
+        return await self.run_compiled(query, args, reads_here=hand_written)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
         """Run a statement without arguments, as :meth:`run_querystring` does."""
         return await self.run_compiled(ddl, [])
 
-    async def run_compiled(self, query: str, args: Any) -> list[Any]:
-        """Run a compiled statement (``?`` marks); its rows as dicts."""
+    async def run_compiled(self, query: str, args: Any, *, reads_here: bool = False) -> list[Any]:
+        """Run a compiled statement (``?`` marks): in a transaction here, else on a pooled
+        connection (a read here if ``reads_here``, anything else on its thread). Its rows
+        as dicts."""
         transaction = self.current_transaction.get()
         if transaction is not None:
-            return await transaction.connection.fetch(query, args)
-        pooled = await self.get_connection()
+            connection: PooledConnection = transaction.connection
+            return connection.fetch_now(query, args)
+        pooled: PooledConnection = await self.get_connection()
         try:
+            if reads_here and query.lstrip()[:6].upper() == "SELECT":
+                return pooled.fetch_now(query, args)
             return await pooled.fetch(query, args)
         finally:
             await pooled.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 
 from server.work_sessions.schemas import WorkSessionOut
 
@@ -42,16 +41,11 @@ def slot_window(session: WorkSessionOut, slot_minutes: int) -> tuple[dt.datetime
     )
 
 
-@functools.lru_cache(maxsize=8192)
 def window_of(
     start: dt.datetime, planned_end: dt.datetime, actual_end: dt.datetime | None, slot_minutes: int
 ) -> tuple[dt.datetime, int]:
     """:func:`slot_window` of a session that starts at ``start`` (its actual start, else
-    its planned one) and ends as given.
-
-    Remembered for the last 8,192 windows (about a megabyte): every tablet pulls the same
-    sessions, and a 500-session page had spent a tenth of its time on this arithmetic.
-    """
+    its planned one) and ends as given."""
     end = actual_end if actual_end is not None and actual_end > planned_end else planned_end
     first = _slot_seconds(start, slot_minutes)
     # Whole microseconds, ceiling-divided: exact, unlike float seconds.

@@ -18,7 +18,8 @@ import httpx
 import pytest
 from litestar import Litestar, get
 from litestar.handlers import HTTPRouteHandler
-from litestar.routes import HTTPRoute
+from litestar.handlers.base import BaseRouteHandler
+from litestar.routes import ASGIRoute, HTTPRoute
 
 from server.app import create_app
 from server.auth.policy import ROLES, Permission, allows, assignable_roles, can_assign_role
@@ -65,6 +66,7 @@ JSON_BODIES: dict[str, dict[str, Any]] = {
     "/auth/register/verify": {"token": "not-a-real-invite-token", "credential": {}},
 }
 DEFAULT_BODY: dict[str, Any] = {"probe": True}
+Route = HTTPRoute | ASGIRoute
 
 
 @pytest.fixture
@@ -93,9 +95,17 @@ def is_auto_options(handler: HTTPRouteHandler) -> bool:
     )
 
 
-def endpoints(app: Litestar) -> Iterator[tuple[HTTPRoute, HTTPRouteHandler, str]]:
+# ASGI route handlers (server.sync.routes) answer one method each: the sweep sends that one.
+ASGI_METHODS = {"/api/sync/push": "POST", "/api/sync/pull": "GET"}
+
+
+def endpoints(app: Litestar) -> Iterator[tuple[Route, BaseRouteHandler, str]]:
     """Every (route, handler, method) of ``app``, Litestar's own OPTIONS handlers excepted."""
     for route in app.routes:
+        if isinstance(route, ASGIRoute):
+            assert route.path in ASGI_METHODS, f"{route.path}: an ASGI route, name its method"
+            yield route, route.route_handler, ASGI_METHODS[route.path]
+            continue
         assert isinstance(route, HTTPRoute), f"{route.path}: not an HTTP route, check it by hand"
         for handler in route.route_handlers:
             if is_auto_options(handler):
@@ -125,7 +135,7 @@ def candidate_values(name: str, kind: type, staff_id: int) -> list[str]:
 
 
 def fill_path(
-    app: Litestar, route: HTTPRoute, handler: HTTPRouteHandler, method: str, staff_id: int
+    app: Litestar, route: Route, handler: BaseRouteHandler, method: str, staff_id: int
 ) -> str:
     """``route.path`` with its parameters filled so that the router picks ``handler``."""
     definitions = list(route.path_parameters.values())

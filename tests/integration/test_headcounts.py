@@ -10,11 +10,11 @@ import pytest
 
 from server import db
 from server.common.errors import OpRejected
+from server.db_errors import INTEGRITY_ERRORS
 from server.headcounts import adds, store
 from server.headcounts import service as headcounts
 from server.settings import Settings
 from server.sync import ops
-from server.sync.push import INTEGRITY_ERRORS
 from tests import dbutil
 from tests.support.field import apply, new_uid, open_session, window
 
@@ -156,7 +156,7 @@ async def test_a_count_for_no_session_is_refused_by_its_cell(
                 [(missing, start, "issuance", 1, None, new_uid())],
                 field["operator"],
                 dt.datetime.now(dt.UTC),
-                [],
+                list,
             )
     stored = dbutil.fetch(
         database_url, f"SELECT count(*) FROM headcount WHERE work_session = {missing}"

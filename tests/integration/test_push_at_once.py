@@ -19,7 +19,7 @@ from server.ops.context import Actor
 from server.settings import Settings
 from server.sync import at_once, devices, ops
 from server.sync import push as push_service
-from server.sync.schemas import PushIn
+from server.sync.schemas import Batch
 from tests import dbutil
 from tests.support.field import new_uid, open_session, window
 
@@ -52,9 +52,9 @@ class Field:
         self.actor = Actor(staff_id=ids["operator"], role="operator")
         self.settings = settings
 
-    def batch(self, *ops_: ops.Op) -> PushIn:
+    def batch(self, *ops_: ops.Op) -> Batch:
         """A batch of this tablet's."""
-        return PushIn(device_id=self.device_id, schema_version=1, ops=list(ops_))
+        return Batch(device_id=self.device_id, schema_version=1, ops=list(ops_))
 
 
 @pytest.fixture

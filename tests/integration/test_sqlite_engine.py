@@ -28,7 +28,7 @@ async def test_a_writer_waits_for_a_lock_held_elsewhere_without_blocking_the_loo
 
         async def write() -> None:
             async with engine.writing() as transaction:
-                await transaction.connection.fetch("INSERT INTO t VALUES (2)")
+                transaction.connection.fetch_now("INSERT INTO t VALUES (2)")
 
         task = asyncio.create_task(write())
         began = time.monotonic()
@@ -52,8 +52,8 @@ async def test_connections_are_reused_with_their_settings(scratch_folder: Path) 
     engine = PooledSQLiteEngine(path=path, timeout=5)
     try:
         async with engine.writing() as transaction:
-            await transaction.connection.fetch("CREATE TABLE t (n INTEGER)")
-            await transaction.connection.fetch("INSERT INTO t VALUES (7)")
+            transaction.connection.fetch_now("CREATE TABLE t (n INTEGER)")
+            transaction.connection.fetch_now("INSERT INTO t VALUES (7)")
         assert len(engine._idle) == 1
         settings = await engine.run_ddl("SELECT * FROM pragma_busy_timeout, pragma_foreign_keys")
         assert [tuple(row.values()) for row in settings] == [(5000, 1)]
@@ -77,7 +77,7 @@ async def test_concurrent_writers_of_one_process_queue(scratch_folder: Path) -> 
 
         async def write(n: int) -> None:
             async with engine.writing() as transaction:
-                await transaction.connection.fetch("INSERT INTO t VALUES (?)", (n,))
+                transaction.connection.fetch_now("INSERT INTO t VALUES (?)", (n,))
                 await asyncio.sleep(0)
 
         await asyncio.gather(*(write(n) for n in range(20)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import re
+import sqlite3
 from pathlib import Path
 
 import aiosqlite
@@ -37,6 +38,17 @@ def test_aiosqlite_connection_keeps_its_worker_thread_before_it_starts() -> None
     assert pending._thread.daemon
 
 
+async def test_aiosqlite_connection_exposes_its_sqlite3_connection() -> None:
+    """``_conn`` is the sqlite3 connection itself, usable from the loop's thread when
+    opened with ``check_same_thread=False``."""
+    connection = await aiosqlite.connect(":memory:", check_same_thread=False)
+    try:
+        assert isinstance(connection._conn, sqlite3.Connection)
+        assert connection._conn.execute("SELECT 41 + 1").fetchall() == [(42,)]
+    finally:
+        await connection.close()
+
+
 def test_piccolo_sqlite_transactions_borrow_and_return_the_engines_connection() -> None:
     """A SQLite transaction gets its connection from ``engine.get_connection()`` and hands
     it back with ``close()``: the pool rests on both."""
@@ -55,7 +67,9 @@ def test_piccolo_postgres_transactions_end_by_their_flags() -> None:
 
 @pytest.mark.parametrize("name", ["run_querystring", "run_ddl", "get_connection"])
 def test_the_overridden_methods_keep_piccolos_signatures(name: str) -> None:
-    """The SQLite engine's overrides take what Piccolo passes them."""
-    ours = inspect.signature(getattr(db_engine.PooledSQLiteEngine, name))
-    theirs = inspect.signature(getattr(SQLiteEngine, name))
-    assert list(ours.parameters) == list(theirs.parameters)
+    """The SQLite engine's overrides take what Piccolo passes them (and only keywords of
+    their own after that)."""
+    ours = inspect.signature(getattr(db_engine.PooledSQLiteEngine, name)).parameters
+    theirs = list(inspect.signature(getattr(SQLiteEngine, name)).parameters)
+    assert list(ours)[: len(theirs)] == theirs
+    assert all(p.kind == p.KEYWORD_ONLY for p in list(ours.values())[len(theirs) :])

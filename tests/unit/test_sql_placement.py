@@ -62,7 +62,7 @@ def sql_strings(source: str) -> Iterator[tuple[int, str]]:
     for node in ast.walk(tree):
         if isinstance(node, ast.JoinedStr):
             text = "".join(
-                part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
+                str(part.value) if isinstance(part, ast.Constant) else "{}" for part in node.values
             )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             if id(node) in skip or id(node) in inside_fstrings:
