@@ -63,7 +63,10 @@ def read_batch(body: bytes) -> Batch:
             device_id=pushed.device_id, schema_version=pushed.schema_version, ops=pushed.ops
         )
     except msgspec.ValidationError:
-        pass  # some part is malformed: read op by op
+        # Some part is malformed: read op by op. The type broken first may come before a
+        # byte that is not UTF-8, which the op-by-op reading must not meet either.
+        if not _is_utf8(body):
+            body = _nul_for_bad_bytes(body)
     except UnicodeDecodeError:
         body = _nul_for_bad_bytes(body)
     except (msgspec.DecodeError, RecursionError) as error:
@@ -85,6 +88,14 @@ def read_batch(body: bytes) -> Batch:
         schema_version=loose.schema_version,
         ops=[_read_op(raw) for raw in loose.ops],
     )
+
+
+def _is_utf8(body: bytes) -> bool:
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _nul_for_bad_bytes(body: bytes) -> bytes:
