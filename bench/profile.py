@@ -21,9 +21,11 @@ from pathlib import Path
 
 from bench import data, figures
 from bench.server import Server
+from server import domains
 
 
 async def _profile(url: str, ops: int, batch: int, folder: Path, keep: Path | None) -> str:
+    domains.install()  # the field is planned through the services, in this process
     made = await data.make_field(url, folder, "benchprof")
     stats_path = keep or folder / "push.prof"
     server = Server(
