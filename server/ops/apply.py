@@ -18,7 +18,7 @@ from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
 from server.common.text import check_controls, free_text_fields, is_uuid
 from server.messages import N_
 from server.ops.context import Actor, Applied, ApplyContext
-from server.ops.envelope import EARLIEST, LATEST, OpBase, Payload, tag_of
+from server.ops.envelope import EARLIEST, LATEST, OpBase, Payload
 from server.ops.registry import kind_of
 from server.settings import FieldSettings
 
@@ -160,4 +160,4 @@ def _op_detail(op: OpBase, actor: Actor) -> dict[str, object] | None:
     return detail or None
 
 
-__all__ = ["apply_op", "check_op", "check_text", "client_day", "tag_of"]
+__all__ = ["apply_op", "check_op", "check_text", "client_day"]

@@ -66,11 +66,6 @@ def kind_of(op: OpBase) -> Kind:
         ) from None
 
 
-def permission_of(op_class: type[OpBase]) -> Permission:
-    """The permission ``op_class`` needs."""
-    return _KINDS[op_class].permission
-
-
 def installed() -> tuple[Kind, ...]:
     """Every installed kind."""
     return tuple(_KINDS.values())

@@ -16,7 +16,6 @@ from server.audit.tables import AuditEvent
 from server.auth.policy import Permission
 from server.common.clock import JST
 from server.common.errors import OpRejected
-from server.messages import N_
 from server.ops.apply import apply_op, client_day
 from server.ops.context import Actor, Applied, ApplyContext
 from server.ops.registry import Kind
@@ -24,6 +23,7 @@ from server.reconciliation.ops import DeviceReportDays, ReportDays
 from server.reconciliation.schemas import Comparison, DayReport
 from server.reconciliation.tables import DeviceDayReport
 from server.settings import FieldSettings
+from server.sync import devices
 from server.sync.tables import Device, SyncIssue
 
 __all__ = ["JST", "compare_day", "digest", "received_ids", "save_reports"]
@@ -57,8 +57,7 @@ async def save_reports(
 
 async def _apply_report(op: DeviceReportDays, context: ApplyContext) -> Applied:
     device_uid = op.payload.device_uid
-    if not await Device.exists().where((Device.uid == device_uid) & Device.revoked_at.is_null()):
-        raise OpRejected("device_unknown", N_("This device is not registered or was revoked."))
+    await devices.require_live(device_uid)
     for report in op.payload.reports:
         key = f"{device_uid}:{report.day.isoformat()}"
         await DeviceDayReport.delete().where(DeviceDayReport.key == key)

@@ -116,6 +116,16 @@ async def device_mark(device_id: str | None, *, live_only: bool = True) -> int |
     return int(rows[0]["high_water"]) if rows else None
 
 
+async def require_live(device_id: str) -> None:
+    """Refuse a device the server never issued, or revoked.
+
+    Raises:
+        OpRejected: ``device_unknown``.
+    """
+    if await device_mark(device_id) is None:
+        raise OpRejected("device_unknown", UNKNOWN_DEVICE, field="device_id")
+
+
 def mark_reader() -> Callable[[str | None], Awaitable[int | None]]:
     """What the field page reads a device's mark with (revoked devices too): provided to
     the domains' routes, which do not import the sync layer."""

@@ -18,6 +18,7 @@ from server.common.text import is_uuid
 from server.messages import N_
 from server.ops.apply import INVALID
 from server.sync import ops
+from server.sync.devices import UNKNOWN_DEVICE
 from server.sync.keep import masked_json
 from server.sync.schemas import Batch, PushIn, SyncError
 
@@ -80,7 +81,7 @@ def read_batch(body: bytes) -> Batch:
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as error:
         raise SyncError("body_invalid", NOT_A_BATCH) from error
     if not is_uuid(loose.device_id):
-        raise SyncError("device_unknown", N_("This device is not registered or was revoked."), 403)
+        raise SyncError("device_unknown", UNKNOWN_DEVICE, 403)
     if not isinstance(loose.schema_version, int) or isinstance(loose.schema_version, bool):
         raise SyncError("body_invalid", NOT_A_BATCH)
     return Batch(

@@ -24,6 +24,7 @@ from server.sync import push as push_service
 from server.sync.compression import read_body
 from server.sync.intake import read_batch
 from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
+from server.web.dependencies import AppSettings
 from server.web.forms import actor_of, explain
 from server.web.json_answer import OWN_COMPRESSION, send_answer
 from server.web.pages import page, translate
@@ -40,17 +41,18 @@ def _explainer(request: Request[Any, Any, Any]) -> push_service.Explain:
 
 
 def _settings(request: Request[Any, Any, Any]) -> Settings:
+    """The app's settings for the ASGI routes, which get no injected dependencies."""
     settings: Settings = request.app.state.settings
     return settings
 
 
 @post("/api/devices", opt=WRITE, status_code=200)
 async def register_device(
-    request: Request[Any, Identity, Any], data: JSONBody[DeviceIn]
+    request: Request[Any, Identity, Any], data: JSONBody[DeviceIn], settings: AppSettings
 ) -> DeviceOut:
     """Registers this browser or tablet; the answer carries its server-issued device id."""
     return await devices.register_device(
-        label=data.label, actor=actor_of(request), field=_settings(request).field
+        label=data.label, actor=actor_of(request), field=settings.field
     )
 
 
@@ -172,9 +174,11 @@ async def devices_page(request: Request[Any, Identity, Any]) -> Template:
 
 
 @post("/devices/{device_id:str}/revoke", opt=MANAGE)
-async def revoke(request: Request[Any, Identity, Any], device_id: FromPath[str]) -> Redirect:
+async def revoke(
+    request: Request[Any, Identity, Any], device_id: FromPath[str], settings: AppSettings
+) -> Redirect:
     """Revokes a device: its pushes are refused from now on."""
-    await devices.revoke_device(device_id, actor=actor_of(request), field=_settings(request).field)
+    await devices.revoke_device(device_id, actor=actor_of(request), field=settings.field)
     return Redirect("/devices", status_code=303)
 
 
@@ -191,6 +195,7 @@ async def upload_page(request: Request[Any, Identity, Any]) -> Template:
 async def upload(
     request: Request[Any, Identity, Any],
     data: Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)],
+    settings: AppSettings,
 ) -> Template:
     """Applies an exported file exactly like a push: what already arrived counts once."""
     file = data.get("file")
@@ -205,7 +210,7 @@ async def upload(
         result = await push_service.push(
             batch,
             actor_of(request),
-            _settings(request).field,
+            settings.field,
             explain=_explainer(request),
             upload=True,
         )

@@ -78,6 +78,8 @@ async def test_concurrent_writers_of_one_process_queue(scratch_folder: Path) -> 
         async def write(n: int) -> None:
             async with engine.writing() as transaction:
                 transaction.connection.fetch_now("INSERT INTO t VALUES (?)", (n,))
+                # Not a wait: hand the loop to the other writers while this one holds the
+                # lock, so they contend for it.
                 await asyncio.sleep(0)
 
         await asyncio.gather(*(write(n) for n in range(20)))
