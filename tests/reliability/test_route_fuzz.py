@@ -35,7 +35,7 @@ from server.auth.web import SESSION_COOKIE
 from server.settings import Settings
 from tests import dbutil
 from tests.support.cleanup import remove_test_rows_async
-from tests.support.field import new_uid, open_session, window
+from tests.support.field import JST, new_uid, open_session, window
 from tests.support.fuzz_values import (
     CONTENT_TYPES,
     FUZZ_EXAMPLES,
@@ -130,6 +130,9 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
             device = await client.post("/api/devices", json={"label": "fuzz tablet"})
             assert device.status_code == 200, device.text
             uid = new_uid()
+            # An hour ago in JST: an incident cannot have occurred later than now, and
+            # just after midnight "today at 10:00" would be.
+            occurred = dt.datetime.now(JST) - dt.timedelta(hours=1)
             filed = await client.post(
                 "/incidents",
                 data={
@@ -137,8 +140,8 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
                     "site_id": str(branch),
                     "category": "complaint",
                     "severity": "low",
-                    "occurred_date": window()[0].isoformat(),
-                    "occurred_time": "10:00",
+                    "occurred_date": occurred.date().isoformat(),
+                    "occurred_time": occurred.strftime("%H:%M"),
                     "description": "ファズ用",
                 },
             )
