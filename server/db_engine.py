@@ -16,11 +16,12 @@ aiosqlite's thread and back that costs more than a point query or a small insert
 figures and how to undo it: the ledger in docs/performance.md). A statement cannot wait
 when it runs inside a transaction (a write transaction holds the write lock from
 ``BEGIN IMMEDIATE``; a read transaction only reads, and in WAL mode readers never wait for
-writers) or is a read on its own. What can wait goes to the connection's thread: ``COMMIT``
-(the WAL's fsync, a checkpoint), a write outside a transaction, and ``BEGIN IMMEDIATE``
-when the lock is taken (another process's writer: it is first tried here with no busy
-timeout, then waited for there). The price: a long read (a pull page of hundreds of
-sessions) holds the loop while it runs.
+writers) or is a read on its own. ``COMMIT`` runs here too: in WAL mode it waits for no
+lock, only for the disk (the WAL's fsync, now and then an automatic checkpoint). What can
+wait for a lock goes to the connection's thread: a write outside a transaction, and
+``BEGIN IMMEDIATE`` when the lock is taken (another process's writer: it is first tried
+here with no busy timeout, then waited for there). The price: a long read (a pull page of
+hundreds of sessions) and a commit's fsync hold the loop while they run.
 
 PostgreSQL: an engine that connects only when used, and a read transaction that asks for
 its snapshot (and its plans) in its ``BEGIN``.
@@ -53,8 +54,8 @@ RELIES_ON = (
 )
 
 POOL_IDLE_MAX = 8
-# Statements that may wait for a lock or the disk: sent to the connection's thread.
-MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE", "COMMIT", "END")
+# Statements that may wait for a lock: sent to the connection's thread.
+MAY_WAIT = ("BEGIN IMMEDIATE", "BEGIN EXCLUSIVE")
 TAKE_LOCK = "BEGIN IMMEDIATE"
 
 
@@ -104,9 +105,9 @@ class PooledConnection:
             cursor.close()
 
     async def execute(self, sql: str, parameters: Any = None) -> None:
-        """Piccolo's transaction statements: ``COMMIT``, and ``BEGIN IMMEDIATE`` when the
-        lock is taken, on the connection's thread; the rest (``BEGIN IMMEDIATE`` when the
-        lock is free, deferred ``BEGIN``, savepoints, ``ROLLBACK``) here."""
+        """Piccolo's transaction statements: ``BEGIN IMMEDIATE`` when the lock is taken, on
+        the connection's thread; the rest (``BEGIN IMMEDIATE`` when the lock is free,
+        deferred ``BEGIN``, savepoints, ``COMMIT``, ``ROLLBACK``) here."""
         statement = sql.lstrip().upper()
         if statement.startswith(TAKE_LOCK) and self._try_now(sql):
             return
