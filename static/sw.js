@@ -225,7 +225,7 @@ function queued() {
 async function syncOutbox() {
   const outcome = await sendAll({ csrf: await storedCsrf() });
   notify({ type: 'synced', outcome });
-  if (outcome === 'offline' || outcome === 'failed') throw new Error(`sync: ${outcome}`);
+  if (['offline', 'unreachable', 'failed'].includes(outcome)) throw new Error(`sync: ${outcome}`);
 }
 
 self.addEventListener('sync', (event) => {

@@ -35,10 +35,13 @@ const post = async (url, csrf, body, { gzip = false } = {}) => {
   });
 };
 
-const lost = () => (navigator.onLine ? 'failed' : 'offline');
+// No answer at all: the browser is offline, or online but the server cannot be reached (a
+// venue's Wi-Fi without internet). Both are normal in the field; 'failed' is kept for an
+// answer that says something went wrong.
+const lost = () => (navigator.onLine ? 'unreachable' : 'offline');
 
 // Sends everything unsent. Resolves with 'done', or why it stopped for now: 'offline',
-// 'failed', 'signin', 'outdated' (schema refused) or 'revoked'.
+// 'unreachable', 'failed', 'signin', 'outdated' (schema refused) or 'revoked'.
 export function sendAll({ csrf, ensureDevice = device, onBusy = () => {} }) {
   const go = () => drain(csrf, ensureDevice, onBusy);
   return navigator.locks ? navigator.locks.request(LOCK, go) : go();

@@ -14,9 +14,15 @@ export function show(panel, state) {
   panel.querySelector('.sync-last').textContent = state.lastSync
     ? fmt(d.msgLastSync, { time: clock(state.lastSync) }) : d.msgNever;
   const errors = {
-    offline: d.msgOffline, failed: d.msgFailed, signin: d.msgSignin, outdated: d.msgOutdated, revoked: d.msgRevoked,
+    offline: d.msgOffline,
+    unreachable: d.msgUnreachable,
+    failed: d.msgFailed,
+    signin: d.msgSignin,
+    outdated: d.msgOutdated,
+    revoked: d.msgRevoked,
   };
-  const words = [state.syncing ? d.msgSyncing : errors[state.error] ?? ''];
+  const retry = state.retryAt ? fmt(d.msgRetry, { time: clock(state.retryAt) }) : '';
+  const words = state.syncing ? [d.msgSyncing] : [errors[state.error] ?? '', state.error ? retry : ''];
   if (state.rejected) words.push(fmt(d.msgRejected, { n: state.rejected }));
   panel.querySelector('.sync-error').textContent = words.filter(Boolean).join(' ');
   // Each refused change with its reason: code loaded only when there is one to show.

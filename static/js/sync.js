@@ -25,7 +25,7 @@ export class SyncLoop {
     this.ensureDevice = ensureDevice;
     this.onChange = onChange;
     this.onPulled = () => {};
-    this.state = { pending: 0, lastSync: null, error: null, syncing: false, rejected: 0, lastPull: null };
+    this.state = { pending: 0, lastSync: null, error: null, syncing: false, rejected: 0, lastPull: null, retryAt: null };
     this.failures = 0;
     this.timer = null;
     this.running = null;
@@ -90,7 +90,7 @@ export class SyncLoop {
     if (outcome === 'done') {
       this.failures = 0;
       const more = await this.pull();
-      await this.refresh({ syncing: false, error: navigator.onLine ? null : 'offline' });
+      await this.refresh({ syncing: false, error: navigator.onLine ? null : 'offline', retryAt: null });
       if (this.state.pending) this.schedule(jitter(IDLE_DELAY));
       else {
         // Offline, the `online` event starts the next run.
@@ -99,11 +99,16 @@ export class SyncLoop {
       }
       return;
     }
-    await this.refresh({ syncing: false, error: outcome });
-    if (outcome === 'offline') backgroundSync();
-    if (outcome === 'outdated') { this.stopped = true; return; }
+    if (outcome === 'offline' || outcome === 'unreachable') backgroundSync();
+    if (outcome === 'outdated') {
+      this.stopped = true;
+      await this.refresh({ syncing: false, error: outcome, retryAt: null });
+      return;
+    }
     this.failures += 1;
     this.schedule(jitter(Math.min(MAX_BACKOFF, MIN_BACKOFF * 2 ** (this.failures - 1))));
+    // Offline, the `online` event starts the next run; else the panel says when it is.
+    await this.refresh({ syncing: false, error: outcome, retryAt: outcome === 'offline' ? null : this.due });
   }
 
   // Pulls with this device's id (its mark comes with the counts). A failed pull waits for
