@@ -116,6 +116,9 @@ def _field_data(request: SignedInRequest, context: dict[str, Any], mark: int) ->
                 "label": c.label(lang),
                 "confirm": translate(request, N_("Subtract one from %(label)s?"))
                 % {"label": c.label(lang)},
+                "plus_name": translate(request, N_("%(label)s: add one")) % {"label": c.label(lang)},
+                "minus_name": translate(request, N_("%(label)s: subtract one"))
+                % {"label": c.label(lang)},
             }
             for c in context["categories"]
         ],

@@ -67,9 +67,11 @@ export function renderCounters(snap, state, { error = '', now = Date.now() } = {
     const vals = (delta) => esc(JSON.stringify({ category: c.code, delta, slot: isoUTC(slot) }));
     const buttons = writable ? `
       <button type="button" class="tap" data-testid="plus-${esc(c.code)}"
+        aria-label="${esc(c.plus_name)}"
         hx-post="${url}" hx-target="#counters" hx-swap="outerHTML"
         hx-vals="${vals(1)}">+1</button>
       <button type="button" class="minus" data-testid="minus-${esc(c.code)}"
+        aria-label="${esc(c.minus_name)}"
         hx-post="${url}" hx-target="#counters" hx-swap="outerHTML"
         hx-confirm="${esc(c.confirm)}"
         hx-vals="${vals(-1)}">−1</button>` : '';

@@ -168,3 +168,29 @@ async def test_a_session_not_open_has_no_buttons(
     assert data["status"] == "planned" and "<button" not in server
     [tablet] = rendered_by_js({"snap": data})
     assert parsed(tablet) == parsed(server)
+
+
+@pytest.mark.parametrize(
+    ("language", "plus", "minus"),
+    [("ja", "交付：1件追加", "交付：1件減らす"), ("en", "Cards issued: add one", "Cards issued: subtract one")],
+)
+async def test_each_button_names_its_category(
+    client: httpx.AsyncClient, settings: Settings, language: str, plus: str, minus: str
+) -> None:
+    """A screen reader hears which category a +1 or −1 counts, on both sides alike: the
+    button's text alone is only "+1"."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    client.headers["Accept-Language"] = language
+    server, data = await field_page(client, ids["session"])
+    [tablet] = rendered_by_js({"snap": data})
+    for html in (server, tablet):
+        buttons = {
+            dict(attrs).get("data-testid"): dict(attrs).get("aria-label")
+            for kind, *rest in parsed(html)
+            if kind == "<" and rest[0] == "button"
+            for attrs in [rest[1]]
+        }
+        assert buttons["plus-issuance"] == plus
+        assert buttons["minus-issuance"] == minus
+        assert len(set(buttons.values())) == len(buttons)  # no two buttons share a name
