@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from tests import dbutil
 from tests.support import tablet
+from tests.support.browser import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -137,10 +138,12 @@ def test_sign_out_with_unsent_taps_asks_first_and_forgets_pages(
 
     tab.once("dialog", dismiss)
     with tab.expect_event("dialog", timeout=5000):
+        open_menu(tab)
         tab.get_by_test_id("logout").click()
     expect(tab.get_by_test_id("me")).to_be_visible()
     assert questions and questions[0].startswith("未送信の記録が3件あります。")
     tab.once("dialog", lambda dialog: dialog.accept())
+    open_menu(tab)
     tab.get_by_test_id("logout").click()
     tab.wait_for_url("**/login")
     assert not tab.evaluate("async () => caches.has('madoguchi-pages')")

@@ -24,6 +24,7 @@ from webauthn import verify_authentication_response, verify_registration_respons
 
 from tests import dbutil
 from tests.support import passkey_browser as passkeys
+from tests.support.browser import open_menu
 
 pytestmark = pytest.mark.browser
 
@@ -158,6 +159,7 @@ def fresh_signin_allowance(database_url: str) -> None:
 
 def log_out(tab: Any, origin: str) -> None:
     """Sign out from the header and land on the sign-in page, signed out."""
+    open_menu(tab)
     tab.get_by_test_id("logout").click()
     tab.wait_for_url(f"{origin}/login")
     expect(tab.get_by_test_id("me")).to_have_count(0)
@@ -237,6 +239,7 @@ def test_conditional_request_signs_in_once_the_passkey_is_picked(
 
     # The virtual authenticator picks the passkey at once, as a person would in the autofill.
     with tab.expect_response(f"{origin}/auth/login/verify") as answer:
+        open_menu(tab)
         tab.get_by_test_id("logout").click()
     assert answer.value.status == 200
     tab.wait_for_url(f"{origin}/")

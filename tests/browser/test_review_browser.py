@@ -20,6 +20,7 @@ from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
 from tests.support import passkey_browser as passkeys
+from tests.support.browser import axe_violations, open_menu
 from tests.support.field import apply, file_fall, staffed_session, window
 from tests.support.harness import run_cli
 
@@ -108,16 +109,6 @@ def audit_entries(url: str, action: str, op_id: str) -> list[dict[str, Any]]:
     return [json.loads(str(row[0])) for row in rows]
 
 
-def axe_violations(tab: Any) -> list[str]:
-    """axe-core's violations on the page, as ``rule: nodes``."""
-    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-
-    results = Axe().run(tab)
-    return [
-        f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]
-    ]
-
-
 def test_a_supervisor_accepts_one_refused_change_and_dismisses_another(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
@@ -133,6 +124,7 @@ def test_a_supervisor_accepts_one_refused_change_and_dismisses_another(
     name = passkeys.unique_name("確認 責任者")
     passkeys.add_authenticator(tab)
     passkeys.register(tab, passkeys.invite(name, live_server, "business_manager"), name, origin)
+    open_menu(tab)
     tab.get_by_test_id("nav-review").click()
     tab.wait_for_url(f"{origin}/review")
     expect(card(tab, tap_id).get_by_test_id("review-reason")).to_have_text(

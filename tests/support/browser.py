@@ -65,3 +65,24 @@ def wait_until(tab: Any, check: str, *, timeout: float = 20000, polling: float =
   }};
 }})()"""
     tab.wait_for_function(predicate, timeout=timeout, polling=polling)
+
+
+def open_menu(tab: Any) -> None:
+    """Open the header's menu, where the pages, the language and signing out are."""
+    if tab.get_by_test_id("menu").get_attribute("open") is None:
+        tab.get_by_test_id("menu-button").click()
+
+
+SERIOUS = ("serious", "critical")
+
+
+def axe_violations(tab: Any, impacts: tuple[str, ...] | None = None) -> list[str]:
+    """axe-core's violations on the page (of these impacts, or all), as ``rule: nodes``."""
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    results = Axe().run(tab)
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']]}"
+        for v in results.response["violations"]
+        if impacts is None or v.get("impact") in impacts
+    ]

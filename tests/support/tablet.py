@@ -68,7 +68,7 @@ async def _today_session(settings: Settings, *, opened: bool = False) -> dict[st
         await apply(ops.WorkSessionOpen(payload=at), operator, "operator", settings)
     async with db.writing():
         cookie = await auth_service.create_login_session(operator, settings.auth)
-    return {"session": session, "operator": operator, "cookie": cookie}
+    return {"session": session, "operator": operator, "cookie": cookie, "manager": manager}
 
 
 def today_session(*, opened: bool = False) -> dict[str, Any]:

@@ -1,0 +1,117 @@
+"""Every page of the menu fits a phone and a landscape tablet: no sideways scrolling, the
+header on one line with its menu, a session's counters in view on the tablet, and no
+serious or critical axe-core finding. Screenshots go to MADOGUCHI_SHOTS when it names a
+folder, for a reviewer to look at."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from server.auth import service as auth_service
+from server.settings import Settings
+from tests.support import tablet
+from tests.support.browser import SERIOUS, axe_violations, open_menu
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
+NARROWEST = (360, 740)
+OPERATOR_MENU = ["nav-field", "nav-work-sessions", "nav-incidents", "nav-sites", "nav-reconciliation"]
+MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review"]
+# Wider than the viewport: the page scrolls sideways (a pixel of rounding allowed).
+OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
+HEADER_ROWS = "(() => { const bar = document.querySelector('.topbar'); return bar.getBoundingClientRect().height; })()"
+
+
+def _shot(tab: Any, name: str) -> None:
+    folder = os.environ.get("MADOGUCHI_SHOTS")
+    if folder:
+        tab.screenshot(path=f"{folder}/layout-{name}.png", full_page=True)
+
+
+def _check_page(tab: Any, name: str) -> list[str]:
+    """At each size: no sideways scroll, a one-line header; the axe findings, named."""
+    found = []
+    for size, (width, height) in {**SIZES, "narrowest": NARROWEST}.items():
+        tab.set_viewport_size({"width": width, "height": height})
+        assert tab.evaluate(OVERFLOW) <= 1, f"{name} scrolls sideways at {width} px"
+        assert tab.evaluate(HEADER_ROWS) <= 64, f"{name}: the header wraps at {width} px"
+        if size != "narrowest":
+            found += [f"{name} {size}: {v}" for v in axe_violations(tab, SERIOUS)]
+            _shot(tab, f"{name}-{size}")
+    return found
+
+
+def _manager_cookie(manager: int) -> str:
+    async def make() -> str:
+        from server import db
+
+        settings = Settings.from_env()
+        db.bind_engine(db.make_engine(settings.database))
+        async with db.writing():
+            return await auth_service.create_login_session(manager, settings.auth)
+
+    return str(tablet.run(make()))
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_every_menu_page_fits_a_phone_and_a_tablet(
+    page: tuple[Any, Any], live_server: str, language: str
+) -> None:
+    """An operator's menu pages and a manager's, in either language."""
+    tab, problems, data = tablet.field_online(page, live_server)
+    if language == "en":
+        open_menu(tab)
+        tab.get_by_test_id("lang-toggle").click()
+        tab.wait_for_selector("html[lang=en]")
+    found = _check_page(tab, f"{language}-field-session")
+    tab.goto(f"/incidents/new?work_session_id={data['session']}&site_id=1")
+    found += _check_page(tab, f"{language}-incident-form")
+    for link in OPERATOR_MENU:
+        tab.set_viewport_size({"width": SIZES["phone"][0], "height": SIZES["phone"][1]})
+        open_menu(tab)
+        for hidden in MANAGER_ONLY:
+            expect(tab.get_by_test_id(hidden)).to_have_count(0)
+        tab.get_by_test_id(link).click()
+        tab.wait_for_load_state()
+        found += _check_page(tab, f"{language}-{link}")
+
+    tab.context.add_cookies(
+        [{"name": "madoguchi_session", "value": _manager_cookie(data["manager"]), "url": live_server}]
+    )
+    for link in MANAGER_ONLY:
+        tab.set_viewport_size({"width": SIZES["phone"][0], "height": SIZES["phone"][1]})
+        tab.goto("/")
+        open_menu(tab)
+        tab.get_by_test_id(link).click()
+        tab.wait_for_load_state()
+        found += _check_page(tab, f"{language}-{link}")
+    assert found == []
+    assert tablet.unexpected(problems) == []
+
+
+def test_a_sessions_counters_are_in_view_on_a_landscape_tablet(
+    page: tuple[Any, Any], live_server: str
+) -> None:
+    """1024 × 768: every counter of the open session, buttons included, without scrolling;
+    the menu opens over the page and closes again."""
+    tab, problems, data = tablet.field_online(page, live_server)
+    tab.set_viewport_size({"width": 1024, "height": 768})
+    tab.reload()
+    counters = tab.locator(".counter")
+    assert counters.count() >= 6
+    lowest = tab.evaluate(
+        "Math.max(...[...document.querySelectorAll('.counter')]"
+        ".map((c) => c.getBoundingClientRect().bottom))"
+    )
+    assert lowest <= 768, f"the last counter ends at {lowest} px"
+    expect(tab.get_by_test_id("plus-issuance")).to_be_in_viewport()
+    open_menu(tab)
+    expect(tab.get_by_test_id("nav-incidents")).to_be_visible()
+    tab.get_by_test_id("menu-button").click()
+    expect(tab.get_by_test_id("nav-incidents")).to_be_hidden()
+    assert tablet.unexpected(problems) == []
