@@ -25,6 +25,7 @@ const SHELL_FILES = [
   '/static/vendor/htmx-2.0.11.min.js',
   '/static/icons/icon.svg',
   '/static/js/guard.js',
+  '/static/js/menu.js',
   '/static/js/mynumber.js',
   '/static/js/idb.js',
   '/static/js/days.js',
@@ -77,11 +78,42 @@ self.addEventListener('message', (event) => {
   }
 });
 
-// Pages kept for offline use: the field pages, the incident form they link to, and the
-// incidents opened on this tablet (to edit them offline).
+// Pages kept for offline use: the field pages, the incident form they link to, the
+// incidents opened on this tablet (to edit them offline), and the menu's pages as last seen.
+const MENU_PAGES = ['/field', '/work-sessions', '/incidents', '/sites', '/reconciliation'];
 const isFieldPage = (url) => url.origin === self.location.origin
   && (url.pathname.startsWith('/field') || url.pathname === '/incidents/new'
-    || INCIDENT_PAGE.test(url.pathname));
+    || INCIDENT_PAGE.test(url.pathname) || MENU_PAGES.includes(url.pathname));
+
+// A menu page from the cache says when it was saved (its own words, in its <meta>); the
+// field and incident pages show live local state instead.
+const COPY_NOTE = /<meta name="offline-copy" content="([^"]*)">/;
+async function asCopy(url, page) {
+  if (!MENU_PAGES.includes(url.pathname)) return page;
+  const html = await page.text();
+  const words = COPY_NOTE.exec(html)?.[1];
+  const taken = new Date(page.headers.get('date') ?? Date.now());
+  const lang = /<html lang="en"/.test(html) ? 'en-GB' : 'ja-JP';
+  const time = taken.toLocaleString(lang, {
+    timeZone: 'Asia/Tokyo', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit',
+  });
+  const note = words ? `<p class="offline-copy" role="status" data-testid="offline-copy">${words.replace('%(time)s', time)}</p>` : '';
+  return new Response(html.replace('<main id="main">', `<main id="main">${note}`), {
+    status: 200, headers: page.headers,
+  });
+}
+
+// A page this tablet never kept, asked for offline: said plainly, never the browser's error.
+const NOT_KEPT = `<!doctype html><html lang="ja"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>オフライン | Offline</title>
+<link rel="stylesheet" href="/static/css/app.css"></head><body><main id="main">
+<h1>この画面を開くには接続が必要です</h1>
+<p data-testid="not-kept">この画面はこの端末に保存されていません。接続が戻ってから開いてください。入力した記録はこの端末に保存されています。</p>
+<p lang="en">This page needs a connection: it is not kept on this tablet. What you entered is kept here.</p>
+<p><a class="button" href="/field">本日の業務 / Today</a></p></main></body></html>`;
+const notKept = () => new Response(NOT_KEPT, {
+  status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' },
+});
 const INCIDENT_UID = /(<input type="hidden" name="uid" value=")[^"]*(")/;
 
 // A cached incident form gets a fresh uid each time it is served, so two incidents filed
@@ -111,7 +143,7 @@ async function navigate(event) {
   });
   const cached = async () => {
     const page = await caches.match(url.href, { cacheName: PAGES, ignoreVary: true });
-    return page && fresh(url, page);
+    return page && asCopy(url, await fresh(url, page));
   };
   const timeout = new Promise((resolve) => { setTimeout(() => resolve('timeout'), NAVIGATION_TIMEOUT); });
   try {
@@ -124,9 +156,7 @@ async function navigate(event) {
     }
     return await network;
   } catch (error) {
-    const page = await cached();
-    if (page) return page;
-    throw error;
+    return (await cached()) ?? notKept();
   }
 }
 
