@@ -11,13 +11,13 @@ from litestar import Litestar, Router
 from litestar.config.compression import CompressionConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins import PluginProtocol
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_400_BAD_REQUEST, HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 
 from server import db, domains
@@ -35,6 +35,7 @@ from server.sync import client_routes, devices
 from server.sync import routes as sync_routes
 from server.web import routes as web_routes
 from server.web.errors import AppRequest, client_error, refused
+from server.web.http_errors import http_error
 from server.web.i18n import install_i18n, load_catalogs
 from server.web.json_answer import GZIP_LEVEL, GZIP_MINIMUM, OWN_COMPRESSION
 from server.web.openapi import DescribedJsonRenderPlugin
@@ -109,6 +110,9 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
             # Bodies and values Litestar cannot read or that break a declared type.
             HTTP_400_BAD_REQUEST: client_error,
             OpRejected: refused,
+            # Every other HTTP error (403, 404 and 405 from the router too) and any failure.
+            HTTPException: http_error,
+            HTTP_500_INTERNAL_SERVER_ERROR: http_error,
         },
         request_class=AppRequest,
         plugins=[HTMXPlugin(), *plugins],

@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from server.auth import service
 from server.auth.policy import Permission, allows
 from server.auth.schemas import Identity
+from server.messages import N_
 from server.settings import Settings
 
 SESSION_COOKIE = "madoguchi_session"
@@ -30,6 +31,11 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_FILES = ("/static/", "/sw.js")
 CSRF_MAX_AGE = 400 * 24 * 3600
+# Refusals (403): message ids, shown translated by server.web.http_errors.
+CROSS_SITE = N_("Cross-site request refused.")
+STALE_TOKEN = N_("Security token missing or stale: reload the page.")
+UNDECLARED = N_("This route declares no permission.")
+ROLE_REFUSED = N_("Your role does not allow this.")
 
 
 def _settings(scope: Scope) -> Settings:
@@ -130,9 +136,9 @@ def csrf_middleware(app: ASGIApp) -> ASGIApp:
         ):
             sent = (await request.form()).get(CSRF_FIELD)
         if not _same_origin(request, settings):
-            raise PermissionDeniedException("Cross-site request refused.")
+            raise PermissionDeniedException(CROSS_SITE)
         if not _token_matches(sent, cookie):
-            raise PermissionDeniedException("Security token missing or stale: reload the page.")
+            raise PermissionDeniedException(STALE_TOKEN)
         scope["csrf_token"] = cookie  # type: ignore[typeddict-unknown-key]
         await app(scope, receive, send)
 
@@ -153,10 +159,10 @@ async def authorize(
     """
     permission = handler.opt.get("permission")
     if not isinstance(permission, Permission):
-        raise PermissionDeniedException("This route declares no permission.")
+        raise PermissionDeniedException(UNDECLARED)
     identity: Identity | None = connection.scope.get("user")
     if allows(permission, identity.role if identity else None):
         return
     if identity is None:
         raise NotAuthorizedException("Please sign in.")
-    raise PermissionDeniedException("Your role does not allow this.")
+    raise PermissionDeniedException(ROLE_REFUSED)

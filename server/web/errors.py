@@ -3,26 +3,33 @@
 Litestar answers a body it cannot read or a value that breaks a declared type with a 400;
 these answers name the fields at fault and say so in Japanese or English. A body that is
 not UTF-8 or is nested past what the decoder's recursion allows is one of those too.
+:func:`error_page` is the one error page (or htmx fragment) every error handler renders.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request, Response
 from litestar.exceptions import ClientException, HTTPException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
+from server.auth.web import CSRF_COOKIE, SESSION_COOKIE
 from server.common.errors import OpRejected
 from server.common.labels import FIELD_LABELS
 from server.common.text import CONTROL_MESSAGE
 from server.messages import N_
 from server.web.forms import INVALID_MESSAGE, explain
-from server.web.pages import page, translate
+from server.web.pages import page, translate, wants_fragment
 
 BAD_BODY = N_("The request could not be read.")
 BAD_FORM = N_("Some of what was sent could not be accepted: check the fields named and try again.")
+REFUSED_TITLE = N_("The request was refused")
+RETRY_HINT = N_("Go back to the previous page, reload it and try again.")
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")  # a CSRF token as the middleware hands them out
 # Paths whose callers are scripts (the sync API, the passkey ceremony, the schema).
 JSON_PREFIXES = ("/api/", "/auth/", "/schema")
 
@@ -74,6 +81,50 @@ def fields_at_fault(error: HTTPException) -> dict[str, str]:
     return fields
 
 
+def _back(request: Request[Any, Any, Any]) -> str:
+    """The page this request came from on this site (path and query), or "" for none."""
+    try:
+        referer = urlsplit(request.headers.get("referer", ""))
+    except ValueError:  # a malformed address (an unclosed IPv6 bracket) is no way back
+        return ""
+    same_site = referer.netloc and referer.netloc == request.headers.get("host")
+    if not same_site or not referer.path.startswith("/") or referer.path == request.url.path:
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "")
+
+
+def error_page(
+    request: Request[Any, Any, Any],
+    message: str,
+    status_code: int,
+    *,
+    title: str = REFUSED_TITLE,
+    hint: str = RETRY_HINT,
+    fields: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """The error page (``error.html``) saying ``message``, with ways back; only its panel
+    when htmx asked for a fragment. ``title`` and ``hint`` are message ids."""
+    # A path no route matches never met the session middleware: its cookie says enough.
+    signed_in = request.scope.get("user") is not None or SESSION_COOKIE in request.cookies
+    context = {
+        "fragment": wants_fragment(request),
+        "title": translate(request, title),
+        "message": message,
+        "hint": translate(request, hint) if hint else "",
+        "fields": fields or {},
+        "field_labels": FIELD_LABELS,
+        "back": _back(request),
+        "signed_in": signed_in,
+    }
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if "csrf_token" not in request.scope and TOKEN.fullmatch(cookie):
+        context["csrf_token"] = cookie  # no route, no CSRF middleware: the toggle still works
+    answer = page(request, "error.html", context, status_code=status_code)
+    answer.headers.update(headers or {})
+    return answer
+
+
 def client_error(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any] | Template:
     """A 400 (unreadable body, a value of the wrong type or out of range), named and localized.
 
@@ -85,8 +136,7 @@ def client_error(request: Request[Any, Any, Any], error: HTTPException) -> Respo
     if wants_json(request):
         body = {"error": "bad_request", "message": message, "fields": fields}
         return Response(body, status_code=error.status_code)
-    context = {"message": message, "fields": fields, "field_labels": FIELD_LABELS}
-    return page(request, "error.html", context, status_code=error.status_code)
+    return error_page(request, message, error.status_code, fields=fields)
 
 
 def refused(request: Request[Any, Any, Any], error: OpRejected) -> Response[Any] | Template:
@@ -96,8 +146,7 @@ def refused(request: Request[Any, Any, Any], error: OpRejected) -> Response[Any]
         body = {"error": error.code, "message": message, "fields": {error.field or "_": message}}
         return Response(body, status_code=422)
     fields = {error.field: message} if error.field else {}
-    context = {"message": message, "fields": fields, "field_labels": FIELD_LABELS}
-    return page(request, "error.html", context, status_code=422)
+    return error_page(request, message, 422, fields=fields)
 
 
-__all__ = ["AppRequest", "client_error", "fields_at_fault", "refused", "wants_json"]
+__all__ = ["AppRequest", "client_error", "error_page", "fields_at_fault", "refused", "wants_json"]

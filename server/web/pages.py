@@ -49,13 +49,14 @@ def translate(request: Request[Any, Any, Any], message: str) -> str:
 
 
 def found(request: Request[Any, Any, Any], value: T | None, message: str) -> T:
-    """``value``; when there is none, a 404 saying ``message`` in the request's language.
+    """``value``; when there is none, a 404 saying ``message`` (a message id, translated by
+    :func:`server.web.http_errors.http_error` when it answers).
 
     Raises:
         NotFoundException: ``value`` is None.
     """
     if value is None:
-        raise NotFoundException(translate(request, message))
+        raise NotFoundException(message)
     return value
 
 

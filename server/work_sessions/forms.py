@@ -17,8 +17,8 @@ from server.common.text import FreeText
 from server.messages import N_
 from server.web.form_fields import FormChoice, FormDate, FormId, FormTime
 from server.work_sessions import ops
+from server.work_sessions.schemas import STATUSES as STATUSES
 
-STATUSES: tuple[str, ...] = ("planned", "open", "closed", "locked")
 DUTIES: tuple[str, ...] = typing.get_args(typing.get_type_hints(ops.AssignStaff)["duty"])
 DEFAULT_DAYS_BACK = 7
 T = TypeVar("T")

@@ -6,6 +6,11 @@ import datetime as dt
 
 import msgspec
 
+# Every state a work session can be in, in the order it goes through them: planned when made,
+# open once started, closed once finished. Pages offer these and no others; the day lock
+# adds its state here together with the op that sets it.
+STATUSES: tuple[str, ...] = ("planned", "open", "closed")
+
 
 class Assignment(msgspec.Struct, frozen=True, kw_only=True):
     """Someone working a session."""
