@@ -36,7 +36,7 @@ from server.auth.service import create_login_session
 from server.auth.web import SESSION_COOKIE
 from server.common.clock import JST
 from server.sync import ops
-from tests.support.field import apply
+from tests.support.field import apply, open_for
 from tests.support.identities import make_staff
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -103,13 +103,16 @@ async def today_session(made: data.Field) -> tuple[int, str]:
     """An open session at the office site around now; (its id, its operator's cookie)."""
     now = dt.datetime.now(JST).replace(second=0, microsecond=0)
     start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
+    end = now + dt.timedelta(hours=3)
+    await open_for(data.SITE, now.date(), start, end)
     applied = await apply(
         ops.WorkSessionPlan(
             payload=ops.PlanWorkSession(
                 site_id=data.SITE,
                 work_date=now.date(),
                 planned_start=start,
-                planned_end=now + dt.timedelta(hours=3),
+                planned_end=end,
+                allow_overlap=True,  # beside the session the harness planned there today
             )
         ),
         made.manager,

@@ -17,11 +17,15 @@ from server.ops.apply import apply_op
 from server.ops.context import Actor
 from server.settings import Settings
 from server.sites import service as sites
+from server.sites.schemas import SiteOut
 from server.staff import service as staff_service
 from server.staff.tables import Staff
 from server.sync import ops
 
 Duty = Literal["in_charge", "operator"]
+DEMO_HOURS = (dt.time(9), dt.time(17))
+PLANNED_AHEAD = dt.timedelta(days=7)
+MAX_LOOK_BACK = 60  # days
 DEMO_VENUES = (
     (
         "kwansei-uegahara",
@@ -81,13 +85,16 @@ async def _people() -> dict[str, list[int]]:
     return by_role
 
 
-async def load_demo(settings: Settings, *, days: int = 7, seed: int = 2026) -> dict[str, int]:
+async def load_demo(
+    settings: Settings, *, days: int = 7, seed: int = 2026, today: dt.date | None = None
+) -> dict[str, int]:
     """Add the demo data that is not there yet.
 
     Args:
         settings: Field settings (slot length) for the ops.
-        days: How many days up to today get work sessions.
+        days: How many of the counters' opening days up to today get work sessions.
         seed: Random seed, so two runs on empty databases give the same week.
+        today: The last day (JST today when omitted).
 
     Returns:
         Counts of what was added.
@@ -109,25 +116,25 @@ async def load_demo(settings: Settings, *, days: int = 7, seed: int = 2026) -> d
     people = await _people()
     boss = Actor(staff_id=people["overall_manager"][0], role="overall_manager")
     field = settings.field
-    today = dt.datetime.now(JST).date()
-    fixed_sites = [s.id for s in await sites.list_sites() if s.fixed]
+    today = today or dt.datetime.now(JST).date()
+    fixed_sites = [s for s in await sites.list_sites() if s.fixed][:3]
     in_charge_pool = people["business_manager"] + people["deputy_manager"]
-    for offset in range(days - 1, -1, -1):
-        day = today - dt.timedelta(days=offset)
-        if day.weekday() >= 5:
-            plan = [(fixed_sites[2], 9, 16)]  # アクタ opens at weekends
-        else:
-            plan = [(site, 9, 17) for site in fixed_sites[:3]]
-            plan.append((venue_ids[offset % len(venue_ids)], 10, 15))
+    for day in await _opening_days(fixed_sites, today, days):
+        offset = (today - day).days
+        plan = [
+            (site.id, *hours) for site in fixed_sites if (hours := await _open_hours(site, day))
+        ]  # アクタ opens at weekends and on holidays; every counter closes at the year's end
+        if day.weekday() < 5:
+            plan.append((venue_ids[offset % len(venue_ids)], dt.time(10), dt.time(15)))
         operators = list(people["operator"])
         managers = list(in_charge_pool)
         rng.shuffle(operators)
         rng.shuffle(managers)
-        for index, (site_id, start_hour, end_hour) in enumerate(plan):
+        for index, (site_id, start_time, end_time) in enumerate(plan):
             if index >= len(managers):
                 break
-            start = dt.datetime.combine(day, dt.time(start_hour), JST)
-            end = dt.datetime.combine(day, dt.time(end_hour), JST)
+            start = dt.datetime.combine(day, start_time, JST)
+            end = dt.datetime.combine(day, end_time, JST)
             applied = await apply_op(
                 ops.WorkSessionPlan(
                     payload=ops.PlanWorkSession(
@@ -136,6 +143,7 @@ async def load_demo(settings: Settings, *, days: int = 7, seed: int = 2026) -> d
                 ),
                 boss,
                 field,
+                now=start - PLANNED_AHEAD,  # planned ahead, as a past day must have been
             )
             session = int(applied.entity_id or 0)
             added["sessions"] += 1
@@ -176,6 +184,29 @@ async def load_demo(settings: Settings, *, days: int = 7, seed: int = 2026) -> d
                 await _incident(added["incidents"], site_id, session, start, worker, settings)
                 added["incidents"] += 1
     return added
+
+
+async def _opening_days(fixed: list[SiteOut], today: dt.date, days: int) -> list[dt.date]:
+    """The last ``days`` days up to ``today`` on which a counter opens, oldest first (the
+    year's end and its closed days are passed over)."""
+    found: list[dt.date] = []
+    day = today
+    while len(found) < days and (today - day).days < MAX_LOOK_BACK:
+        if any([await _open_hours(site, day) for site in fixed]):
+            found.append(day)
+        day -= dt.timedelta(days=1)
+    return found[::-1]
+
+
+async def _open_hours(site: SiteOut, day: dt.date) -> tuple[dt.time, dt.time] | None:
+    """A fixed site's demo window on ``day``: 9:00–17:00 within its opening hours, or None
+    when its calendar has it closed."""
+    opened = await sites.opening_of(site, day)
+    if not opened.is_open:
+        return None
+    if opened.hours is None:
+        return DEMO_HOURS
+    return max(DEMO_HOURS[0], opened.hours.opens), min(DEMO_HOURS[1], opened.hours.closes)
 
 
 async def _taps(

@@ -3,11 +3,13 @@ op registry (:mod:`server.ops.registry`) by whatever starts the app, the CLI or 
 
 from __future__ import annotations
 
+from server.auth import service as auth
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.ops import registry
 from server.reconciliation import service as reconciliation
 from server.sites import service as sites
+from server.staff import service as staff
 from server.sync import devices
 from server.work_sessions import service as work_sessions
 
@@ -22,5 +24,7 @@ def install() -> None:
             *incidents.KINDS,
             *devices.KINDS,
             *reconciliation.KINDS,
+            *auth.KINDS,
+            *staff.KINDS,
         )
     )

@@ -15,7 +15,7 @@ from server.auth.tables import (
 from server.headcounts.tables import Headcount, HeadcountCategory, HeadcountCell
 from server.incidents.tables import Incident, IncidentRevision
 from server.reconciliation.tables import DeviceDayReport
-from server.sites.tables import Site
+from server.sites.tables import Site, SiteDay, SiteHours
 from server.staff.tables import Staff
 from server.sync.tables import Device, SyncIssue
 from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
@@ -27,6 +27,8 @@ APP_CONFIG = AppConfig(
     migrations_folder_path=str(MIGRATIONS),
     table_classes=[
         Site,
+        SiteHours,
+        SiteDay,
         Staff,
         WebauthnCredential,
         Invite,

@@ -191,9 +191,15 @@ async function answerTap(event, sessionId) {
 }
 
 // Start/Finish buttons (plain form posts): the op goes to the outbox, the page reloads.
+// What the form says goes along: a manager's reason, the finish confirmation.
 async function answerTransition(event, sessionId, kind) {
   const page = new URL(`/field/sessions/${sessionId}`, self.location.origin).href;
-  if (await localTransition(sessionId, kind)) {
+  const form = await event.request.clone().formData();
+  const said = {
+    reason: String(form.get('override_reason') ?? '').replace(/\r\n/g, '\n').trim(),
+    confirmed: form.get('confirmed') === 'yes',
+  };
+  if (await localTransition(sessionId, kind, said)) {
     queued();
     return Response.redirect(page, 303);
   }

@@ -112,6 +112,13 @@ def assignable_roles(actor_role: str) -> list[str]:
     return [role for role in ROLES if can_assign_role(actor_role, role)]
 
 
+def lowest_assignable_role(actor_role: str) -> str:
+    """The lowest-ranked role ``actor_role`` may invite (operator for every manager): what
+    the invite form starts at, so a hurried invite never grants more than it should."""
+    ranked = [role for role in assignable_roles(actor_role) if role in RANK]
+    return min(ranked, key=RANK.__getitem__, default="")
+
+
 def sees_every_site(role: str | None) -> bool:
     """Whether someone with ``role`` sees every site's records (managers, city staff).
 

@@ -60,6 +60,23 @@ class InviteState(msgspec.Struct, frozen=True, kw_only=True):
     staff_id: int | None
 
 
+class InviteOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An invite as the roster shows it: never its token.
+
+    ``state`` is ``pending``, ``used``, ``revoked`` or ``expired``; ``staff_id`` is set for a
+    new passkey link of someone already on the roster.
+    """
+
+    id: int
+    display_name: str
+    role: str
+    staff_id: int | None
+    created_by_name: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    state: str
+
+
 class CredentialResponse(msgspec.Struct, frozen=True, omit_defaults=True):
     """The authenticator's answer: attestation (registration) or assertion (sign-in) parts.
 

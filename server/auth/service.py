@@ -1,4 +1,5 @@
-"""Login sessions, invites and sign-in rate limits. Plain async functions over the database."""
+"""Login sessions, invites (rules in ``invites.py``) and sign-in rate limits. Plain async
+functions over the database."""
 
 from __future__ import annotations
 
@@ -7,20 +8,22 @@ import datetime as dt
 from server import db
 from server.audit import service as audit
 from server.auth import store
-from server.auth.policy import ROLES, can_assign_role
-from server.auth.schemas import AuthError, Identity, InviteCreated, InviteState
-from server.auth.tables import Invite, LoginSession
+from server.auth.invites import KINDS as KINDS
+from server.auth.invites import check_invite as check_invite
+from server.auth.invites import create_invite as create_invite
+from server.auth.invites import get_invite as get_invite
+from server.auth.invites import is_token_of as is_token_of
+from server.auth.invites import list_pending as list_pending
+from server.auth.invites import new_invite as new_invite
+from server.auth.invites import revoke_pending_of as revoke_pending_of
+from server.auth.invites import use_invite as use_invite
+from server.auth.schemas import Identity
+from server.auth.tables import LoginSession
 from server.auth.tokens import digest, new_token
-from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
-from server.common.mynumber import contains_my_number
-from server.common.text import CONTROL_MESSAGE, has_control
-from server.messages import N_
 from server.settings import AuthSettings
-from server.staff.tables import Staff
 
 # A session's last_seen_at is written at most this often: not one write per page view.
 TOUCH_EVERY = dt.timedelta(seconds=60)
-MAX_NAME = 100
 
 
 def _now() -> dt.datetime:
@@ -92,101 +95,6 @@ async def end_all_sessions(staff_id: int) -> int:
         .returning(LoginSession._meta.primary_key)
     )
     return len(ended)
-
-
-async def create_invite(
-    *,
-    auth: AuthSettings,
-    role: str,
-    display_name: str = "",
-    staff_id: int | None = None,
-    actor_id: int | None = None,
-    actor_role: str | None = None,
-    hours: int | None = None,
-) -> InviteCreated:
-    """Create a one-time invite link for a new person, or a re-invite for an existing one.
-
-    ``actor_role`` None means the CLI bootstrap, which may invite any role.
-
-    Raises:
-        AuthError: Bad name or role, unknown or inactive person, or a role above the actor's.
-    """
-    # Refused before the blanks are tidied: split() would silently drop some controls.
-    if has_control(display_name):
-        raise AuthError("control_chars", CONTROL_MESSAGE)
-    display_name = " ".join(display_name.split())
-    # A name is free text: the form and `madoguchi invite --name` both come through here.
-    if contains_my_number(display_name):
-        raise AuthError("my_number", MY_NUMBER_MESSAGE)
-    if staff_id is not None:
-        person = (
-            await Staff.select(Staff.display_name, Staff.role, Staff.active)
-            .where(Staff._meta.primary_key == staff_id)
-            .first()
-        )
-        if person is None or not person["active"]:
-            raise AuthError("staff_unknown", N_("No such active person."))
-        role, display_name = str(person["role"]), str(person["display_name"])
-    if role not in ROLES:
-        raise AuthError("role_unknown", N_("Unknown role."))
-    if not display_name or len(display_name) > MAX_NAME:
-        raise AuthError("name_invalid", N_("Enter a name of 1 to 100 characters."))
-    if actor_role is not None and not can_assign_role(actor_role, role):
-        raise AuthError("role_above", N_("You cannot invite someone above your own role."), 403)
-    token = new_token()
-    expires_at = _now() + dt.timedelta(hours=hours or auth.invite_hours)
-    async with db.writing():
-        rows = await Invite.insert(
-            Invite(
-                token_hash=digest(token),
-                staff=staff_id,
-                display_name=display_name,
-                role=role,
-                created_by=actor_id,
-                expires_at=expires_at,
-            )
-        ).returning(Invite._meta.primary_key)
-        invite_id = int(rows[0]["id"])
-        await audit.record(
-            "invite.create",
-            actor_id=actor_id,
-            target=f"invite:{invite_id}",
-            detail={"role": role, "reinvite": staff_id is not None},
-        )
-    return InviteCreated(invite_id=invite_id, token=token, expires_at=expires_at)
-
-
-async def check_invite(token: str) -> InviteState:
-    """What an invite token allows, or why it does not.
-
-    Raises:
-        AuthError: Unknown, used or expired.
-    """
-    if not token or len(token) > 200:
-        raise AuthError("invite_unknown", N_("This invite link is not valid."))
-    row = await Invite.select().where(Invite.token_hash == digest(token)).first()
-    if row is None:
-        raise AuthError("invite_unknown", N_("This invite link is not valid."))
-    if row["used_at"] is not None:
-        raise AuthError("invite_used", N_("This invite link has already been used."))
-    if row["expires_at"] <= _now():
-        raise AuthError("invite_expired", N_("This invite link has expired. Ask for a new one."))
-    return InviteState(
-        invite_id=int(row["id"]),
-        display_name=str(row["display_name"]),
-        role=str(row["role"]),
-        staff_id=None if row["staff"] is None else int(row["staff"]),
-    )
-
-
-async def use_invite(invite_id: int) -> bool:
-    """Mark an invite used (inside the caller's transaction); False if someone was first."""
-    used = (
-        await Invite.update({Invite.used_at: _now()})
-        .where((Invite._meta.primary_key == invite_id) & Invite.used_at.is_null())
-        .returning(Invite._meta.primary_key)
-    )
-    return bool(used)
 
 
 async def hit_rate_limit(key: str, *, limit: int, window_seconds: int) -> bool:

@@ -27,7 +27,8 @@ class Invite(Table, tablename="invite"):
     """A one-time link to register a passkey. Only the token's SHA-256 is stored.
 
     ``staff`` is set for a re-invite (a lost passkey); otherwise the person is created from
-    ``display_name`` and ``role`` when the invite is used.
+    ``display_name`` and ``role`` when the invite is used. A revoked invite is kept (its
+    link then says it was revoked), never deleted.
     """
 
     token_hash = Varchar(length=64, unique=True)
@@ -38,6 +39,7 @@ class Invite(Table, tablename="invite"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
 
 
 class LoginSession(Table, tablename="login_session"):

@@ -40,4 +40,6 @@ FIELD_LABELS: dict[str, str] = {
     "occurred_time": N_("Time"),
     "reported_date": N_("Reported to the city at"),
     "reported_time": N_("Reported to the city at"),
+    "override_reason": N_("Reason for starting on another day"),
+    "reason": N_("Reason"),
 }

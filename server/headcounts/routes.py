@@ -15,10 +15,10 @@ from litestar import Request, Response, get, post
 from litestar.params import SkipValidation
 from litestar.response import Redirect, Template
 
-from server.auth.policy import Permission, allows, sees_every_site
+from server.auth.policy import MANAGERS, Permission, allows, sees_every_site
 from server.common.clock import JST, utc_iso
 from server.common.parsing import today_jst
-from server.common.text import Code
+from server.common.text import Code, FreeText
 from server.headcounts import category_routes, ops, service
 from server.headcounts.schemas import Totals
 from server.incidents import service as incidents
@@ -27,7 +27,7 @@ from server.messages import N_
 from server.ops.envelope import OpBase
 from server.settings import Settings
 from server.web.dependencies import AppSettings
-from server.web.form_fields import Form
+from server.web.form_fields import Form, FormChoice
 from server.web.forms import PathId, submit
 from server.web.pages import (
     SignedInRequest,
@@ -57,6 +57,18 @@ class CountForm(msgspec.Struct):
     slot: dt.datetime
 
 
+class StartForm(msgspec.Struct):
+    """The Start button's form: a manager's reason for starting on another day."""
+
+    override_reason: FreeText = ""
+
+
+class FinishForm(msgspec.Struct):
+    """The confirmation's form: ``confirmed`` is ``yes`` once the totals were shown."""
+
+    confirmed: FormChoice = ""
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -78,7 +90,9 @@ async def _counters_context(
     minutes = settings.field.slot_minutes
     if totals is None:
         totals = await service.totals(session.id)
-    slot = current_slot(session, minutes, _now())
+    now = _now()
+    slot = current_slot(session, minutes, now)
+    user = request.user
     return {
         "session": session,
         "categories": await service.categories(session.site_kind),
@@ -87,7 +101,11 @@ async def _counters_context(
         "slot": slot,
         "slot_end": slot + dt.timedelta(minutes=minutes),
         "slot_minutes": minutes,
-        "can_write": allows(Permission.FIELD_WRITE, request.user.role),
+        "can_write": allows(Permission.FIELD_WRITE, user.role),
+        # Who may start or finish it, and whether today is its day (the service's rules).
+        "may_work": work_sessions.works_on(session, user.staff_id, user.role),
+        "manager": user.role in MANAGERS,
+        "on_work_date": work_sessions.on_work_date(session, now, now),
         "error": error,
         "jst": JST,
     }
@@ -116,7 +134,8 @@ def _field_data(request: SignedInRequest, context: dict[str, Any], mark: int) ->
                 "label": c.label(lang),
                 "confirm": translate(request, N_("Subtract one from %(label)s?"))
                 % {"label": c.label(lang)},
-                "plus_name": translate(request, N_("%(label)s: add one")) % {"label": c.label(lang)},
+                "plus_name": translate(request, N_("%(label)s: add one"))
+                % {"label": c.label(lang)},
                 "minus_name": translate(request, N_("%(label)s: subtract one"))
                 % {"label": c.label(lang)},
             }
@@ -127,6 +146,9 @@ def _field_data(request: SignedInRequest, context: dict[str, Any], mark: int) ->
         "high_water": mark,
         "rendered_at": utc_iso(_now()),
         "has_in_charge": session.in_charge is not None,
+        "work_date": session.work_date.isoformat(),
+        "may_work": context["may_work"],
+        "manager": context["manager"],
         "status_labels": {
             "planned": translate(request, N_("Planned")),
             "open": translate(request, N_("Open now")),
@@ -210,21 +232,44 @@ async def count(
     return page(request, "headcounts/field.html", context, status_code=422)
 
 
-@post(
-    ["/field/sessions/{work_session_id:int}/open", "/field/sessions/{work_session_id:int}/close"],
-    opt=WRITE,
-)
-async def open_or_close(
-    request: SignedInRequest, work_session_id: PathId, settings: AppSettings
+@post("/field/sessions/{work_session_id:int}/open", opt=WRITE)
+async def start(
+    request: SignedInRequest,
+    work_session_id: PathId,
+    data: Annotated[StartForm, Form],
+    settings: AppSettings,
 ) -> Template | Response[Any]:
-    """Opens the work session now (it needs a person in charge), or closes it."""
-    op: OpBase
-    if request.url.path.endswith("/open"):
-        opening = session_ops.OpenWorkSession(work_session_id=work_session_id, at=_now())
-        op = session_ops.WorkSessionOpen(payload=opening)
-    else:
-        closing = session_ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
-        op = session_ops.WorkSessionClose(payload=closing)
+    """Opens the work session now (its staff or a manager, on its work date unless a
+    manager says why; it needs a person in charge)."""
+    opening = session_ops.OpenWorkSession(
+        work_session_id=work_session_id, at=_now(), override_reason=data.override_reason
+    )
+    op = session_ops.WorkSessionOpen(payload=opening)
+    return await _move(request, work_session_id, op, settings)
+
+
+@post("/field/sessions/{work_session_id:int}/close", opt=WRITE)
+async def finish(
+    request: SignedInRequest,
+    work_session_id: PathId,
+    data: Annotated[FinishForm, Form],
+    settings: AppSettings,
+) -> Template | Response[Any]:
+    """Closes the work session once its totals were shown and confirmed; unconfirmed, the
+    page with the confirmation open (a browser without scripts lands here)."""
+    if data.confirmed != "yes":
+        session = await _load(request, work_session_id)
+        context = await _counters_context(request, session, settings)
+        return page(request, "headcounts/field.html", {**context, "confirm_close": True})
+    closing = session_ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
+    op = session_ops.WorkSessionClose(payload=closing)
+    return await _move(request, work_session_id, op, settings)
+
+
+async def _move(
+    request: SignedInRequest, work_session_id: int, op: OpBase, settings: Settings
+) -> Template | Redirect:
+    """Applies a start or finish: back to the page, or the page with the refusal."""
     _, errors = await submit(request, op)
     if not errors:
         return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
@@ -238,6 +283,7 @@ ROUTES = [
     today,
     field_session,
     count,
-    open_or_close,
+    start,
+    finish,
     *category_routes.ROUTES,
 ]

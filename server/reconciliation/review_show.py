@@ -40,6 +40,7 @@ OP_LABELS: dict[str, str] = {
     "work_session.unassign": N_("Remove someone from a work session"),
     "work_session.open": N_("Open a work session"),
     "work_session.close": N_("Close a work session"),
+    "work_session.reopen": N_("Reopen a work session"),
     "work_session.update": N_("Change a work session"),
     "headcount.add": N_("Count"),
     "headcount.category_add": N_("Add a category"),

@@ -1,4 +1,5 @@
-"""Site pages: the public home page, and the sites and outreach venues managers keep."""
+"""Site pages: the public home page, and the sites and outreach venues managers keep (each
+fixed site's opening calendar: :mod:`server.sites.calendar_routes`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from litestar.response import Redirect, Template
 from server.auth.policy import Permission
 from server.common.text import FreeText
 from server.messages import N_
-from server.sites import ops, service
+from server.sites import calendar_routes, ops, service
 from server.web.form_fields import Form, FormChoice
 from server.web.forms import PathId, on_form, submit, submit_form
 from server.web.pages import SignedInRequest, page
@@ -106,4 +107,4 @@ async def retire_venue(request: SignedInRequest, site_id: PathId) -> Template | 
     return Redirect("/sites?done=retired", status_code=303)
 
 
-ROUTES = [home, sites_page, add_venue, retire_venue]
+ROUTES = [home, sites_page, add_venue, retire_venue, *calendar_routes.ROUTES]

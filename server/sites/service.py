@@ -1,7 +1,12 @@
-"""Rules about sites. Plain async functions; no web framework here."""
+"""Rules about sites. Plain async functions; no web framework here.
+
+Outreach venues are named once (names compared trimmed, NFKC and case-folded); the fixed
+sites' opening calendars are kept by :mod:`server.sites.opening`, re-exported here.
+"""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 
 import msgspec
@@ -11,7 +16,25 @@ from server.common.errors import OpRejected
 from server.messages import N_
 from server.ops.context import Applied, ApplyContext
 from server.ops.registry import Kind
-from server.sites.ops import AddVenue, RetireVenue, SiteAddVenue, SiteRetire
+from server.sites.calendar import Opening as Opening
+from server.sites.calendar import Rules as Rules
+from server.sites.calendar import holiday_name as holiday_name
+from server.sites.calendar import opening as opening
+from server.sites.calendar import within as within
+from server.sites.opening import apply_clear_day, apply_set_day, apply_set_hours
+from server.sites.opening import exceptions_of as exceptions_of
+from server.sites.opening import opening_of as opening_of
+from server.sites.opening import rules_of as rules_of
+from server.sites.opening import rules_of_many as rules_of_many
+from server.sites.ops import (
+    AddVenue,
+    RetireVenue,
+    SiteAddVenue,
+    SiteClearDay,
+    SiteRetire,
+    SiteSetDay,
+    SiteSetHours,
+)
 from server.sites.schemas import SiteOut
 from server.sites.tables import Site
 
@@ -98,13 +121,37 @@ async def add_outreach_venue(
     return msgspec.convert(rows[0], SiteOut, strict=False)
 
 
+def name_key(name: str) -> str:
+    """A site's name as compared for duplicates: NFKC, case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+async def lock(site_id: int) -> None:
+    """Take the site row's lock, so concurrent planning at one site checks in turn
+    (PostgreSQL; SQLite's write transaction is already exclusive)."""
+    await Site.update({Site.active: Site.active}).where(Site._meta.primary_key == site_id)
+
+
+async def _check_unique_name(name_ja: str, name_en: str) -> None:
+    taken = {name_key(name) for site in await list_sites() for name in (site.name_ja, site.name_en)}
+    for field, name in (("name_ja", name_ja), ("name_en", name_en)):
+        if name and name_key(name) in taken:
+            raise OpRejected(
+                "name_taken",
+                N_("A site named “%(name)s” already exists: use it, or choose another name."),
+                field=field,
+                name=name,
+            )
+
+
 async def apply_add_venue(payload: AddVenue, context: ApplyContext) -> Applied:
-    """Apply ``site.add_venue``."""
+    """Apply ``site.add_venue``: its names may not be another active site's."""
     name = " ".join(payload.name_ja.split())
     if not name or len(name) > MAX_NAME:
         raise OpRejected(
             "name_invalid", N_("Enter a name of 1 to 200 characters."), field="name_ja"
         )
+    await _check_unique_name(name, " ".join(payload.name_en.split()))
     site = await add_outreach_venue(
         name_ja=name,
         name_en=" ".join(payload.name_en.split()),
@@ -130,8 +177,13 @@ async def apply_retire(payload: RetireVenue, context: ApplyContext) -> Applied:
     return Applied(target=f"site:{site.id}", entity_id=site.id)
 
 
+MANAGE = Permission.MANAGE_SITES
 KINDS = (
-    Kind(SiteAddVenue, Permission.MANAGE_SITES, lambda op, c: apply_add_venue(op.payload, c)),
-    Kind(SiteRetire, Permission.MANAGE_SITES, lambda op, c: apply_retire(op.payload, c)),
+    Kind(SiteAddVenue, MANAGE, lambda op, c: apply_add_venue(op.payload, c)),
+    Kind(SiteRetire, MANAGE, lambda op, c: apply_retire(op.payload, c)),
+    # Calendars are kept from the office's pages, never from a field tablet.
+    Kind(SiteSetHours, MANAGE, lambda op, c: apply_set_hours(op.payload, c), synced=False),
+    Kind(SiteSetDay, MANAGE, lambda op, c: apply_set_day(op.payload, c), synced=False),
+    Kind(SiteClearDay, MANAGE, lambda op, c: apply_clear_day(op.payload, c), synced=False),
 )
-"""The venue ops and the rules that apply them (installed by :mod:`server.domains`)."""
+"""The site ops and the rules that apply them (installed by :mod:`server.domains`)."""

@@ -1,6 +1,7 @@
-"""Site table."""
+"""Site tables: the sites, and the opening calendars of the fixed ones."""
 
-from piccolo.columns import Boolean, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -25,3 +26,28 @@ class Site(Table, tablename="site"):
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
     retired_at = Timestamptz(null=True, default=None)
+
+
+class SiteHours(Table, tablename="site_hours"):
+    """A site's own opening hours on one day of the week, over its kind's default.
+
+    ``weekday`` is 0 (Monday) to 6 (Sunday), or 7 for Japanese public holidays; ``opens``
+    and ``closes`` are minutes after midnight (JST), both null when the site is closed.
+    """
+
+    site = ForeignKey(references=Site, on_delete=OnDelete.cascade, index=True)
+    weekday = Integer()
+    opens = Integer(null=True, default=None)
+    closes = Integer(null=True, default=None)
+
+
+class SiteDay(Table, tablename="site_day"):
+    """One date a site differs from its week: closed, or open (with hours, or, with both
+    null, for the hours its sessions are planned for). ``note`` says why."""
+
+    site = ForeignKey(references=Site, on_delete=OnDelete.cascade, index=True)
+    day = Date()
+    is_open = Boolean(default=False)
+    opens = Integer(null=True, default=None)
+    closes = Integer(null=True, default=None)
+    note = Text(default="")

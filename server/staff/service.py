@@ -1,16 +1,18 @@
-"""Rules about staff: listing, creating and deactivating people."""
+"""Rules about staff: listing and creating people, deactivating and reactivating them."""
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 import msgspec
 
-from server import db
-from server.audit import service as audit
 from server.auth import service as auth
-from server.auth.policy import ROLES, can_assign_role
+from server.auth.policy import ROLES, Permission, can_assign_role
+from server.common.errors import OpRejected
 from server.messages import N_
+from server.ops.context import Applied, ApplyContext
+from server.ops.registry import Kind
+from server.staff import ops
 from server.staff.schemas import StaffOut
 from server.staff.tables import Staff
 
@@ -45,38 +47,62 @@ async def create_staff(*, display_name: str, role: str, user_handle: str) -> int
     return int(rows[0]["id"])
 
 
-async def deactivate(*, actor_id: int, actor_role: str, staff_id: int) -> None:
-    """Deactivate a person: their login sessions end at once and their passkeys stop working.
-
-    Args:
-        actor_id: The manager doing it.
-        actor_role: Their role.
-        staff_id: Who is deactivated.
+async def _target(staff_id: int, context: ApplyContext) -> dict[str, Any]:
+    """The person a manager changes: not oneself, nobody above the manager's role.
 
     Raises:
-        StaffError: Unknown person, oneself, or someone above the actor's role.
+        OpRejected: Unknown person, oneself, or someone above the actor's role.
     """
-    async with db.writing():
-        target = (
-            await Staff.select(Staff.role, Staff.active)
-            .where(Staff._meta.primary_key == staff_id)
-            .first()
+    target = (
+        await Staff.select(Staff.role, Staff.active)
+        .where(Staff._meta.primary_key == staff_id)
+        .first()
+    )
+    if target is None:
+        raise OpRejected("staff_unknown", N_("No such person."), field="staff_id")
+    if staff_id == context.actor.staff_id:
+        raise OpRejected("self", N_("You cannot deactivate yourself."), field="staff_id")
+    if not can_assign_role(context.actor.role, str(target["role"])):
+        raise OpRejected(
+            "role_above", N_("You cannot change someone above your own role."), field="staff_id"
         )
-        if target is None:
-            raise StaffError(N_("No such person."))
-        if staff_id == actor_id:
-            raise StaffError(N_("You cannot deactivate yourself."))
-        if not can_assign_role(actor_role, str(target["role"])):
-            raise StaffError(N_("You cannot change someone above your own role."))
-        if not target["active"]:
-            return
-        await Staff.update(
-            {Staff.active: False, Staff.deactivated_at: dt.datetime.now(dt.UTC)}
-        ).where(Staff._meta.primary_key == staff_id)
-        ended = await auth.end_all_sessions(staff_id)
-        await audit.record(
-            "staff.deactivate",
-            actor_id=actor_id,
-            target=f"staff:{staff_id}",
-            detail={"login_sessions_ended": ended},
+    return dict(target)
+
+
+async def apply_deactivate(payload: ops.DeactivateStaff, context: ApplyContext) -> Applied:
+    """Apply ``staff.deactivate``: the person's login sessions end at once, their passkeys
+    stop working (sign-in checks ``active``) and their pending new-passkey links are revoked.
+
+    The passkeys are kept, so reactivation lets the same ones sign in again.
+    """
+    target = await _target(payload.staff_id, context)
+    if not target["active"]:
+        raise OpRejected(
+            "staff_inactive", N_("This person is already deactivated."), field="staff_id"
         )
+    await Staff.update({Staff.active: False, Staff.deactivated_at: context.now}).where(
+        Staff._meta.primary_key == payload.staff_id
+    )
+    await auth.end_all_sessions(payload.staff_id)
+    await auth.revoke_pending_of(payload.staff_id, context.now)
+    return Applied(target=f"staff:{payload.staff_id}", entity_id=payload.staff_id)
+
+
+async def apply_reactivate(payload: ops.ReactivateStaff, context: ApplyContext) -> Applied:
+    """Apply ``staff.reactivate``: the person signs in again with the passkeys they had
+    (their old login sessions stay ended, so they sign in afresh)."""
+    target = await _target(payload.staff_id, context)
+    if target["active"]:
+        raise OpRejected("staff_active", N_("This person is already active."), field="staff_id")
+    await Staff.update({Staff.active: True, Staff.deactivated_at: None}).where(
+        Staff._meta.primary_key == payload.staff_id
+    )
+    return Applied(target=f"staff:{payload.staff_id}", entity_id=payload.staff_id)
+
+
+STAFF = Permission.MANAGE_STAFF
+KINDS = (
+    Kind(ops.StaffDeactivate, STAFF, lambda op, c: apply_deactivate(op.payload, c), synced=False),
+    Kind(ops.StaffReactivate, STAFF, lambda op, c: apply_reactivate(op.payload, c), synced=False),
+)
+"""The staff ops and the rules that apply them (installed by :mod:`server.domains`)."""

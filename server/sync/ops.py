@@ -30,12 +30,14 @@ from server.work_sessions.ops import (
     CloseWorkSession,
     OpenWorkSession,
     PlanWorkSession,
+    ReopenWorkSession,
     UnassignStaff,
     UpdateWorkSession,
     WorkSessionAssign,
     WorkSessionClose,
     WorkSessionOpen,
     WorkSessionPlan,
+    WorkSessionReopen,
     WorkSessionUnassign,
     WorkSessionUpdate,
 )
@@ -48,6 +50,7 @@ Op = (
     | WorkSessionUnassign
     | WorkSessionOpen
     | WorkSessionClose
+    | WorkSessionReopen
     | WorkSessionUpdate
     | HeadcountAdd
     | HeadcountCategoryAdd
@@ -94,6 +97,7 @@ __all__ = [
     "OpenWorkSession",
     "Payload",
     "PlanWorkSession",
+    "ReopenWorkSession",
     "RetireVenue",
     "SetCategoryActive",
     "Severity",
@@ -107,6 +111,7 @@ __all__ = [
     "WorkSessionClose",
     "WorkSessionOpen",
     "WorkSessionPlan",
+    "WorkSessionReopen",
     "WorkSessionUnassign",
     "WorkSessionUpdate",
 ]

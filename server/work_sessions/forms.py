@@ -32,15 +32,18 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     planned_start: dt.time
     planned_end: dt.time
     notes: str
+    allow_overlap: str | None = None
 
     def payload(self) -> ops.PlanWorkSession:
-        """The ``work_session.plan`` payload: the window on the JST date."""
+        """The ``work_session.plan`` payload: the window on the JST date (an overlap with
+        another session at the site confirmed when its box was ticked)."""
         return ops.PlanWorkSession(
             site_id=self.site_id,
             work_date=self.work_date,
             planned_start=at_jst(self.work_date, self.planned_start),
             planned_end=at_jst(self.work_date, self.planned_end),
             notes=self.notes,
+            allow_overlap=self.allow_overlap == "yes",
         )
 
 
@@ -60,6 +63,7 @@ class PlanForm(msgspec.Struct):
     planned_start: FormTime = ""
     planned_end: FormTime = ""
     notes: FreeText = ""
+    allow_overlap: FormChoice = ""
 
 
 class AssignForm(msgspec.Struct):
@@ -70,6 +74,12 @@ class AssignForm(msgspec.Struct):
 
 
 ASSIGN_MESSAGES = {"staff_id": N_("Choose a person."), "duty": N_("Choose a duty.")}
+
+
+class ReopenForm(msgspec.Struct):
+    """The reopen form (managers): why a finished session opens again."""
+
+    reason: FreeText = ""
 
 
 class Filters(msgspec.Struct, frozen=True, kw_only=True):

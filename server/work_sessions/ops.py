@@ -1,4 +1,5 @@
-"""Work session ops: planning, staffing, opening, closing, editing (rules in ``service.py``)."""
+"""Work session ops: planning, staffing, opening, closing, reopening, editing (rules in
+``service.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from server.ops.envelope import Moment, OpBase, Payload
 
 
 class PlanWorkSession(Payload, frozen=True, kw_only=True):
-    """``work_session.plan``: a site will be open for a window."""
+    """``work_session.plan``: a site will be open for a window (``allow_overlap``: the
+    planner confirms a second session at the site at the same time)."""
 
     moments: ClassVar[tuple[str, ...]] = ("planned_start", "planned_end")
 
@@ -21,6 +23,7 @@ class PlanWorkSession(Payload, frozen=True, kw_only=True):
     planned_start: Moment
     planned_end: Moment
     notes: FreeText = ""
+    allow_overlap: bool = False
 
 
 class WorkSessionPlan(OpBase, frozen=True, tag="work_session.plan"):
@@ -66,7 +69,10 @@ class SessionMoment(Payload, frozen=True, kw_only=True):
 
 
 class OpenWorkSession(SessionMoment, frozen=True, kw_only=True):
-    """``work_session.open``: the session starts (actual start time)."""
+    """``work_session.open``: the session starts (actual start time). ``override_reason``:
+    why a manager starts it on another day than its work date (required only then)."""
+
+    override_reason: FreeText = ""
 
 
 class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
@@ -85,8 +91,23 @@ class WorkSessionClose(OpBase, frozen=True, tag="work_session.close"):
     payload: CloseWorkSession
 
 
+class ReopenWorkSession(Payload, frozen=True, kw_only=True):
+    """``work_session.reopen``: a manager opens a finished session again, saying why (the
+    reason is required by the rule, so its refusal can name the field)."""
+
+    work_session_id: Id
+    reason: FreeText = ""
+
+
+class WorkSessionReopen(OpBase, frozen=True, tag="work_session.reopen"):
+    """Op: reopen a finished work session."""
+
+    payload: ReopenWorkSession
+
+
 class UpdateWorkSession(Payload, frozen=True, kw_only=True):
-    """``work_session.update``: change fields; unset fields are left alone."""
+    """``work_session.update``: change fields; unset fields are left alone
+    (``allow_overlap``: as when planning)."""
 
     moments: ClassVar[tuple[str, ...]] = ("planned_start", "planned_end")
 
@@ -94,6 +115,7 @@ class UpdateWorkSession(Payload, frozen=True, kw_only=True):
     notes: FreeText | msgspec.UnsetType = msgspec.UNSET
     planned_start: Moment | msgspec.UnsetType = msgspec.UNSET
     planned_end: Moment | msgspec.UnsetType = msgspec.UNSET
+    allow_overlap: bool = False
 
 
 class WorkSessionUpdate(OpBase, frozen=True, tag="work_session.update"):

@@ -1,4 +1,4 @@
-"""Office pages for work sessions: list and filter, plan, and staff them.
+"""Office pages for work sessions: list and filter, plan, staff them, and reopen one.
 
 Every change is an op applied through :func:`server.web.forms.submit`; the forms are read in
 :mod:`server.work_sessions.forms` and the pages drawn in :mod:`server.work_sessions.views`.
@@ -16,7 +16,7 @@ from server.auth.policy import Permission
 from server.web.form_fields import Form
 from server.web.forms import PathId, read_form, submit, submit_form
 from server.web.pages import SignedInRequest, page
-from server.work_sessions import forms, ops, views
+from server.work_sessions import forms, ops, views, week_routes
 
 READ = {"permission": Permission.READ_ALL}
 PLAN = {"permission": Permission.PLAN_WORK}
@@ -50,10 +50,17 @@ async def plan(
 
 
 @get("/work-sessions/{work_session_id:int}", opt=READ)
-async def detail(request: SignedInRequest, work_session_id: PathId) -> Template:
-    """One work session: its window, status and staff; planners assign and remove people."""
+async def detail(
+    request: SignedInRequest,
+    work_session_id: PathId,
+    removed: FromQuery[str | None] = None,
+    duty: FromQuery[str | None] = None,
+) -> Template:
+    """One work session: its window, status and staff; planners assign and remove people
+    (``removed`` and ``duty``: someone just removed, offered back with an undo)."""
     session = await views.load(request, work_session_id)
     context = await views.staff_context(session, None, {}, {})
+    context["removed"] = await views.undo_offer(session, removed, duty)
     return page(request, "work_sessions/detail.html", context)
 
 
@@ -79,14 +86,36 @@ async def assign(
 async def unassign(
     request: SignedInRequest, work_session_id: PathId, staff_id: PathId
 ) -> Template | Redirect:
-    """Removes someone from the session (op ``work_session.unassign``); a refusal about
-    the person is shown on their row."""
+    """Removes someone from the session (op ``work_session.unassign``, asked first on the
+    page) and offers its undo; a refusal about the person is shown on their row."""
+    session = await views.load(request, work_session_id)
+    duty = next((a.duty for a in session.staff if a.staff_id == staff_id), "operator")
     op = ops.WorkSessionUnassign(
         payload=ops.UnassignStaff(work_session_id=work_session_id, staff_id=staff_id)
     )
     _, errors = await submit(request, op)
     row_errors = {staff_id: errors.pop("staff_id")} if "staff_id" in errors else {}
-    return await views.staffing_answer(request, work_session_id, None, errors, row_errors)
+    return await views.staffing_answer(
+        request, work_session_id, None, errors, row_errors, removed=(staff_id, duty)
+    )
 
 
-ROUTES = [list_page, plan, detail, assign, unassign]
+@post("/work-sessions/{work_session_id:int}/reopen", opt=PLAN)
+async def reopen(
+    request: SignedInRequest, work_session_id: PathId, data: Annotated[forms.ReopenForm, Form]
+) -> Template | Redirect:
+    """Reopens a finished session, with the manager's reason (op ``work_session.reopen``,
+    audited); a refusal is shown beside the reason."""
+    op = ops.WorkSessionReopen(
+        payload=ops.ReopenWorkSession(work_session_id=work_session_id, reason=data.reason)
+    )
+    _, errors = await submit(request, op)
+    if not errors:
+        return Redirect(f"/work-sessions/{work_session_id}", status_code=303)
+    session = await views.load(request, work_session_id)
+    context = await views.staff_context(session, None, {}, {})
+    context.update(reopen_reason=data.reason, reopen_errors=errors)
+    return page(request, "work_sessions/detail.html", context, status_code=422)
+
+
+ROUTES = [list_page, plan, detail, assign, unassign, reopen, *week_routes.ROUTES]

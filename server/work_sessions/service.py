@@ -3,7 +3,9 @@
 An open session has exactly one person in charge (a business or deputy manager) who is not
 also counted as an operator; nobody works two overlapping sessions; deactivated people
 cannot be assigned; a session cannot open or close with nobody in charge; closed and locked
-sessions are not edited.
+sessions are not edited. Only its staff or a manager start or finish a session, on its work
+date (a manager may say why not); a manager may reopen a finished one, saying why
+(:mod:`server.work_sessions.transitions`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from server.ops.context import Applied, ApplyContext, Conflict
 from server.ops.registry import Kind
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.work_sessions import ops
+from server.work_sessions import ops, planning, transitions
 from server.work_sessions.reads import from_rows as from_rows
 from server.work_sessions.reads import get as get
 from server.work_sessions.reads import get_many as get_many
@@ -31,6 +33,8 @@ from server.work_sessions.reads import many_query as many_query
 from server.work_sessions.reads import search as search
 from server.work_sessions.schemas import WorkSessionOut
 from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
+from server.work_sessions.transitions import on_work_date as on_work_date
+from server.work_sessions.transitions import works_on as works_on
 
 IN_CHARGE_ROLES = frozenset({"business_manager", "deputy_manager"})
 EDITABLE = frozenset({"planned", "open"})
@@ -56,8 +60,10 @@ async def _bump(
     context: ApplyContext,
     *,
     touched: tuple[str, ...] = (),
+    reason: str = "",
 ) -> int:
-    """Write ``values`` as the next version and note which fields changed (for merging)."""
+    """Write ``values`` as the next version and note which fields changed (for merging),
+    with the reason a manager gave for it."""
     version = session.version + 1
     await WorkSession.update(
         {**values, WorkSession.version: version, WorkSession.updated_at: context.now}
@@ -71,6 +77,7 @@ async def _bump(
             actor_id=context.actor.staff_id,
             device_id=context.device_id,
             at=context.now,
+            reason=reason,
         )
     )
     return version
@@ -88,7 +95,8 @@ def _check_window(start: dt.datetime, end: dt.datetime) -> None:
 
 
 async def apply_plan(payload: ops.PlanWorkSession, context: ApplyContext) -> Applied:
-    """Apply ``work_session.plan``."""
+    """Apply ``work_session.plan``: on an open day of the site, within its hours, not in
+    the past and overlapping no other session there (:mod:`server.work_sessions.planning`)."""
     site = await sites.get_site(payload.site_id)
     if site is None or not site.active:
         raise OpRejected("site_unknown", N_("No such site."), field="site_id")
@@ -99,6 +107,15 @@ async def apply_plan(payload: ops.PlanWorkSession, context: ApplyContext) -> App
             N_("The start must be on the work date."),
             field="planned_start",
         )
+    await sites.lock(site.id)
+    await planning.check_plan(
+        site,
+        payload.work_date,
+        payload.planned_start,
+        payload.planned_end,
+        context,
+        allow_overlap=payload.allow_overlap,
+    )
     rows = await WorkSession.insert(
         WorkSession(
             site=site.id,
@@ -225,7 +242,7 @@ async def _in_state(
 ) -> WorkSessionOut:
     """The session, if it is in ``status`` and has someone in charge (shared refusals are
     raised without the traceback they gathered last time)."""
-    session = await _load(session_id)
+    session = await _load(session_id, editable=status in EDITABLE)
     if session.status != status:
         raise wrong_state.with_traceback(None)
     if session.in_charge is None:
@@ -236,14 +253,20 @@ async def _in_state(
 async def apply_open(payload: ops.OpenWorkSession, context: ApplyContext) -> Applied:
     """Apply ``work_session.open``."""
     session = await _in_state(payload.work_session_id, "planned", ALREADY_OPEN, OPEN_UNSTAFFED)
+    transitions.check_works_on(session, context.actor)
+    reason = transitions.check_start_day(session, payload, context)
     return await _move(
-        session, {WorkSession.status: "open", WorkSession.actual_start: payload.at}, context
+        session,
+        {WorkSession.status: "open", WorkSession.actual_start: payload.at},
+        context,
+        reason=reason,
     )
 
 
 async def apply_close(payload: ops.CloseWorkSession, context: ApplyContext) -> Applied:
     """Apply ``work_session.close``."""
     session = await _in_state(payload.work_session_id, "open", NOT_OPEN, CLOSE_UNSTAFFED)
+    transitions.check_works_on(session, context.actor)
     if session.actual_start is not None and payload.at < session.actual_start:
         raise OpRejected("end_before_start", N_("The end must be after the start."), field="at")
     return await _move(
@@ -251,9 +274,27 @@ async def apply_close(payload: ops.CloseWorkSession, context: ApplyContext) -> A
     )
 
 
-async def _move(session: WorkSessionOut, values: dict[Any, Any], context: ApplyContext) -> Applied:
-    """Move a session to another state (its status and the moment it changed)."""
-    version = await _bump(session, values, context)
+async def apply_reopen(payload: ops.ReopenWorkSession, context: ApplyContext) -> Applied:
+    """Apply ``work_session.reopen`` (managers only, by its kind's permission): a finished
+    session is open again, its end forgotten; the reason is kept with its revision."""
+    wrong_state = transitions.NOT_CLOSED
+    session = await _in_state(payload.work_session_id, "closed", wrong_state, OPEN_UNSTAFFED)
+    reason = transitions.reopen_reason(payload)
+    return await _move(
+        session, {WorkSession.status: "open", WorkSession.actual_end: None}, context, reason=reason
+    )
+
+
+async def _move(
+    session: WorkSessionOut,
+    values: dict[Any, Any],
+    context: ApplyContext,
+    *,
+    reason: str = "",
+) -> Applied:
+    """Move a session to another state (its status and the moment it changed); a manager's
+    reason stays with the revision, out of the audit log (its entries are never removed)."""
+    version = await _bump(session, values, context, reason=reason)
     return Applied(target=f"work_session:{session.id}", entity_id=session.id, version=version)
 
 
@@ -285,6 +326,15 @@ async def apply_update(
     start = changes.get("planned_start", [None, session.planned_start])[1]
     end = changes.get("planned_end", [None, session.planned_end])[1]
     _check_window(start, end)
+    if "planned_start" in changes or "planned_end" in changes:
+        await planning.check_new_times(
+            session.site_id,
+            session.work_date,
+            start,
+            end,
+            session.id,
+            allow_overlap=payload.allow_overlap,
+        )
     target = f"work_session:{session.id}"
     if not changes:
         return Applied(
@@ -308,5 +358,6 @@ KINDS = (
     ),
     Kind(ops.WorkSessionOpen, FIELD, lambda op, c: apply_open(op.payload, c)),
     Kind(ops.WorkSessionClose, FIELD, lambda op, c: apply_close(op.payload, c)),
+    Kind(ops.WorkSessionReopen, PLAN, lambda op, c: apply_reopen(op.payload, c)),
 )
 """The work session ops and the rules that apply them (installed by :mod:`server.domains`)."""

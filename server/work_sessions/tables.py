@@ -46,3 +46,4 @@ class WorkSessionRevision(Table, tablename="work_session_revision"):
     actor_id = Integer(null=True, default=None)
     device_id = Varchar(length=64, null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
+    reason = Text(default="")  # a manager's stated reason (start on another day, reopen)

@@ -13,7 +13,7 @@ from litestar import Request
 from litestar.response import Redirect, Template
 
 from server.auth.policy import CONTRACTOR, ROLE_LABELS
-from server.common.parsing import hhmm, today_jst
+from server.common.parsing import hhmm, parse_id, today_jst
 from server.messages import N_
 from server.sites import service as sites
 from server.staff import service as staff
@@ -97,24 +97,50 @@ async def staff_context(
     }
 
 
+async def undo_offer(
+    session: WorkSessionOut, staff_id: str | int | None, duty: str | None
+) -> dict[str, Any] | None:
+    """Who was just removed from ``session`` and as what, for the undo the panel shows;
+    None once they are back, or when the values name no removal that can be undone."""
+    try:
+        person_id = parse_id(str(staff_id)) if staff_id is not None else None
+    except ValueError:
+        person_id = None
+    if person_id is None or duty not in DUTIES or session.status not in service.EDITABLE:
+        return None
+    if any(a.staff_id == person_id for a in session.staff):
+        return None
+    person = await staff.get_staff(person_id)
+    if person is None or not person.active:
+        return None
+    return {"staff_id": person_id, "display_name": person.display_name, "duty": duty}
+
+
 async def staffing_answer(
     request: SignedInRequest,
     work_session_id: int,
     form: AssignForm | None,
     errors: dict[str, str],
     row_errors: dict[int, str] | None = None,
+    removed: tuple[int, str] | None = None,
 ) -> Template | Redirect:
-    """The answer to a staffing change.
+    """The answer to a staffing change; ``removed``: whom it took off and their duty.
 
     htmx gets the refreshed staff panel (200, errors shown in it, since htmx does not swap
-    error statuses); a plain form gets a redirect on success or the page with a 422.
+    error statuses); a plain form gets a redirect on success or the page with a 422. After
+    a removal both offer its undo (the redirect names the person and duty in its query).
     """
     row_errors = row_errors or {}
     failed = bool(errors or row_errors)
     if wants_fragment(request, STAFF_TARGET):
         session = await load(request, work_session_id)
         context = await staff_context(session, form if failed else None, errors, row_errors)
+        if removed and not failed:
+            context["removed"] = await undo_offer(session, *removed)
         return page(request, "work_sessions/_staff.html", context)
+    if not failed and removed:
+        query = f"removed={removed[0]}&duty={removed[1]}"
+        return Redirect(f"/work-sessions/{work_session_id}?{query}#ws-staff", status_code=303)
     if not failed:
         return Redirect(f"/work-sessions/{work_session_id}", status_code=303)
     session = await load(request, work_session_id)

@@ -61,13 +61,24 @@ async function showLocal(refused = false) {
   head.dataset.status = state.status;
   head.querySelector('[data-testid="session-status"]').textContent = snap.status_labels[state.status];
   const open = head.querySelector('form.session-open');
-  const close = head.querySelector('form.session-close');
+  const close = head.querySelector('.session-close');
   if (open) open.hidden = state.status !== 'planned';
   if (close) close.hidden = state.status !== 'open';
   const counters = document.getElementById('counters');
   counters.outerHTML = renderCounters(snap, state);
   window.htmx?.process(document.getElementById('counters'));
 }
+
+// The finish confirmation shows the totals on screen when it opens (taps since the page
+// was drawn included), each copied from the counter it names.
+const closing = document.querySelector('details.session-close');
+closing?.addEventListener('toggle', () => {
+  if (!closing.open) return;
+  for (const cell of closing.querySelectorAll('[data-total]')) {
+    const shown = document.querySelector(`#counters [data-testid="${cell.dataset.total}"]`);
+    if (shown) cell.textContent = shown.textContent;
+  }
+});
 
 // A pull replaced this session's snapshot: draw it, in turn with taps (a tap's answer and
 // this drawing each read the snapshot and ops at once; the later one is shown last).

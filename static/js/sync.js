@@ -99,7 +99,7 @@ export class SyncLoop {
       }
       return;
     }
-    if (outcome === 'offline' || outcome === 'unreachable') backgroundSync();
+    if (outcome === 'offline') backgroundSync();
     if (outcome === 'outdated') {
       this.stopped = true;
       await this.refresh({ syncing: false, error: outcome, retryAt: null });

@@ -1,6 +1,7 @@
 // A counter tap answered on the tablet: the op goes to the outbox, the counters fragment is
 // rendered from local state. Used by the service worker, and by the page while no worker
 // controls it yet.
+import { jstDay } from './days.js';
 import { append, localView, snapshot } from './outbox.js';
 import { localState, renderCounters } from './render.js';
 
@@ -36,15 +37,26 @@ export const TAP = /^\/field\/sessions\/(\d+)\/count$/;
 
 export const TRANSITION = /^\/field\/sessions\/(\d+)\/(open|close)$/;
 
+// Whether the tablet may start (or finish) the session now, by the server's rules as the
+// page knew them: its staff or a manager; a start on its work date unless a manager says
+// why; a finish once its totals were confirmed. (A snapshot from an older page lacks the
+// facts: the server decides.)
+export function mayTransition(snap, kind, { reason = '', confirmed = false } = {}, now = new Date()) {
+  if (!snap || !snap.can_write || !snap.has_in_charge || snap.may_work === false) return false;
+  if (kind === 'close') return confirmed;
+  if (snap.work_date === undefined) return true;
+  return jstDay(now.toISOString()) === snap.work_date || Boolean(snap.manager && reason);
+}
+
 // Opening or closing a work session on the tablet: an op in the outbox. Returns false when
 // the snapshot says it cannot be done (the server then answers, with its message).
-export async function localTransition(sessionId, kind) {
+export async function localTransition(sessionId, kind, said = {}) {
   const snap = await snapshot(sessionId);
-  if (!snap || !snap.can_write || !snap.has_in_charge) return false;
-  const result = await append(`work_session.${kind}`, {
-    work_session_id: sessionId,
-    at: new Date().toISOString(),
-  }, {
+  const moment = new Date();
+  if (!mayTransition(snap, kind, said, moment)) return false;
+  const payload = { work_session_id: sessionId, at: moment.toISOString() };
+  if (kind === 'open' && said.reason) payload.override_reason = said.reason;
+  const result = await append(`work_session.${kind}`, payload, {
     actorId: snap.actor_id,
     sessionId,
     check: (ops, now) => {

@@ -20,11 +20,17 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
 NARROWEST = (360, 740)
-OPERATOR_MENU = ["nav-field", "nav-work-sessions", "nav-incidents", "nav-sites", "nav-reconciliation"]
+OPERATOR_MENU = [
+    "nav-field",
+    "nav-work-sessions",
+    "nav-incidents",
+    "nav-sites",
+    "nav-reconciliation",
+]
 MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review"]
 # Wider than the viewport: the page scrolls sideways (a pixel of rounding allowed).
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-HEADER_ROWS = "(() => { const bar = document.querySelector('.topbar'); return bar.getBoundingClientRect().height; })()"
+HEADER_ROWS = "document.querySelector('.topbar').getBoundingClientRect().height"
 
 
 def _shot(tab: Any, name: str) -> None:
@@ -81,7 +87,13 @@ def test_every_menu_page_fits_a_phone_and_a_tablet(
         found += _check_page(tab, f"{language}-{link}")
 
     tab.context.add_cookies(
-        [{"name": "madoguchi_session", "value": _manager_cookie(data["manager"]), "url": live_server}]
+        [
+            {
+                "name": "madoguchi_session",
+                "value": _manager_cookie(data["manager"]),
+                "url": live_server,
+            }
+        ]
     )
     for link in MANAGER_ONLY:
         tab.set_viewport_size({"width": SIZES["phone"][0], "height": SIZES["phone"][1]})
@@ -99,7 +111,7 @@ def test_a_sessions_counters_are_in_view_on_a_landscape_tablet(
 ) -> None:
     """1024 × 768: every counter of the open session, buttons included, without scrolling;
     the menu opens over the page and closes again."""
-    tab, problems, data = tablet.field_online(page, live_server)
+    tab, problems, _data = tablet.field_online(page, live_server)
     tab.set_viewport_size({"width": 1024, "height": 768})
     tab.reload()
     counters = tab.locator(".counter")

@@ -34,7 +34,10 @@ def test_menu_pages_seen_online_open_offline_with_their_time(
         expect(tab.get_by_test_id("offline-copy")).to_have_count(0)
     tab.goto(f"/field/sessions/{data['session']}")
     tab.context.set_offline(True)
-    for link, heading in (("nav-incidents", "トラブル・事故・苦情"), ("nav-reconciliation", "夜間照合")):
+    for link, heading in (
+        ("nav-incidents", "トラブル・事故・苦情"),
+        ("nav-reconciliation", "夜間照合"),
+    ):
         _menu_to(tab, link)
         expect(tab.locator("h1")).to_contain_text(heading)
         note = tab.get_by_test_id("offline-copy")
@@ -51,7 +54,7 @@ def test_a_page_never_kept_says_it_needs_a_connection(
 ) -> None:
     """Offline, the menu marks the pages this tablet has no copy of; opening one anyway is a
     plain page of ours that says why, with a way back to 本日の業務."""
-    tab, problems, data = tablet.field_online(page, live_server)
+    tab, problems, _data = tablet.field_online(page, live_server)
     tab.goto("/field")  # 本日の業務 seen online: kept
     tab.context.set_offline(True)
     open_menu(tab)

@@ -20,14 +20,7 @@ def test_open_count_report_and_close_offline(
     """Everything done offline reaches the server once, as entered, when back online."""
     tab, problems = page
     data = tablet.today_session()
-    session = data["session"]
-    tablet.signed_in(tab, live_server, data["cookie"])
-    tab.goto(f"/field/sessions/{session}")
-    expect(tab.get_by_test_id("session-status")).to_have_text("予定")
-    tablet.ready_for_offline(tab)
-
-    tab.context.set_offline(True)
-    tab.reload()
+    session = tablet.planned_offline(tab, live_server, data)
     tab.get_by_test_id("open-session").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
     taps = {"issuance": 3, "pin_reset": 2}
@@ -46,6 +39,8 @@ def test_open_count_report_and_close_offline(
     tab.wait_for_url(f"**/field/sessions/{session}")
     expect(tablet.total(tab, "issuance")).to_have_text("3")
     tab.get_by_test_id("close-session").click()
+    expect(tab.get_by_test_id("close-total-issuance")).to_have_text("3")  # offline taps too
+    tab.get_by_test_id("confirm-close").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
     expect(tab.get_by_test_id("plus-issuance")).to_have_count(0)
 

@@ -172,7 +172,10 @@ async def test_a_session_not_open_has_no_buttons(
 
 @pytest.mark.parametrize(
     ("language", "plus", "minus"),
-    [("ja", "交付：1件追加", "交付：1件減らす"), ("en", "Cards issued: add one", "Cards issued: subtract one")],
+    [
+        ("ja", "交付：1件追加", "交付：1件減らす"),
+        ("en", "Cards issued: add one", "Cards issued: subtract one"),
+    ],
 )
 async def test_each_button_names_its_category(
     client: httpx.AsyncClient, settings: Settings, language: str, plus: str, minus: str

@@ -59,7 +59,11 @@ async def test_operator_opens_taps_corrects_and_closes(
         "GROUP BY category ORDER BY category",
     )
     assert [(r[0], int(r[1])) for r in rows] == [("issuance", 1), ("pin_reset", 1)]
-    closed = await client.post(f"/field/sessions/{ids['session']}/close")
+    asked = await client.post(f"/field/sessions/{ids['session']}/close")
+    assert asked.status_code == 200  # first the confirmation, with the totals
+    assert re.search(r'<details class="session-close"[^>]* open>', asked.text)
+    assert 'data-testid="close-total-issuance">1<' in asked.text
+    closed = await client.post(f"/field/sessions/{ids['session']}/close", data={"confirmed": "yes"})
     assert closed.status_code == 303
     status = dbutil.fetch(
         database_url, f"SELECT status FROM work_session WHERE id = {ids['session']}"

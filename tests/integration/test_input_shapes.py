@@ -44,7 +44,7 @@ async def test_invite_names_are_guarded_in_the_form_and_the_cli(
     assert "My Number" in cli.stderr and V not in cli.stderr
     assert dbutil.count(database_url, "invite") == 0
     ok = await client.post("/staff/invites", data={"display_name": "山田 花子", "role": "operator"})
-    assert ok.status_code == 200 and dbutil.count(database_url, "invite") == 1
+    assert ok.status_code == 303 and dbutil.count(database_url, "invite") == 1
 
 
 async def test_day_reports_take_only_a_device_uuid_and_a_hex_digest(

@@ -158,7 +158,7 @@ async def test_deactivated_staff_cannot_sign_in(
     manager_client_auth = SoftAuthenticator()
     await register(client, settings, manager.token, manager_client_auth)
     response = await client.post(f"/staff/{staff_id}/deactivate")
-    assert response.status_code == 200, response.text
+    assert response.status_code == 303, response.text
     assert dbutil.count(database_url, "login_session") == 1  # only the manager's is left
     refused = await login(client, settings, authenticator)
     assert refused.status_code == 403

@@ -344,11 +344,14 @@ async def test_pull_gives_every_kind_of_change_as_it_is_now(
     client: httpx.AsyncClient, field: dict[str, int], settings: Settings
 ) -> None:
     """One page holds sites, work sessions, incidents (by uid), categories and staff."""
-    from server.staff import service as staff_service
+    from server.ops.apply import apply_op
+    from server.ops.context import Actor
+    from server.staff import ops as staff_ops
 
     manager = await make_staff("business_manager")
     leaver = await make_staff("operator")
-    await staff_service.deactivate(actor_id=manager, actor_role="business_manager", staff_id=leaver)
+    leave = staff_ops.StaffDeactivate(payload=staff_ops.DeactivateStaff(staff_id=leaver))
+    await apply_op(leave, Actor(staff_id=manager, role="business_manager"), settings.field)
     await sign_in(client, manager, settings)
     tablet = await device(client)
     uid = new_uid()

@@ -152,9 +152,7 @@ class Rig:
 
 async def new_invite(rig_auth: AuthSettings, name: str) -> str:
     """A fresh invite made as the CLI bootstrap does (no acting manager)."""
-    created = await service.create_invite(
-        auth=rig_auth, role="operator", display_name=name, actor_role=None
-    )
+    created = await service.create_invite(auth=rig_auth, role="operator", display_name=name)
     return created.token
 
 

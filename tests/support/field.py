@@ -7,11 +7,15 @@ import uuid
 from collections.abc import Mapping
 from typing import Any, Literal
 
+from server import db
 from server.common.clock import JST as JST  # re-exported: many tests take it from here
 from server.incidents.ops import IncidentCategory, Severity
 from server.ops.apply import apply_op
 from server.ops.context import Actor, Applied
 from server.settings import Settings
+from server.sites import opening
+from server.sites import service as sites
+from server.sites.calendar import DayRule
 from server.sync import ops
 from tests.support.identities import make_staff
 
@@ -37,6 +41,25 @@ def slots(settings: Settings, count: int, day: dt.date | None = None) -> list[dt
     return [start + i * step for i in range(count)]
 
 
+async def open_for(site_id: int, day: dt.date, start: dt.datetime, end: dt.datetime) -> None:
+    """Open ``site_id`` on ``day`` (for whatever hours sessions are planned, as a manager
+    would for a special event) when its calendar would refuse this window: tests plan at
+    any hour of any day. Made directly, so no audit entry is added."""
+    site = await sites.get_site(site_id)
+    if site is None or sites.within(await sites.opening_of(site, day), start, end):
+        return
+    async with db.writing():
+        await opening.set_day(site_id, day, DayRule(is_open=True, note="test"))
+
+
+def planned_at(work_date: dt.date) -> dt.datetime | None:
+    """The clock a plan for ``work_date`` is applied at: now, or for a past day, that
+    day's first moment (plans are made ahead; the rule refuses a day gone by)."""
+    if work_date >= dt.datetime.now(JST).date():
+        return None
+    return dt.datetime.combine(work_date, dt.time(0), JST)
+
+
 async def plan_session(
     settings: Settings,
     *,
@@ -48,15 +71,21 @@ async def plan_session(
 ) -> int:
     """Plan a work session as ``manager_id`` (an overall manager); returns its id."""
     work_date, start, end = window(day, start_hour, hours)
+    await open_for(site_id, work_date, start, end)
     applied = await apply(
         ops.WorkSessionPlan(
             payload=ops.PlanWorkSession(
-                site_id=site_id, work_date=work_date, planned_start=start, planned_end=end
+                site_id=site_id,
+                work_date=work_date,
+                planned_start=start,
+                planned_end=end,
+                allow_overlap=True,  # tests plan side by side at the same site and hour
             )
         ),
         manager_id,
         "overall_manager",
         settings,
+        now=planned_at(work_date),
     )
     return int(applied.entity_id or 0)
 

@@ -35,12 +35,13 @@ HAND_DECODED: dict[str, tuple[type[msgspec.Struct], ...]] = {
     "POST /logout": (),
     "POST /staff/{staff_id:int}/reinvite": (),
     "POST /staff/{staff_id:int}/deactivate": (),
+    "POST /staff/{staff_id:int}/reactivate": (),
+    "POST /staff/invites/{invite_id:int}/revoke": (),
     "POST /devices/{device_id:str}/revoke": (),
     "POST /sites/{site_id:int}/retire": (),
+    "POST /sites/{site_id:int}/calendar/days/{day:date}/clear": (),
     "POST /sites/categories/{group:str}/{code:str}/toggle": (),
     "POST /work-sessions/{work_session_id:int}/staff/{staff_id:int}/remove": (),
-    "POST /field/sessions/{work_session_id:int}/open": (),
-    "POST /field/sessions/{work_session_id:int}/close": (),
     "POST /review/{issue_id:int}/accept": (),
     # A push batch (server.sync.intake.read_batch; a malformed op is read loosely only to be
     # refused and kept masked).

@@ -20,7 +20,7 @@ from server.incidents import service as incidents
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import apply, open_session
+from tests.support.field import apply, open_session, staffed_session
 from tests.support.identities import make_staff, sign_in
 from tests.support.soft_authenticator import SoftAuthenticator
 
@@ -65,8 +65,19 @@ class World:
         self.day = dt.datetime.now(JST).date() - dt.timedelta(days=1)
         ids = await open_session(settings, site_id=self.site, day=self.day)
         self.session, self.operator = ids["session"], ids["operator"]
+        # Planned and staffed, not started: a manager starts it on another day, saying why.
+        later = await staffed_session(settings, site_id=self.site, day=self.day, start_hour=14)
+        self.planned = later["session"]
+        # Finished: a manager reopens it, saying why.
+        done = await open_session(settings, site_id=self.site, day=self.day, start_hour=6)
+        self.finished = done["session"]
+        end = dt.datetime.combine(self.day, dt.time(9), JST)
+        close = ops.CloseWorkSession(work_session_id=self.finished, at=end)
+        await apply(ops.WorkSessionClose(payload=close), done["operator"], "operator", settings)
         self.spare = await make_staff("operator")  # not in the session yet: can be assigned
         self.slot = dt.datetime.combine(self.day, dt.time(10), JST)
+        # Plans go on a day to come, at times of their own: the past and overlaps are refused.
+        self.ahead = self.day + dt.timedelta(days=2)
         self.incident = str(uuid.uuid4())
         await apply(
             ops.IncidentCreate(payload=self.create_incident(self.incident)),
@@ -104,9 +115,9 @@ class World:
             "site.retire": {"site_id": self.site},
             "work_session.plan": {
                 "site_id": self.site,
-                "work_date": self.day.isoformat(),
-                "planned_start": at,
-                "planned_end": (self.slot + dt.timedelta(hours=1)).isoformat(),
+                "work_date": self.ahead.isoformat(),
+                "planned_start": dt.datetime.combine(self.ahead, dt.time(10), JST).isoformat(),
+                "planned_end": dt.datetime.combine(self.ahead, dt.time(11), JST).isoformat(),
             },
             "work_session.assign": {
                 "work_session_id": self.session,
@@ -117,6 +128,7 @@ class World:
             "work_session.open": {"work_session_id": self.session, "at": at},
             "work_session.close": {"work_session_id": self.session, "at": at},
             "work_session.update": {"work_session_id": self.session, "notes": "備考"},
+            "work_session.reopen": {"work_session_id": self.session, "reason": "再開の理由"},
             "headcount.add": {
                 "work_session_id": self.session,
                 "slot_start": at,
@@ -246,6 +258,20 @@ class World:
                     "notes": "",
                 },
             ),
+            "POST /sites/{site_id:int}/calendar/days": fixed(
+                "form",
+                "/sites/1/calendar/days",
+                lambda: {"day": self.ahead.isoformat(), "status": "closed", "note": "点検"},
+            ),
+            "POST /sites/{site_id:int}/calendar/hours": fixed(
+                "form",
+                "/sites/1/calendar/hours",
+                lambda: {
+                    f"{edge}_{key}": time if key < 5 else ""
+                    for key in range(8)
+                    for edge, time in (("opens", "09:00"), ("closes", "17:30"))
+                },
+            ),
             "POST /staff/invites": fixed(
                 "form", "/staff/invites", lambda: {"display_name": "新人", "role": "operator"}
             ),
@@ -254,9 +280,9 @@ class World:
                 "/work-sessions",
                 lambda: {
                     "site_id": str(self.site),
-                    "work_date": self.day.isoformat(),
-                    "planned_start": "10:00",
-                    "planned_end": "11:00",
+                    "work_date": self.ahead.isoformat(),
+                    "planned_start": "12:00",
+                    "planned_end": "13:00",
                     "notes": "",
                 },
             ),
@@ -264,6 +290,18 @@ class World:
                 "form",
                 f"/work-sessions/{self.session}/staff",
                 lambda: {"staff_id": str(self.spare), "duty": "operator"},
+            ),
+            "POST /work-sessions/{work_session_id:int}/reopen": fixed(
+                "form", f"/work-sessions/{self.finished}/reopen", lambda: {"reason": "再開の理由"}
+            ),
+            "POST /field/sessions/{work_session_id:int}/open": fixed(
+                "form",
+                f"/field/sessions/{self.planned}/open",
+                lambda: {"override_reason": "別の日に開始する理由"},
+            ),
+            # Not confirmed: the page with the totals, the session still open for the counts.
+            "POST /field/sessions/{work_session_id:int}/close": fixed(
+                "form", f"/field/sessions/{self.session}/close", lambda: {"confirmed": ""}
             ),
         }
 

@@ -20,7 +20,7 @@ from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
 from tests.support.browser import wait_until
-from tests.support.field import apply, file_incident, staff_session
+from tests.support.field import apply, file_incident, open_for, staff_session
 from tests.support.identities import make_staff
 
 # Offline, the browser logs the requests it could not make; nothing else may go wrong.
@@ -48,6 +48,7 @@ async def _today_session(settings: Settings, *, opened: bool = False) -> dict[st
     operator = await make_staff("operator")
     now = dt.datetime.now(JST).replace(second=0, microsecond=0)
     start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
+    await open_for(1, now.date(), start, now + dt.timedelta(hours=3))
     applied = await apply(
         ops.WorkSessionPlan(
             payload=ops.PlanWorkSession(
@@ -55,6 +56,7 @@ async def _today_session(settings: Settings, *, opened: bool = False) -> dict[st
                 work_date=now.date(),
                 planned_start=start,
                 planned_end=now + dt.timedelta(hours=3),
+                allow_overlap=True,  # every tablet test has its own session around now
             )
         ),
         manager,
@@ -144,6 +146,18 @@ def open_online(tab: Any, session: int) -> None:
     ready_for_offline(tab)
     # Opening may have gone through the outbox (when the worker answered it): let it sync.
     synced(tab, timeout=15000)
+
+
+def planned_offline(tab: Any, live_server: str, data: dict[str, Any]) -> int:
+    """The planned session's page kept for offline use, then reloaded offline; its id."""
+    session = int(data["session"])
+    signed_in(tab, live_server, data["cookie"])
+    tab.goto(f"/field/sessions/{session}")
+    expect(tab.get_by_test_id("session-status")).to_have_text("予定")
+    ready_for_offline(tab)
+    tab.context.set_offline(True)
+    tab.reload()
+    return session
 
 
 def field_online(page: tuple[Any, Any], live_server: str) -> tuple[Any, Any, dict[str, Any]]:
