@@ -221,7 +221,7 @@ async def register(token: str, credential: dict[str, Any], auth: AuthSettings) -
             target=f"staff:{staff_id}",
             detail={"invite": invite.invite_id},
         )
-    return SignedIn(staff_id=staff_id, session_id=session_id)
+    return SignedIn(staff_id=staff_id, session_id=session_id, role=invite.role)
 
 
 async def login_options(auth: AuthSettings) -> dict[str, Any]:
@@ -260,6 +260,7 @@ async def login(credential: dict[str, Any], auth: AuthSettings) -> SignedIn:
                 WebauthnCredential.sign_count,
                 WebauthnCredential.staff.id.as_alias("staff_id"),
                 WebauthnCredential.staff.active.as_alias("active"),
+                WebauthnCredential.staff.role.as_alias("role"),
                 WebauthnCredential.staff.user_handle.as_alias("user_handle"),
             )
             .where(WebauthnCredential.credential_id == credential_id)
@@ -294,7 +295,7 @@ async def login(credential: dict[str, Any], auth: AuthSettings) -> SignedIn:
         staff_id = int(row["staff_id"])
         session_id = await service.create_login_session(staff_id, auth)
         await audit.record("auth.login", actor_id=staff_id, target=f"staff:{staff_id}")
-    return SignedIn(staff_id=staff_id, session_id=session_id)
+    return SignedIn(staff_id=staff_id, session_id=session_id, role=str(row["role"]))
 
 
 async def record_failure(error: AuthError, step: str) -> None:

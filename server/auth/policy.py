@@ -126,3 +126,19 @@ def sees_every_site(role: str | None) -> bool:
     tablets pull only those, and their field page lists only their own sessions.
     """
     return role in EVERY_SITE
+
+
+def landing(role: str) -> str:
+    """Where a person lands after signing in: operators on 本日の業務 (their own sessions
+    of today), everyone else on the home page."""
+    return "/field" if role == "operator" else "/"
+
+
+def safe_next(value: str | None) -> str | None:
+    """``value`` if it is a path on this site to return to after signing in, else None (no
+    other host, no scheme, no way back to the sign-in page itself)."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(c) < 32 for c in value) or value.split("?")[0] == "/login":
+        return None
+    return value

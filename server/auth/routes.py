@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.auth import passkeys, service
-from server.auth.policy import ROLE_LABELS, Permission
+from server.auth.policy import ROLE_LABELS, Permission, landing, safe_next
 from server.auth.schemas import (
     AuthError,
     LoginVerifyIn,
@@ -87,17 +87,19 @@ async def _sign_in(
     except AuthError as error:
         await passkeys.record_failure(error, step)
         return _error(request, error)
-    response: Response[Any] = Response({"redirect": "/"})
+    response: Response[Any] = Response({"redirect": landing(result.role)})
     response.set_cookie(session_cookie(result.session_id, settings))
     return response
 
 
 @get("/login", opt=PUBLIC)
 async def login_page(request: Request[Any, Any, Any]) -> Template | Redirect:
-    """The sign-in page: one button, no name to type (conditional UI where supported)."""
+    """The sign-in page: one button, no name to type (conditional UI where supported); once
+    signed in, back to the page that asked (``next``)."""
+    back = safe_next(request.query_params.get("next"))
     if request.user is not None:
-        return Redirect("/")
-    return page(request, "auth/login.html")
+        return Redirect(back or landing(request.user.role))
+    return page(request, "auth/login.html", {"next": back})
 
 
 @post("/auth/login/options", opt=PUBLIC, request_max_body_size=BODY_LIMIT, status_code=200)

@@ -127,7 +127,9 @@ class LoginVerifyIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 
 class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
-    """Result of a successful registration or login: the new login session's raw id."""
+    """Result of a successful registration or login: the new login session's raw id, and
+    the person's role (where they land)."""
 
     staff_id: int
     session_id: str
+    role: str

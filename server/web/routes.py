@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 import msgspec
 from litestar import Request, Response, get, post
@@ -13,7 +14,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.response import Redirect
 
 from server import db
-from server.auth.policy import Permission
+from server.auth.policy import Permission, safe_next
 from server.settings import LANGUAGES
 from server.web.dependencies import AppSettings
 from server.web.form_fields import Form, FormChoice
@@ -75,5 +76,9 @@ def sign_in_first(request: Request[Any, Any, Any], error: NotAuthorizedException
     """Not signed in: pages send people to the sign-in page, APIs answer 401 in JSON."""
     wants_page = request.method == "GET" and "text/html" in request.headers.get("accept", "")
     if wants_page and not wants_fragment(request):
-        return Redirect(path="/login", status_code=303)
+        # Back to this page once signed in.
+        asked = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        back = safe_next(asked)
+        target = f"/login?{urlencode({'next': back})}" if back else "/login"
+        return Redirect(path=target, status_code=303)
     return Response({"error": "not_signed_in", "message": error.detail}, status_code=401)

@@ -96,7 +96,8 @@ function setupLogin(panel) {
     const options = await postJSON('/auth/login/options', {});
     const cred = await navigator.credentials.get({ publicKey: requestOptions(options), mediation, signal: controller.signal });
     const done = await postJSON('/auth/login/verify', { credential: credentialJSON(cred) });
-    window.location.assign(done.redirect);
+    // Back to the page that asked for the sign-in (the server checked it is one of ours).
+    window.location.assign(panel.dataset.next || done.redirect);
   }
 
   button.addEventListener('click', async () => {

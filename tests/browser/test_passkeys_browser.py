@@ -388,3 +388,20 @@ def test_refused_autofill_sign_in_says_why(page: tuple[Any, Any], live_server: s
     assert csp == []
     assert besides_refusals(problems, [f"401 {origin}/auth/login/verify"]) == []
     expect(tab.get_by_test_id("status")).to_have_text(answer.value.json()["message"], timeout=3000)
+
+
+def test_signing_in_returns_to_the_page_that_asked(page: tuple[Any, Any], live_server: str) -> None:
+    """Signed out, トラブル・事故・苦情 asks for a sign-in; the passkey signs in and the
+    browser is back on that page, not on the home page."""
+    tab, problems = page
+    origin = passkeys.origin_of(live_server)
+    name = passkeys.unique_name("戻り先 一郎")
+    passkeys.add_authenticator(tab)
+    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
+    tab.context.clear_cookies()
+    with tab.expect_response(f"{origin}/auth/login/verify") as answer:
+        tab.goto(f"{origin}/incidents")
+    assert answer.value.status == 200
+    tab.wait_for_url(f"{origin}/incidents")
+    expect(tab.get_by_test_id("me")).to_have_text(name)
+    assert problems.all() == []

@@ -165,11 +165,16 @@ async def send(
     return await client.request(method, path, json=body, follow_redirects=False)
 
 
+def to_login(location: str | None) -> bool:
+    """Whether a redirect goes to the sign-in page (with the page to return to, or not)."""
+    return location is not None and (location == "/login" or location.startswith("/login?next="))
+
+
 def refused_as_anonymous(response: httpx.Response) -> bool:
     """401, or the guard's 303 to the sign-in page."""
     if response.status_code == 401:
         return True
-    return response.status_code == 303 and response.headers.get("location") == "/login"
+    return response.status_code == 303 and to_login(response.headers.get("location"))
 
 
 def sent_to_login(response: httpx.Response, method: str) -> bool:
@@ -181,7 +186,7 @@ def sent_to_login(response: httpx.Response, method: str) -> bool:
     return (
         method == "GET"
         and response.status_code in REDIRECTS
-        and response.headers.get("location") == "/login"
+        and to_login(response.headers.get("location"))
     )
 
 

@@ -22,7 +22,7 @@ async def test_register_creates_person_passkey_and_session(
     authenticator = SoftAuthenticator()
     response = await register(client, settings, token, authenticator)
     assert response.status_code == 200, response.text
-    assert response.json() == {"redirect": "/"}
+    assert response.json() == {"redirect": "/field"}  # an operator lands on 本日の業務
     assert dbutil.count(database_url, "staff") == 1
     assert dbutil.count(database_url, "webauthn_credential") == 1
     home = await client.get("/")

@@ -231,4 +231,4 @@ async def test_sites_page_needs_sign_in(client: httpx.AsyncClient) -> None:
     """Anonymous visitors are sent to the sign-in page."""
     response = await client.get("/sites", headers={"accept": "text/html"})
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    assert response.headers["location"] == "/login?next=%2Fsites"
