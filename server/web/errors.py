@@ -17,6 +17,7 @@ from litestar.exceptions import ClientException, HTTPException
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
+from server.auth.policy import safe_next
 from server.auth.web import CSRF_COOKIE, SESSION_COOKIE
 from server.common.errors import OpRejected
 from server.common.labels import FIELD_LABELS
@@ -88,9 +89,10 @@ def _back(request: Request[Any, Any, Any]) -> str:
     except ValueError:  # a malformed address (an unclosed IPv6 bracket) is no way back
         return ""
     same_site = referer.netloc and referer.netloc == request.headers.get("host")
-    if not same_site or not referer.path.startswith("/") or referer.path == request.url.path:
+    if not same_site or referer.path == request.url.path:
         return ""
-    return referer.path + (f"?{referer.query}" if referer.query else "")
+    # A path of ours only, as sign-in's return is checked ("//host" would leave the site).
+    return safe_next(referer.path + (f"?{referer.query}" if referer.query else "")) or ""
 
 
 def error_page(

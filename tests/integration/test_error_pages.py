@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 from litestar import get
 
 from server.app import create_app
@@ -160,3 +161,16 @@ async def test_a_server_failure_is_a_page_that_names_nothing(
                 assert "secret-row-value" not in answer and "RuntimeError" not in answer
     finally:
         await remove_test_rows_async(database_url)
+
+
+@pytest.mark.parametrize(
+    "came_from", ["http://127.0.0.1//evil.example/x", "http://127.0.0.1/\\evil"]
+)
+async def test_the_way_back_never_leaves_the_site(
+    client: httpx.AsyncClient, settings: Settings, came_from: str
+) -> None:
+    """A Referer path that a browser reads as another host (``//host``) is no way back."""
+    await sign_in(client, await make_staff("operator"), settings)
+    answer = await client.get("/no-such-page", headers={**PAGE, "referer": came_from})
+    panel = error_page(answer, 404)
+    assert "error-back" not in ways_back(panel)

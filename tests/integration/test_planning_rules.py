@@ -15,6 +15,7 @@ from holidays.countries.japan import Japan
 from server.settings import Settings
 from server.sites import calendar
 from tests import dbutil
+from tests.support.audit_trail import Actors
 from tests.support.field import JST
 from tests.support.identities import make_staff, sign_in
 from tests.support.sync_api import device, op, push
@@ -69,20 +70,6 @@ def field_error(html: str, name: str) -> str:
 def sessions_at(url: str, site: int) -> int:
     """How many work sessions ``site`` has."""
     return int(dbutil.fetch(url, f"SELECT count(*) FROM work_session WHERE site = {site}")[0][0])
-
-
-def audit_head(url: str) -> int:
-    """The audit chain's last sequence number (the log is kept between tests)."""
-    return int(dbutil.fetch(url, "SELECT seq FROM audit_head WHERE id = 1")[0][0])
-
-
-def audited(url: str, action: str, target: str, since: int) -> list[tuple[object, ...]]:
-    """Actors of the audit entries of ``action`` on ``target`` after ``since``, in order."""
-    return dbutil.fetch(
-        url,
-        f"SELECT actor_id FROM audit_event WHERE action = '{action}' AND target = '{target}' "
-        f"AND seq > {since} ORDER BY seq",
-    )
 
 
 @pytest.fixture
@@ -217,11 +204,10 @@ async def test_a_venue_name_is_refused_twice(
 
 
 async def test_calendar_edits_are_audited_and_open_the_day(
-    client: httpx.AsyncClient, manager: int, database_url: str, settings: Settings
+    client: httpx.AsyncClient, manager: int, audited: Actors, settings: Settings
 ) -> None:
     """Weekly hours and a special opening, each an audited op: the day can then be planned;
     clearing it closes the day again. Operators see the calendar but may not change it."""
-    since = audit_head(database_url)
     saturday = next_day(COUNTER, False, weekday=5)
     await refused(client, plan_form(CALL_CENTER, saturday), "work_date")
     hours = {f"{edge}_{key}": "" for key in range(8) for edge in ("opens", "closes")}
@@ -232,7 +218,7 @@ async def test_calendar_edits_are_audited_and_open_the_day(
         data=hours | {"opens_5": "10:00", "closes_5": "15:00"},
     )
     assert saved.status_code == 303, saved.text[-2000:]
-    assert audited(database_url, "site.set_hours", f"site:{CALL_CENTER}", since) == [(manager,)]
+    assert audited("site.set_hours", f"site:{CALL_CENTER}") == [(manager,)]
     await planned(client, plan_form(CALL_CENTER, saturday, "10:00", "15:00"))
 
     sunday = saturday + dt.timedelta(days=1)
@@ -244,14 +230,14 @@ async def test_calendar_edits_are_audited_and_open_the_day(
         "note": "休日開庁",
     }
     assert (await client.post(f"/sites/{HONCHO}/calendar/days", data=special)).status_code == 303
-    assert audited(database_url, "site.set_day", f"site:{HONCHO}", since) == [(manager,)]
+    assert audited("site.set_day", f"site:{HONCHO}") == [(manager,)]
     page = await client.get(f"/sites/{HONCHO}/calendar")
     assert page.status_code == 200 and sunday.isoformat() in page.text and "休日開庁" in page.text
     await planned(client, plan_form(HONCHO, sunday, "07:00", "20:00"))
 
     cleared = await client.post(f"/sites/{HONCHO}/calendar/days/{sunday.isoformat()}/clear")
     assert cleared.status_code == 303
-    assert audited(database_url, "site.clear_day", f"site:{HONCHO}", since) == [(manager,)]
+    assert audited("site.clear_day", f"site:{HONCHO}") == [(manager,)]
     await refused(client, plan_form(HONCHO, sunday, "07:00", "08:00"), "work_date")
 
     bad = await client.post(f"/sites/{HONCHO}/calendar/hours", data=hours | {"closes_0": "08:00"})
@@ -261,7 +247,7 @@ async def test_calendar_edits_are_audited_and_open_the_day(
     assert (await client.get(f"/sites/{HONCHO}/calendar")).status_code == 200
     denied = await client.post(f"/sites/{HONCHO}/calendar/days", data=special)
     assert denied.status_code == 403
-    assert len(audited(database_url, "site.set_day", f"site:{HONCHO}", since)) == 1
+    assert len(audited("site.set_day", f"site:{HONCHO}")) == 1
 
 
 async def test_changed_times_meet_the_calendar_and_the_overlap_rule(

@@ -18,6 +18,7 @@ from server.sync import ops
 from server.web.i18n import load_catalogs
 from server.work_sessions import transitions
 from tests import dbutil
+from tests.support import audit_trail
 from tests.support.field import JST, apply, open_session, staffed_session, window
 from tests.support.identities import make_staff, sign_in
 from tests.support.sync_api import device, headcount, op, outcomes, push
@@ -39,12 +40,6 @@ def status(url: str, session: int) -> tuple[str, bool]:
         url, f"SELECT status, actual_end IS NOT NULL FROM work_session WHERE id = {session}"
     )
     return str(rows[0][0]), bool(rows[0][1])
-
-
-def audit_head(url: str) -> int:
-    """The audit log's last sequence number (entries outlive the rows a test removes, and
-    a later test's session may get the same id)."""
-    return int(str(dbutil.fetch(url, "SELECT COALESCE(MAX(seq), 0) FROM audit_event")[0][0]))
 
 
 def audit_details(url: str, action: str, session: int, since: int) -> list[dict[str, Any]]:
@@ -126,7 +121,7 @@ async def test_a_session_starts_on_its_work_date_unless_a_manager_says_why(
     """Tomorrow's session: its operator is refused by form and by push (even with a tablet
     clock set to tomorrow); its manager only with a reason, kept with the session."""
     tomorrow = dt.datetime.now(JST).date() + dt.timedelta(days=1)
-    since = audit_head(database_url)
+    since = audit_trail.head(database_url)
     ids = await staffed_session(settings, site_id=1, day=tomorrow)
     session = ids["session"]
     await sign_in(client, ids["operator"], settings)
@@ -179,7 +174,7 @@ async def test_a_start_made_offline_on_the_work_date_is_taken_the_day_after(
     """A tablet offline all day sends yesterday's start today: the day it was made counts
     (so a late sync loses nothing), and no reason is asked of the operator."""
     yesterday = dt.datetime.now(JST).date() - dt.timedelta(days=1)
-    since = audit_head(database_url)
+    since = audit_trail.head(database_url)
     ids = await staffed_session(settings, site_id=1, day=yesterday)
     await sign_in(client, ids["operator"], settings)
     _, start, _ = window(yesterday)
@@ -196,7 +191,7 @@ async def test_a_manager_reopens_a_finished_session_with_a_reason(
 ) -> None:
     """An operator cannot reopen (page, form or push); a manager must say why, and the
     session keeps it (not the audit log); it is open again and takes counts."""
-    since = audit_head(database_url)
+    since = audit_trail.head(database_url)
     ids = await open_session(settings, site_id=1)
     session = ids["session"]
     _, _, end = window()
