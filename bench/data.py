@@ -25,10 +25,10 @@ from server.audit.service import entry_hash
 from server.common.clock import JST
 from server.settings import Settings
 from tests import dbutil
-from tests.support.field import open_session, window
+from tests.support.field import OFFICE_CATEGORIES, open_session, window
 
 SITE = 1  # 本庁舎 市民課, an office site (seeded by the migrations)
-CATEGORIES = ("issuance", "pin_reset", "certificate_renewal", "card_update", "consultation")
+CATEGORIES = OFFICE_CATEGORIES
 SLOTS = 12  # 10:00–16:00 JST in 30-minute slots
 
 

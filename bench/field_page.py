@@ -237,7 +237,7 @@ async def _one_run(
         load = [float(t["load"]) for t in timings]
 
         await page.evaluate(TAP_WATCH)
-        button = page.get_by_test_id("plus-issuance")
+        button = page.get_by_test_id("plus-issuance_reserved")
         for number in range(1, taps + 1):
             await button.click(timeout=WAIT_MS)
             await page.wait_for_function(f"() => window.__taps.length >= {number}", timeout=WAIT_MS)

@@ -104,7 +104,13 @@ async def load_demo(
     for code, name_ja, name_en, address, kind in DEMO_VENUES:
         try:
             site = await sites.add_outreach_venue(
-                code=code, name_ja=name_ja, name_en=name_en, address=address, venue_kind=kind
+                code=code,
+                name_ja=name_ja,
+                name_en=name_en,
+                address=address,
+                venue_kind=kind,
+                # A mall hosts application support; the rest take applications to mail out.
+                venue_service="support" if kind == "commercial" else "reception",
             )
             added["venues"] += 1
         except sites.SiteCodeTaken:
@@ -113,6 +119,8 @@ async def load_demo(
     if await Staff.exists().where(Staff.user_handle.like("demo-%")):
         return added  # the week is already there
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    # Incidents draw from their own stream, so a change in what taps count moves none.
+    chance = random.Random(seed + 1)  # noqa: S311 - demo data, not security
     people = await _people()
     boss = Actor(staff_id=people["overall_manager"][0], role="overall_manager")
     field = settings.field
@@ -180,7 +188,7 @@ async def load_demo(
                     field,
                     now=end,
                 )
-            if added["incidents"] < len(INCIDENTS) and rng.random() < 0.45:
+            if added["incidents"] < len(INCIDENTS) and chance.random() < 0.5:
                 await _incident(added["incidents"], site_id, session, start, worker, settings)
                 added["incidents"] += 1
     return added
@@ -220,9 +228,20 @@ async def _taps(
 ) -> int:
     minutes = settings.field.slot_minutes
     codes = (
-        ["visitors"] * 6 + ["applications"] * 2 + ["smartphone_support", "photo", "consultation"]
+        ["visitors"] * 6
+        + ["applications_collect"] * 2
+        + [
+            "smartphone_support",
+            "photo",
+            "consultation",
+            "face_auth_card",
+            "not_accepted_documents",
+        ]
         if outreach
-        else ["issuance"] * 5 + ["pin_reset", "certificate_renewal", "card_update", "consultation"]
+        else ["issuance_reserved"] * 3
+        + ["issuance_walkin"] * 2
+        + ["application_new", "pin_reset", "certificate_renewal", "card_update", "consultation"]
+        + ["phone"]
     )
     taps, slot = 0, start
     while slot < end:

@@ -12,6 +12,7 @@
 // - Background Sync: the `sync` event sends the outbox with the page loop's code (push.js).
 import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
+import { noteFiled } from '/static/js/session-incidents.js';
 import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
 
 const VERSION = '__SHELL_HASH__';
@@ -41,6 +42,7 @@ const SHELL_FILES = [
   '/static/js/tablet.js',
   '/static/js/early.js',
   '/static/js/field.js',
+  '/static/js/session-incidents.js',
   '/static/js/incident-edit.js',
   '/static/js/incident.js',
 ];
@@ -211,7 +213,7 @@ async function answerTransition(event, sessionId, kind) {
 }
 
 // Filing an incident: the server when it answers; offline, the outbox (the form's uid is
-// the incident's), then back to the work session's page.
+// the incident's), then back to the work session's page, which confirms it once (the note).
 async function fileIncident(event) {
   const form = await event.request.clone().formData();
   try {
@@ -221,6 +223,7 @@ async function fileIncident(event) {
     const kept = await localIncident(form, sessionId);
     if (!kept) throw error;
     queued();
+    if (sessionId) await noteFiled(sessionId).catch(() => null);
     const back = sessionId ? `/field/sessions/${sessionId}` : '/field';
     return Response.redirect(new URL(back, self.location.origin).href, 303);
   }

@@ -10,6 +10,7 @@ FIELD_LABELS: dict[str, str] = {
     "name_en": N_("Name (English)"),
     "address": N_("Address"),
     "venue_kind": N_("Kind of venue"),
+    "venue_service": N_("What is done there"),
     "notes": N_("Notes"),
     "site_id": N_("Site"),
     "work_date": N_("Work date"),
@@ -42,4 +43,17 @@ FIELD_LABELS: dict[str, str] = {
     "reported_time": N_("Reported to the city at"),
     "override_reason": N_("Reason for starting on another day"),
     "reason": N_("Reason"),
+}
+
+# What an outreach venue does (出張申請受付 or 出張申請サポート): it sets what is counted there.
+VENUE_SERVICE_LABELS: dict[str, str] = {
+    "reception": N_("Applications taken (card mailed)"),
+    "support": N_("Application support (card collected later)"),
+}
+
+# The groups of headcount categories, in the order pages show them.
+SITE_GROUP_LABELS: dict[str, str] = {
+    "outreach": N_("Outreach venues: applications taken (card mailed)"),
+    "support": N_("Outreach venues: application support"),
+    "office": N_("Counters and branch offices"),
 }

@@ -27,7 +27,6 @@ from server.headcounts.slots import session_slots
 from server.headcounts.store import OP_ID, store
 from server.messages import N_
 from server.ops.context import Applied, ApplyContext
-from server.sites.service import site_group
 from server.work_sessions import service as work_sessions
 from server.work_sessions.schemas import WorkSessionOut
 
@@ -126,7 +125,7 @@ async def _read(
     )
     codes = categories.codes_by_group(code_rows)
     sessions = {
-        key: _Session(session, codes.get(site_group(session.site_kind), set()), slot_minutes)
+        key: _Session(session, codes.get(session.counted_as, set()), slot_minutes)
         for key, session in work_sessions.from_rows(session_rows).items()
     }
     return sessions, more

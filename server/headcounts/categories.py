@@ -15,20 +15,20 @@ from server.headcounts.schemas import Category
 from server.headcounts.tables import HeadcountCategory
 from server.messages import N_
 from server.ops.context import Applied, ApplyContext
-from server.sites.service import site_group
 
 MAX_LABEL = 100
 
 
-async def categories(site_kind: str, *, include_inactive: bool = False) -> list[Category]:
-    """Categories counted at a kind of site, in display order (active ones only by default)."""
-    rows = await db.fetch(store.categories_query(site_group(site_kind)))
+async def categories(group: str, *, include_inactive: bool = False) -> list[Category]:
+    """A group's categories (``outreach``, ``support`` or ``office``: what a site counts,
+    :func:`server.sites.service.site_group`), in display order, active ones by default."""
+    rows = await db.fetch(store.categories_query(group))
     found = [msgspec.convert(r, Category, strict=False) for r in rows]
     return found if include_inactive else [c for c in found if c.active]
 
 
 def codes_by_group(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
-    """The codes counted now, by category group (``outreach``, ``office``), from the rows
+    """The codes counted now, by category group, from the rows
     of :data:`server.headcounts.store.ACTIVE_CODES`."""
     found: dict[str, set[str]] = {}
     for row in rows:
@@ -36,7 +36,8 @@ def codes_by_group(rows: list[dict[str, Any]]) -> dict[str, set[str]]:
     return found
 
 
-GROUP_KIND = {"outreach": "outreach_venue", "office": "office"}
+# The groups, in the order pages show them: 出張申請受付 venues, 出張申請サポート venues, counters.
+GROUPS: tuple[str, ...] = ("outreach", "support", "office")
 
 
 async def apply_category_add(payload: AddCategory, context: ApplyContext) -> Applied:
@@ -46,7 +47,7 @@ async def apply_category_add(payload: AddCategory, context: ApplyContext) -> App
         raise OpRejected(
             "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
         )
-    existing = await categories(GROUP_KIND[payload.site_group], include_inactive=True)
+    existing = await categories(payload.site_group, include_inactive=True)
     if any(c.label_ja == label for c in existing):
         raise OpRejected("label_taken", N_("This category already exists."), field="label_ja")
     code = f"c-{uuid.uuid4().hex[:8]}"

@@ -1,10 +1,10 @@
-"""The categories page: what is counted at venues and at counters, added and retired by
+"""The categories page: what is counted at each kind of venue and at counters, added and retired by
 managers (ops ``headcount.category_add`` and ``headcount.category_set_active``)."""
 
 from __future__ import annotations
 
 import typing
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from litestar import get, post
@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
+from server.common.labels import SITE_GROUP_LABELS
 from server.common.text import FreeText
 from server.headcounts import ops, service
 from server.messages import N_
@@ -21,8 +22,7 @@ from server.web.pages import SignedInRequest, page, translate
 
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_SITES}
-SiteGroup = Literal["outreach", "office"]
-GROUPS: tuple[SiteGroup, ...] = typing.get_args(SiteGroup)
+GROUPS: tuple[ops.SiteGroup, ...] = typing.get_args(ops.SiteGroup)
 
 
 class CategoryForm(msgspec.Struct):
@@ -42,12 +42,10 @@ async def _categories_page(
     form: CategoryForm | None = None,
     status_code: int = 200,
 ) -> Template:
-    groups = {
-        group: await service.categories(service.GROUP_KIND[group], include_inactive=True)
-        for group in GROUPS
-    }
+    groups = {group: await service.categories(group, include_inactive=True) for group in GROUPS}
     context = {
         "groups": groups,
+        "group_labels": SITE_GROUP_LABELS,
         "errors": on_form(errors or {}, CategoryForm.__struct_fields__),
         "form": form or CategoryForm(),
     }
@@ -81,8 +79,8 @@ async def toggle_category(
     site_group = next((known for known in GROUPS if known == group), None)
     current = {}
     if site_group is not None:
-        kind = service.GROUP_KIND[site_group]
-        current = {c.code: c.active for c in await service.categories(kind, include_inactive=True)}
+        listed = await service.categories(site_group, include_inactive=True)
+        current = {c.code: c.active for c in listed}
     if site_group is None or code not in current:
         errors = {"_": translate(request, N_("Unknown category."))}
         return await _categories_page(request, errors, status_code=404)

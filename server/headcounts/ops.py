@@ -25,10 +25,14 @@ class HeadcountAdd(OpBase, frozen=True, tag="headcount.add"):
     payload: AddHeadcount
 
 
+# The groups of categories: 出張申請受付 venues, 出張申請サポート venues, counters and branches.
+SiteGroup = Literal["outreach", "support", "office"]
+
+
 class AddCategory(Payload, frozen=True, kw_only=True):
     """``headcount.category_add``: a new thing to count at one kind of site."""
 
-    site_group: Literal["outreach", "office"]
+    site_group: SiteGroup
     label_ja: FreeText
     label_en: FreeText = ""
 
@@ -42,7 +46,7 @@ class HeadcountCategoryAdd(OpBase, frozen=True, tag="headcount.category_add"):
 class SetCategoryActive(Payload, frozen=True, kw_only=True):
     """``headcount.category_set_active``: stop (or resume) counting a category."""
 
-    site_group: Literal["outreach", "office"]
+    site_group: SiteGroup
     code: Code
     active: bool
 

@@ -95,7 +95,7 @@ async def _counters_context(
     user = request.user
     return {
         "session": session,
-        "categories": await service.categories(session.site_kind),
+        "categories": await service.categories(session.counted_as),
         "totals": totals,
         "slots": service.session_slots(session, minutes),
         "slot": slot,
@@ -161,6 +161,7 @@ def _field_data(request: SignedInRequest, context: dict[str, Any], mark: int) ->
             ),
             "time_slot": translate(request, N_("Time slot")),
             "total": translate(request, N_("Total")),
+            "this_slot": translate(request, N_("This slot")),
             "below_zero": translate(request, N_("A total cannot go below zero.")),
         },
     }

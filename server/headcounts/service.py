@@ -15,7 +15,7 @@ from server.common.text import is_code
 from server.headcounts.adds import Prepared, apply_adds, apply_prepared, prepare_adds
 from server.headcounts.batches import PERMISSION, apply_one
 from server.headcounts.categories import (
-    GROUP_KIND,
+    GROUPS,
     apply_category_add,
     apply_category_set_active,
     categories,
@@ -28,7 +28,7 @@ from server.ops.apply import INVALID
 from server.ops.registry import Kind
 
 __all__ = [
-    "GROUP_KIND",
+    "GROUPS",
     "Increment",
     "Prepared",
     "apply_adds",

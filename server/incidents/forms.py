@@ -84,7 +84,7 @@ class Filing(msgspec.Struct, frozen=True, kw_only=True):
 
 FILING_MESSAGES = {
     "site_id": N_("Choose a site."),
-    "work_session_id": N_("Enter a number, or leave this empty."),
+    "work_session_id": N_("Choose one of today's work sessions, or none."),
     "category": N_("Choose a category."),
     "severity": N_("Choose a severity."),
     "occurred_date": MOMENT_MESSAGE,

@@ -10,8 +10,9 @@ from litestar import Request
 from litestar.response import Template
 
 from server.auth.policy import Permission, allows
+from server.common.dates import long_moment
 from server.common.labels import FIELD_LABELS
-from server.common.parsing import date_and_time, in_jst, show_time
+from server.common.parsing import date_and_time, hhmm, in_jst, parse_id, today_jst
 from server.common.text import has_control
 from server.incidents import service
 from server.incidents.forms import CREATE_FIELDS, EDIT_FIELDS, NewIncidentForm, clean_text
@@ -27,7 +28,9 @@ from server.messages import N_
 from server.sites import service as sites
 from server.staff import service as staff
 from server.web.forms import on_form
-from server.web.pages import SignedInRequest, found, page
+from server.web.pages import SignedInRequest, found, page, request_language
+from server.work_sessions import service as work_sessions
+from server.work_sessions.schemas import WorkSessionOut
 
 DATETIME_FIELDS = frozenset({"occurred_at", "reported_to_city_at"})
 CHOICES = {"category": CATEGORY_LABELS, "severity": SEVERITY_LABELS, "status": STATUS_LABELS}
@@ -36,7 +39,7 @@ LABELS = {
     "severity_labels": SEVERITY_LABELS,
     "status_labels": STATUS_LABELS,
     "field_labels": FIELD_LABELS,
-    "show_time": show_time,
+    "hhmm": hhmm,
 }
 
 
@@ -65,10 +68,27 @@ async def new_page(
         **LABELS,
         "form": form,
         "sites": await sites.list_sites(),
+        "sessions": await session_choices(form.work_session_id),
+        "today": today_jst(),
         "errors": on_form(errors or {}, CREATE_FIELDS),
         "already_filed": "uid" in (errors or {}),
     }
     return page(request, "incidents/new.html", context, status_code=status_code)
+
+
+async def session_choices(chosen: str) -> list[WorkSessionOut]:
+    """Today's work sessions (JST) at every site, for the form to pick from by site and
+    hours; the one the form came from (a tablet's page) too, whatever its day."""
+    day = today_jst()
+    sessions = await work_sessions.search(date_from=day, date_to=day)
+    try:
+        chosen_id = parse_id(chosen)
+    except ValueError:
+        chosen_id = None  # nothing, or not an id: the form's own check says so
+    if chosen_id is not None and chosen_id not in {s.id for s in sessions}:
+        earlier = await work_sessions.get(chosen_id)
+        sessions += [earlier] if earlier is not None else []
+    return sorted(sessions, key=lambda s: (s.site_id, s.work_date, s.planned_start))
 
 
 async def load(request: Request[Any, Any, Any], uid: str, report_minutes: int) -> IncidentOut:
@@ -101,25 +121,27 @@ def values_at(incident: IncidentOut, revisions: list[Revision], version: int) ->
     return values
 
 
-def show_value(name: str, value: Any) -> str | None:
+def show_value(name: str, value: Any, language: str) -> str | None:
     """A history value for display: a label id, a JST time, the text, or None when empty."""
     if value is None or value == "":
         return None
     if name in CHOICES:
         return CHOICES[name].get(str(value), str(value))
     if name in DATETIME_FIELDS:
-        return show_time(value if isinstance(value, str | dt.datetime) else str(value))
+        return long_moment(value if isinstance(value, str | dt.datetime) else str(value), language)
     return str(value)
 
 
-def _history_rows(revisions: list[Revision], names: dict[int, str]) -> list[dict[str, Any]]:
+def _history_rows(
+    revisions: list[Revision], names: dict[int, str], language: str
+) -> list[dict[str, Any]]:
     rows = []
     for revision in revisions:
         changes = [
             {
                 "field": name,
-                "old": show_value(name, old),
-                "new": show_value(name, new),
+                "old": show_value(name, old, language),
+                "new": show_value(name, new, language),
                 "translate": name in CHOICES,
             }
             for name, (old, new) in revision.changes.items()
@@ -127,7 +149,7 @@ def _history_rows(revisions: list[Revision], names: dict[int, str]) -> list[dict
         rows.append(
             {
                 "version": revision.version,
-                "at": show_time(revision.at),
+                "at": long_moment(revision.at, language),
                 "actor_id": revision.actor_id,
                 "who": names.get(revision.actor_id or 0),
                 "changes": changes,
@@ -188,7 +210,12 @@ async def detail_page(
     context = {
         **LABELS,
         "incident": incident,
-        "history": _history_rows(revisions, names),
+        "session": (
+            await work_sessions.get(incident.work_session_id)
+            if incident.work_session_id is not None
+            else None
+        ),
+        "history": _history_rows(revisions, names, request_language(request)),
         "form": form or edit_values(incident),
         "status_choices": STATUS_ORDER[STATUS_ORDER.index(incident.status) :],
         "errors": on_form(errors or {}, EDIT_FIELDS),

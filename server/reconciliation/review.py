@@ -139,8 +139,8 @@ async def _items(rows: list[dict[str, Any]], field: FieldSettings) -> list[Item]
     site_ids = [p["site_id"] for p in payloads if isinstance(p.get("site_id"), int)]
     categories = {
         c.code: c
-        for kind in headcounts.GROUP_KIND.values()
-        for c in await headcounts.categories(kind, include_inactive=True)
+        for group in headcounts.GROUPS
+        for c in await headcounts.categories(group, include_inactive=True)
     }
     names = show.Names(staff=people, sites=await sites.get_many(site_ids), categories=categories)
     items = []

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from server.common.clock import JST
-from server.common.labels import FIELD_LABELS
+from server.common.labels import FIELD_LABELS, SITE_GROUP_LABELS, VENUE_SERVICE_LABELS
 from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
 from server.common.text import CONTROL_MESSAGE
 from server.headcounts.schemas import Category
@@ -62,7 +62,8 @@ CHOICES: dict[str, dict[str, str]] = {
         "other": N_("Other venue"),
     },
     "duty": {"in_charge": N_("In charge"), "operator": N_("Operator")},
-    "site_group": {"outreach": N_("Outreach venues"), "office": N_("Counters and branch offices")},
+    "site_group": SITE_GROUP_LABELS,
+    "venue_service": VENUE_SERVICE_LABELS,
     "severity": SEVERITY_LABELS,
     "status": STATUS_LABELS,
     "active": {"true": N_("Counted again"), "false": N_("No longer counted")},

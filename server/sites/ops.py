@@ -19,6 +19,8 @@ class AddVenue(Payload, frozen=True, kw_only=True):
     name_en: FreeText = ""
     address: FreeText = ""
     venue_kind: Literal["university", "commercial", "community_hall", "other"]
+    # 出張申請受付 (the card mailed) or 出張申請サポート (collected later): what is counted.
+    venue_service: Literal["reception", "support"] = "reception"
     notes: FreeText = ""
 
 

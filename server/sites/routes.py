@@ -12,6 +12,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
+from server.common.labels import VENUE_SERVICE_LABELS
 from server.common.text import FreeText
 from server.messages import N_
 from server.sites import calendar_routes, ops, service
@@ -37,10 +38,14 @@ class VenueForm(msgspec.Struct):
     name_en: FreeText = ""
     address: FreeText = ""
     venue_kind: FormChoice = ""
+    venue_service: FormChoice = "reception"
     notes: FreeText = ""
 
 
-NEW_VENUE_MESSAGES = {"venue_kind": N_("Choose the kind of venue.")}
+NEW_VENUE_MESSAGES = {
+    "venue_kind": N_("Choose the kind of venue."),
+    "venue_service": N_("Choose what is done at the venue."),
+}
 
 
 @get("/", opt={"permission": Permission.PUBLIC})
@@ -68,6 +73,7 @@ async def _sites_page(
         "venues": [s for s in sites if s.kind == "outreach_venue" and s.active],
         "retired": [s for s in sites if s.kind == "outreach_venue" and not s.active],
         "venue_kinds": VENUE_KINDS,
+        "venue_service_labels": VENUE_SERVICE_LABELS,
         "form": form or VenueForm(venue_kind="university"),
         "errors": errors,
         "retire_errors": retire_errors,

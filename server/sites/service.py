@@ -36,6 +36,7 @@ from server.sites.ops import (
     SiteSetHours,
 )
 from server.sites.schemas import SiteOut
+from server.sites.schemas import site_group as site_group
 from server.sites.tables import Site
 
 MAX_NAME = 200
@@ -61,11 +62,6 @@ class SiteCodeTaken(ValueError):
     """Another site already uses this code."""
 
 
-def site_group(kind: str) -> str:
-    """Headcount category group of a site kind: ``outreach`` or ``office``."""
-    return "outreach" if kind == "outreach_venue" else "office"
-
-
 async def get_many(ids: list[int]) -> dict[int, SiteOut]:
     """Sites by id (unknown ids are left out)."""
     if not ids:
@@ -85,6 +81,7 @@ async def add_outreach_venue(
     name_en: str = "",
     address: str = "",
     venue_kind: str = "other",
+    venue_service: str = "reception",
     notes: str = "",
     code: str | None = None,
 ) -> SiteOut:
@@ -95,6 +92,7 @@ async def add_outreach_venue(
         name_en: English name (the Japanese one when empty).
         address: Postal address.
         venue_kind: university, commercial, community_hall or other.
+        venue_service: ``reception`` (出張申請受付) or ``support`` (出張申請サポート).
         notes: Free notes (access, contact hours).
         code: Short unique code; made up when omitted.
 
@@ -115,6 +113,7 @@ async def add_outreach_venue(
             address=address,
             kind="outreach_venue",
             venue_kind=venue_kind,
+            venue_service=venue_service,
             notes=notes,
         )
     ).returning(*Site.all_columns())
@@ -157,6 +156,7 @@ async def apply_add_venue(payload: AddVenue, context: ApplyContext) -> Applied:
         name_en=" ".join(payload.name_en.split()),
         address=payload.address.strip(),
         venue_kind=payload.venue_kind,
+        venue_service=payload.venue_service,
         notes=payload.notes.strip(),
     )
     return Applied(target=f"site:{site.id}", entity_id=site.id)

@@ -12,7 +12,9 @@ class Site(Table, tablename="site"):
     ``kind`` is ``office`` (main counters), ``branch`` (分室) or ``outreach_venue``
     (出張申請会場). The five fixed sites are seeded by the first migration with ``fixed``
     set; outreach venues are added by managers and retired, never deleted. ``venue_kind``
-    (university, commercial, community_hall, other) describes an outreach venue.
+    (university, commercial, community_hall, other) describes an outreach venue, and
+    ``venue_service`` what is done there: ``reception`` (出張申請受付, the card mailed) or
+    ``support`` (出張申請サポート, collected later); it sets the categories counted.
     """
 
     code = Varchar(length=40, unique=True)
@@ -21,6 +23,7 @@ class Site(Table, tablename="site"):
     address = Text(default="")
     kind = Varchar(length=20, index=True)
     venue_kind = Varchar(length=20, default="")
+    venue_service = Varchar(length=12, default="reception")
     notes = Text(default="")
     fixed = Boolean(default=False)
     active = Boolean(default=True)

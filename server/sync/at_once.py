@@ -113,7 +113,7 @@ async def push_at_once(
         return None
     counts = _of_device(counts, batch.device_id)
     now = dt.datetime.now(dt.UTC)
-    guard = devices.advance_guard(batch.device_id, mark, split.mark, now)
+    guard = devices.advance_guard(batch.device_id, mark, split.mark, now, actor.staff_id)
     try:
         if not await apply_counts_at_once(prepared, counts, actor, field, guard, now=now):
             return None

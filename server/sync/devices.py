@@ -1,4 +1,4 @@
-"""Devices: registration, revocation, and each device's high-water mark.
+"""Devices: registration, names, revocation, and each device's high-water mark.
 
 A device's mark is the ``seq`` of the last of its ops the server has handled (applied or
 refused). A push takes the device's row, splits its batch against the mark (ops at or
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
@@ -25,12 +26,21 @@ from server.ops.apply import apply_op
 from server.ops.context import Actor, Applied, ApplyContext
 from server.ops.registry import Kind
 from server.settings import FieldSettings
+from server.sites import service as sites
+from server.staff import service as staff
 from server.sync import ops, store
-from server.sync.device_ops import DeviceRegister, DeviceRevoke, RegisterDevice, RevokeDevice
-from server.sync.schemas import Batch, DeviceOut, Gap, OpResult, PushOut, SyncError
+from server.sync.device_ops import (
+    DeviceRegister,
+    DeviceRename,
+    DeviceRevoke,
+    RegisterDevice,
+    RevokeDevice,
+)
+from server.sync.schemas import Batch, DeviceListed, DeviceOut, Gap, OpResult, PushOut, SyncError
 from server.sync.tables import Device
 
 DEVICE_ID_LENGTH = store.DEVICE_ID_LENGTH
+MAX_NAME = 100
 
 
 def _now() -> dt.datetime:
@@ -39,30 +49,63 @@ def _now() -> dt.datetime:
 
 def _device_out(row: dict[str, Any]) -> DeviceOut:
     return msgspec.convert(
-        {**row, "device_id": row["uid"], "registered_by": row["registered_by"]},
+        {
+            **row,
+            "device_id": row["uid"],
+            "site_id": row["site"],
+            "last_user_id": row["last_user"],
+        },
         DeviceOut,
         strict=False,
     )
 
 
-async def register_device(*, label: str, actor: Actor, field: FieldSettings) -> DeviceOut:
-    """Register a browser or tablet and issue its id (a ``device.register`` op).
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+async def register_device(
+    *, label: str, actor: Actor, field: FieldSettings, site_id: int | None = None
+) -> DeviceOut:
+    """Register a browser or tablet and issue its id (a ``device.register`` op). Without a
+    ``label`` it is named after ``site_id`` (the field page that registered it) and the
+    next free number there.
 
     Raises:
         OpRejected: The label holds a control character or what looks like a My Number.
     """
     check_controls("label", label)
     uid = str(uuid.uuid4())
-    payload = RegisterDevice(uid=uid, label=" ".join(label.split())[:100])
+    payload = RegisterDevice(uid=uid, label=_one_line(label)[:MAX_NAME], site_id=site_id)
     await apply_op(DeviceRegister(device_id=uid, payload=payload), actor, field)
     rows = await Device.select(*Device.all_columns()).where(Device.uid == uid)
     return _device_out(rows[0])
 
 
+async def _next_number(site_id: int | None) -> int:
+    """The smallest number no live device registered at the site (or at none) has: a
+    replacement for a revoked tablet takes its number."""
+    at_site = Device.site.is_null() if site_id is None else Device.site == site_id
+    rows = await Device.select(Device.number).where(at_site & Device.revoked_at.is_null())
+    taken = {row["number"] for row in rows}
+    return next(n for n in itertools.count(1) if n not in taken)
+
+
 async def _apply_register(op: DeviceRegister, context: ApplyContext) -> Applied:
     payload = op.payload
+    site = await sites.get_site(payload.site_id) if payload.site_id is not None else None
+    if site is not None:
+        await sites.lock(site.id)  # two tablets registering at once get two numbers
+    number = await _next_number(site.id if site else None)
+    default = f"{site.name_ja} {number}号機" if site else f"端末 {number}"
     await Device.insert(
-        Device(uid=payload.uid, label=payload.label, registered_by=context.actor.staff_id)
+        Device(
+            uid=payload.uid,
+            label=payload.label or default,
+            registered_by=context.actor.staff_id,
+            site=site.id if site else None,
+            number=number,
+        )
     )
     return Applied(target=f"device:{payload.uid}", entity_id=payload.uid)
 
@@ -71,6 +114,34 @@ async def list_devices() -> list[DeviceOut]:
     """Every device, newest first."""
     rows = await Device.select().order_by(Device.created_at, ascending=False)
     return [_device_out(r) for r in rows]
+
+
+async def devices_seen() -> list[DeviceListed]:
+    """Every device, newest first, with the name of the person who pushed from it last."""
+    listed = await list_devices()
+    names = {person.id: person.display_name for person in await staff.list_staff()}
+    return [
+        DeviceListed(
+            device=device,
+            last_user=names.get(device.last_user_id or 0, ""),
+        )
+        for device in listed
+    ]
+
+
+async def _apply_rename(op: DeviceRename, context: ApplyContext) -> Applied:
+    uid = op.payload.uid
+    label = _one_line(op.payload.label)
+    if not 1 <= len(label) <= MAX_NAME:
+        raise OpRejected("device_name_invalid", BAD_NAME, field="label")
+    rows = (
+        await Device.update({Device.label: label})
+        .where(Device.uid == uid)
+        .returning(Device._meta.primary_key)
+    )
+    if not rows:
+        raise OpRejected("device_unknown", UNKNOWN_DEVICE, field="device_id")
+    return Applied(target=f"device:{uid}", entity_id=uid)
 
 
 async def revoke_device(device_id: str, *, actor: Actor, field: FieldSettings) -> bool:
@@ -100,8 +171,10 @@ async def _apply_revoke(op: DeviceRevoke, context: ApplyContext) -> Applied:
 
 
 UNKNOWN_DEVICE = N_("This device is not registered or was revoked.")
+BAD_NAME = N_("Enter a device name of 1 to 100 characters.")
 KINDS = (
     Kind(DeviceRegister, Permission.FIELD_WRITE, _apply_register, synced=False),
+    Kind(DeviceRename, Permission.MANAGE_STAFF, _apply_rename, synced=False),
     Kind(DeviceRevoke, Permission.MANAGE_STAFF, _apply_revoke, synced=False),
 )
 """The device ops and their rules (installed by :mod:`server.domains`)."""
@@ -186,8 +259,9 @@ def _unknown_device() -> SyncError:
     return SyncError("device_unknown", UNKNOWN_DEVICE, 403)
 
 
-async def take_device(batch: Batch, known: int | None) -> Split:
-    """Lock the device's row and move its mark to where the batch takes it.
+async def take_device(batch: Batch, known: int | None, by: int | None) -> Split:
+    """Lock the device's row, note it seen (used by ``by``, when not None) and move its
+    mark to where the batch takes it.
 
     The new mark depends only on the old one and the batch's ``seq`` numbers, so the
     common case (the mark is still ``known``, as read or guessed) is one statement.
@@ -201,12 +275,12 @@ async def take_device(batch: Batch, known: int | None) -> Split:
     now = _now()
     if known is not None:
         split = split_batch(known, batch)
-        before = await store.take_from(batch.device_id, now, known, split.mark)
+        before = await store.take_from(batch.device_id, now, by, known, split.mark)
         if before is None:
             raise _unknown_device()
         # Else the mark moved meanwhile (another push from this device).
         return split if before == known else await _move(batch, before)
-    mark = await store.take(batch.device_id, now)
+    mark = await store.take(batch.device_id, now, by)
     if mark is None:
         raise _unknown_device()
     return await _move(batch, mark)

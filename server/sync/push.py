@@ -222,8 +222,10 @@ async def _apply_batch(state: _Push, known: int | None) -> PushOut:
         counts = []
 
     async with db.writing() as transaction:
-        # Taking the device row's lock first serializes pushes from one device.
-        split = await devices.take_device(batch, known)
+        # Taking the device row's lock first serializes pushes from one device. Its last
+        # user is the sender; a supervisor uploading a tablet's file never used it.
+        user = None if state.upload else state.actor.staff_id
+        split = await devices.take_device(batch, known, user)
         if not split.fresh:
             raise _NothingNew(split)
         results.extend(devices.duplicates(split))

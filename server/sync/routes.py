@@ -16,18 +16,22 @@ from litestar.types import Receive, Scope, Send
 
 from server.auth.policy import Permission
 from server.auth.schemas import Identity
+from server.common.dates import long_moment
+from server.common.text import FreeText
 from server.messages import N_
 from server.settings import Settings
 from server.sync import devices, keep
 from server.sync import pull as pull_service
 from server.sync import push as push_service
 from server.sync.compression import read_body
+from server.sync.device_ops import DeviceRename, RenameDevice
 from server.sync.intake import read_batch
 from server.sync.schemas import DeviceIn, DeviceOut, PullOut, PushIn, PushOut, SyncError
 from server.web.dependencies import AppSettings
-from server.web.forms import actor_of, explain
+from server.web.form_fields import Form
+from server.web.forms import actor_of, explain, on_form, submit
 from server.web.json_answer import OWN_COMPRESSION, send_answer
-from server.web.pages import page, translate
+from server.web.pages import page, request_language, translate
 
 WRITE = {"permission": Permission.FIELD_WRITE}
 READ = {"permission": Permission.READ_ALL}
@@ -50,9 +54,10 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
 async def register_device(
     request: Request[Any, Identity, Any], data: JSONBody[DeviceIn], settings: AppSettings
 ) -> DeviceOut:
-    """Registers this browser or tablet; the answer carries its server-issued device id."""
+    """Registers this browser or tablet; the answer carries its server-issued device id
+    and its name."""
     return await devices.register_device(
-        label=data.label, actor=actor_of(request), field=settings.field
+        label=data.label, site_id=data.site_id, actor=actor_of(request), field=settings.field
     )
 
 
@@ -167,10 +172,51 @@ async def pull_described(
 DESCRIBED = [push_described, pull_described]
 
 
+class RenameForm(msgspec.Struct):
+    """A device's rename form on the device list."""
+
+    label: FreeText = ""
+
+
+async def _devices_page(
+    request: Request[Any, Identity, Any],
+    *,
+    failed: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Template:
+    language = request_language(request)
+    listed = await devices.devices_seen()
+    errors = on_form(errors or {}, RenameForm.__struct_fields__)
+    if failed not in {item.device.device_id for item in listed}:
+        failed = ""  # no card to show the refusal on: above the list
+    context = {
+        "devices": listed,
+        "failed": failed,
+        "errors": errors,
+        "shown": lambda moment: long_moment(moment, language),
+    }
+    return page(request, "sync/devices.html", context, status_code=status)
+
+
 @get("/devices", opt=MANAGE)
 async def devices_page(request: Request[Any, Identity, Any]) -> Template:
-    """Registered devices, with a revoke button each."""
-    return page(request, "sync/devices.html", {"devices": await devices.list_devices()})
+    """Registered devices: each one's name, who used it last and when; rename, revoke."""
+    return await _devices_page(request)
+
+
+@post("/devices/{device_id:str}/rename", opt=MANAGE)
+async def rename(
+    request: Request[Any, Identity, Any],
+    device_id: FromPath[str],
+    data: Annotated[RenameForm, Form],
+) -> Template | Redirect:
+    """Renames a device (op ``device.rename``), as written on the tablet."""
+    op = DeviceRename(payload=RenameDevice(uid=device_id, label=data.label))
+    applied, errors = await submit(request, op)
+    if applied is None:
+        return await _devices_page(request, failed=device_id, errors=errors, status=422)
+    return Redirect(f"/devices#device-{device_id}", status_code=303)
 
 
 @post("/devices/{device_id:str}/revoke", opt=MANAGE)
@@ -228,4 +274,4 @@ async def upload(
     )
 
 
-ROUTES = [register_device, push, pull, devices_page, revoke, upload_page, upload]
+ROUTES = [register_device, push, pull, devices_page, rename, revoke, upload_page, upload]

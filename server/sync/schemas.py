@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from server.common.text import FreeText, Uuid
+from server.common.text import FreeText, Id, Uuid
 from server.sync.ops import Op, Unreadable
 
 SCHEMA_VERSIONS = (1,)
@@ -16,13 +16,16 @@ MAX_BATCH = 1000
 
 
 class DeviceIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
-    """Body of ``POST /api/devices``."""
+    """Body of ``POST /api/devices``: the device's name, or the site of the field page
+    registering it (the name is then the site's and the next free number there)."""
 
     label: Annotated[FreeText, msgspec.Meta(max_length=100)] = ""
+    site_id: Id | None = None
 
 
 class DeviceOut(msgspec.Struct, frozen=True, kw_only=True):
-    """A registered device."""
+    """A registered device: ``label`` is its name; ``last_user_id`` pushed from it last,
+    at ``last_seen_at``."""
 
     device_id: str
     label: str
@@ -31,6 +34,16 @@ class DeviceOut(msgspec.Struct, frozen=True, kw_only=True):
     created_at: dt.datetime
     last_seen_at: dt.datetime | None = None
     revoked_at: dt.datetime | None = None
+    site_id: int | None = None
+    number: int | None = None
+    last_user_id: int | None = None
+
+
+class DeviceListed(msgspec.Struct, frozen=True, kw_only=True):
+    """A device on the managers' list, with the name of who pushed from it last."""
+
+    device: DeviceOut
+    last_user: str = ""
 
 
 class PushIn(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

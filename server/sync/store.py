@@ -36,63 +36,70 @@ async def mark_or_guess(device_id: str, guess: int | None) -> int | None:
     return int(rows[0]["high_water"]) if rows else None
 
 
-def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime) -> db_bulk.Guard:
+def advance_guard(device_id: str, mark: int, to: int, now: dt.datetime, by: int) -> db_bulk.Guard:
     """PostgreSQL: a writer's statement moves the device's mark from ``mark`` to ``to``
-    and writes only if the mark was still ``mark`` (no other push of the device came
-    first) and the device is live. The row is locked first, as a push's transaction
-    locks it."""
+    (noting it used by ``by``) and writes only if the mark was still ``mark`` (no other
+    push of the device came first) and the device is live. The row is locked first, as a
+    push's transaction locks it."""
     return db_bulk.Guard(
-        "advanced AS (UPDATE device SET last_seen_at = {}, high_water = {} "
+        "advanced AS (UPDATE device SET last_seen_at = {}, last_user = {}, high_water = {} "
         "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING 1)",
-        [now, to, device_id, mark],
+        [now, by, to, device_id, mark],
         "EXISTS (SELECT 1 FROM advanced)",
     )
 
 
 # PostgreSQL: the device's row locked, its mark before, and the mark moved to where the
-# batch takes it if it was the one guessed: one statement, right guess or wrong.
+# batch takes it if it was the one guessed: one statement, right guess or wrong. Each
+# statement noting the device seen notes who used it too (a null ``by``, the sender of an
+# uploaded file, keeps the user before).
 TAKE_PG = (
-    "UPDATE device AS d SET last_seen_at = {}, "
+    "UPDATE device AS d SET last_seen_at = {}, last_user = COALESCE({}, d.last_user), "
     "high_water = CASE WHEN o.high_water = {} THEN {} ELSE o.high_water END "
     "FROM (SELECT id, high_water FROM device WHERE uid = {} AND revoked_at IS NULL "
     "FOR UPDATE) AS o WHERE d.id = o.id RETURNING o.high_water AS before"
 )
 
 
-async def take_from(device_id: str, now: dt.datetime, known: int, to: int) -> int | None:
-    """Lock the live device's row, note it seen at ``now``, and move its mark to ``to`` if
-    it is still ``known``.
+async def take_from(
+    device_id: str, now: dt.datetime, by: int | None, known: int, to: int
+) -> int | None:
+    """Lock the live device's row, note it seen at ``now`` and used by ``by``, and move
+    its mark to ``to`` if it is still ``known``.
 
     Returns:
         The mark it had (``known`` when it moved); None for an unknown or revoked device.
     """
     if db.is_postgres():
-        rows = await db.fetch(QueryString(TAKE_PG, now, known, to, device_id))
+        rows = await db.fetch(QueryString(TAKE_PG, now, by, known, to, device_id))
         return int(rows[0]["before"]) if rows else None
     rows = await db.fetch(
         QueryString(
-            "UPDATE device SET last_seen_at = {}, high_water = {} "
-            "WHERE uid = {} AND high_water = {} AND revoked_at IS NULL RETURNING high_water",
+            "UPDATE device SET last_seen_at = {}, last_user = COALESCE({}, last_user), "
+            "high_water = {} WHERE uid = {} AND high_water = {} AND revoked_at IS NULL "
+            "RETURNING high_water",
             now,
+            by,
             to,
             device_id,
             known,
         )
     )
-    return known if rows else await take(device_id, now)
+    return known if rows else await take(device_id, now, by)
 
 
-async def take(device_id: str, now: dt.datetime) -> int | None:
-    """Lock the live device's row and note it seen at ``now``.
+async def take(device_id: str, now: dt.datetime, by: int | None) -> int | None:
+    """Lock the live device's row and note it seen at ``now`` and used by ``by``.
 
     Returns:
         Its mark; None for an unknown or revoked device.
     """
     rows = await db.fetch(
         QueryString(
-            "UPDATE device SET last_seen_at = {} WHERE uid = {} AND revoked_at IS NULL "
-            "RETURNING high_water",
+            "UPDATE device SET last_seen_at = {}, last_user = COALESCE({}, last_user) "
+            "WHERE uid = {} AND revoked_at IS NULL RETURNING high_water",
             now,
+            by,
             device_id,
         )
     )

@@ -9,7 +9,11 @@ from server.staff.tables import Staff
 
 class Device(Table, tablename="device"):
     """A registered tablet or browser. ``high_water`` is the last ``seq`` applied from it;
-    it moves in the same transaction as the ops, so a batch counts exactly once."""
+    it moves in the same transaction as the ops, so a batch counts exactly once.
+
+    ``label`` is its name (「アクタ西宮ステーション 2号機」): by default the ``site`` whose
+    field page registered it and the first ``number`` free there; managers rename it.
+    ``last_user`` pushed from it last, at ``last_seen_at``."""
 
     uid = Varchar(length=36, unique=True)
     label = Varchar(length=100, default="")
@@ -18,6 +22,9 @@ class Device(Table, tablename="device"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    site = Integer(null=True, default=None)
+    number = Integer(null=True, default=None)
+    last_user = Integer(null=True, default=None)
 
 
 class SyncIssue(Table, tablename="sync_issue"):

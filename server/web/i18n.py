@@ -1,5 +1,5 @@
 """Translation catalogs (gettext .po files read with Babel), language choice, and Jinja's
-i18n extension reading them.
+i18n extension reading them, with filters that write dates the way each language reads them.
 
 Message ids are English; ``ja`` is the first and complete catalog. The .po files are read
 at app start, so there is no compile step and no binary file in the repository. Templates
@@ -9,6 +9,7 @@ message in the code and templates, and a test fails on one the Japanese catalog 
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from litestar.plugins.jinja import JinjaTemplateEngine
 
+from server.common import dates
 from server.settings import LANGUAGES
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
@@ -89,6 +91,21 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return translated
 
 
+@pass_context
+def _long_date(context: Context, day: dt.date) -> str:
+    return dates.long_date(day, context.get("lang", "ja"))
+
+
+@pass_context
+def _short_date(context: Context, day: dt.date) -> str:
+    return dates.short_date(day, context.get("lang", "ja"))
+
+
+@pass_context
+def _moment(context: Context, moment: dt.datetime | str | None) -> str:
+    return dates.long_moment(moment, context.get("lang", "ja"))
+
+
 def install_i18n(engine: JinjaTemplateEngine) -> None:
     """Turn on Jinja's i18n extension, translating with the catalog of each page's
     language (the ``translations`` that :func:`server.web.pages.page` puts in its context).
@@ -100,3 +117,6 @@ def install_i18n(engine: JinjaTemplateEngine) -> None:
     environment: Any = engine.engine
     environment.add_extension("jinja2.ext.i18n")
     environment.install_gettext_callables(_gettext, _ngettext, newstyle=False)
+    environment.filters["long_date"] = _long_date
+    environment.filters["short_date"] = _short_date
+    environment.filters["moment"] = _moment

@@ -1,1 +1,1 @@
-"""Work sessions (出張申請会・窓口開設): a site open for a time window, and who staffs it."""
+"""Work sessions (業務): a counter or venue open for a time window, and who staffs it."""

@@ -26,6 +26,7 @@ def _columns() -> list[Any]:
         WorkSession.site.name_ja.as_alias("site_name_ja"),
         WorkSession.site.name_en.as_alias("site_name_en"),
         WorkSession.site.kind.as_alias("site_kind"),
+        WorkSession.site.venue_service.as_alias("site_venue_service"),
     ]
 
 

@@ -6,6 +6,8 @@ import datetime as dt
 
 import msgspec
 
+from server.sites.schemas import site_group
+
 # Every state a work session can be in, in the order it goes through them: planned when made,
 # open once started, closed once finished. Pages offer these and no others; the day lock
 # adds its state here together with the op that sets it.
@@ -29,6 +31,7 @@ class WorkSessionOut(msgspec.Struct, frozen=True, kw_only=True):
     site_name_ja: str
     site_name_en: str
     site_kind: str
+    site_venue_service: str = "reception"
     work_date: dt.date
     planned_start: dt.datetime
     planned_end: dt.datetime
@@ -42,6 +45,11 @@ class WorkSessionOut(msgspec.Struct, frozen=True, kw_only=True):
     def site_name(self, language: str) -> str:
         """The site's name in ``language``."""
         return self.site_name_en if language == "en" else self.site_name_ja
+
+    @property
+    def counted_as(self) -> str:
+        """The group of headcount categories counted at its site."""
+        return site_group(self.site_kind, self.site_venue_service)
 
     @property
     def in_charge(self) -> Assignment | None:

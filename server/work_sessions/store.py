@@ -29,6 +29,7 @@ _SOURCES = {
     "site_name_ja": "s.name_ja",
     "site_name_en": "s.name_en",
     "site_kind": "s.kind",
+    "site_venue_service": "s.venue_service",
 }
 
 

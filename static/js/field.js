@@ -3,13 +3,15 @@
 // pull brings this session's state (other tablets' counts), the counters are drawn again.
 import { localView, saveSnapshot, unseen } from './outbox.js';
 import { localState, renderCounters } from './render.js';
+import { confirmFiled, drawLocal } from './session-incidents.js';
 import { tablet } from './tablet.js';
 import { localTap, TAP } from './tap.js';
+import { keepAgain } from './worker.js';
 
 const data = JSON.parse(document.getElementById('field-data').textContent);
 // The incident form and this session's incidents are kept for offline use with the page.
 const links = [...document.querySelectorAll('[data-testid="report-incident"], [data-offline-link]')].map((a) => a.href);
-const { csrf, loop, start } = tablet({ canWrite: data.can_write, links });
+const { csrf, loop, start } = tablet({ canWrite: data.can_write, links, siteId: data.site_id });
 
 // Taps: every one counts, in order. htmx would queue a second tap made while the first is
 // in flight on the button the first answer replaces, and then drop it; so the page sends
@@ -80,20 +82,43 @@ closing?.addEventListener('toggle', () => {
   }
 });
 
+// This session's reports filed on this tablet that the page's list lacks, drawn at once
+// and after each sync (one at a time); a report just kept offline is confirmed once.
+const incidents = document.querySelector('[data-testid="session-incidents"]');
+// Once one of them reached the server, the page kept offline is fetched again, so it lists
+// it even after this tablet forgets the sent op.
+let drawn = Promise.resolve();
+let keeping = false;
+function drawIncidents() {
+  if (!incidents) return;
+  drawn = drawn.then(async () => {
+    const sent = drawLocal(incidents, data, (await localView(data.session_id)).ops);
+    if (!sent || keeping || !navigator.onLine) return;
+    keeping = true;
+    keepAgain(window.location.href).then((ok) => { keeping = ok; }, () => { keeping = false; });
+  }).catch(() => null);
+}
+
 // A pull replaced this session's snapshot: draw it, in turn with taps (a tap's answer and
 // this drawing each read the snapshot and ops at once; the later one is shown last).
 loop.onPulled = (ids) => {
   if (ids.includes(data.session_id)) taps = taps.then(() => showLocal()).catch(() => null);
 };
 // A change the server refused no longer counts: drawn again without it (a pull may not come).
+// The incident list follows the outbox too (a report sent is no longer marked unsent).
 let refusals = null;
 const said = loop.onChange;
 loop.onChange = (state) => {
   said(state);
+  drawIncidents();
   if (refusals !== null && state.rejected > refusals) taps = taps.then(() => showLocal(true)).catch(() => null);
   refusals = state.rejected;
 };
 
 await saveSnapshot(data);
+// Confirmed first, then drawn (in turn, without holding up the taps kept so far).
+const note = document.querySelector('[data-testid="incident-saved"]');
+if (note) drawn = drawn.then(() => confirmFiled(note, data.session_id)).catch(() => null);
+drawIncidents();
 await showLocal();
 await start();

@@ -29,38 +29,39 @@ const REASONS = {
   uid_invalid: ['記録の識別番号が正しくありません。', 'The incident id is not valid.'],
   uid_taken: ['この記録はすでに登録されています。', 'This incident was already filed.'],
   site_unknown: ['該当する履行場所がありません。', 'No such site.'],
-  session_unknown: ['該当する窓口開設・出張申請会がありません。', 'No such work session.'],
+  session_unknown: ['該当する業務がありません。', 'No such work session.'],
   in_future: ['未来の日時は指定できません。', 'The time cannot be in the future.'],
   incident_unknown: ['該当する記録がありません。', 'No such incident.'],
   incident_closed: ['完了した記録は変更できません。', 'A closed incident cannot be changed.'],
   status_backwards: ['状態を前の段階に戻すことはできません。', 'The status cannot go back.'],
   prevention_required: ['重大度が「高」「重大」の記録は、再発防止策を入力しないと完了にできません。', 'A high or critical incident cannot close without recurrence prevention.'],
   delta_invalid: ['件数は-100〜100の範囲で、0以外にしてください。', 'A count must be between -100 and 100 and not zero.'],
-  session_not_open: ['件数は開設中の窓口・会場でのみ記録できます。', 'Counts can only be recorded while the work session is open.'],
+  session_not_open: ['件数は開設中の業務でのみ記録できます。', 'Counts can only be recorded while the work session is open.'],
   category_unknown: ['不明な集計項目です。', 'Unknown category.'],
-  slot_outside: ['この時間帯は開設時間外です。', 'This time slot is outside the work session.'],
+  slot_outside: ['この時間帯は業務の時間外です。', 'This time slot is outside the work session.'],
   below_zero: ['合計を0未満にすることはできません。', 'A total cannot go below zero.'],
-  session_closed: ['この窓口開設・出張申請会は終了または確定済みのため、変更できません。', 'This work session is closed or locked and cannot be changed.'],
-  already_open: ['この窓口開設・出張申請会はすでに開始しています。', 'This work session is already open.'],
-  not_open: ['終了できるのは開設中の窓口開設・出張申請会だけです。', 'Only an open work session can be closed.'],
-  in_charge_required: ['開設中の窓口開設・出張申請会には責任者が必要です。', 'An open work session needs a person in charge.'],
-  not_on_session: ['この窓口開設・出張申請会を開始・終了できるのは、割り当てられた人と管理者（総括管理責任者・業務責任者・副責任者）だけです。', 'Only the people assigned to this work session, or a manager, can start or finish it.'],
-  not_planned_day: ['この窓口開設・出張申請会は別の日の予定です。開始できるのは実施日の当日だけです。', 'This work session is planned for another day. It can be started only on its work date.'],
-  override_reason_required: ['この窓口開設・出張申請会は別の日の予定です。本日開始する理由を入力してください。', 'This work session is planned for another day. Say why you start it today.'],
-  not_closed: ['再開できるのは終了した窓口開設・出張申請会だけです。', 'Only a finished work session can be reopened.'],
-  reopen_reason_required: ['再開する理由を入力してください。', 'Say why this work session is reopened.'],
+  session_closed: ['この業務は終了または確定済みのため、変更できません。', 'This work session is closed or locked and cannot be changed.'],
+  already_open: ['この業務はすでに開始しています。', 'This work session is already open.'],
+  not_open: ['終了できるのは開設中の業務だけです。', 'Only an open work session can be closed.'],
+  in_charge_required: ['開設中の業務には責任者が必要です。', 'An open work session needs a person in charge.'],
+  not_on_session: ['この業務を開始・終了できるのは、割り当てられた人と管理者（総括管理責任者・業務責任者・副責任者）だけです。', 'Only the people assigned to this work session, or a manager, can start or finish it.'],
+  not_planned_day: ['この業務は別の日の予定です。開始できるのは実施日の当日だけです。', 'This work session is planned for another day. It can be started only on its work date.'],
+  override_reason_required: ['この業務は別の日の予定です。本日開始する理由を入力してください。', 'This work session is planned for another day. Say why you start it today.'],
+  not_closed: ['再開できるのは終了した業務だけです。', 'Only a finished work session can be reopened.'],
+  reopen_reason_required: ['業務を再開する理由を入力してください。', 'Say why this work session is reopened.'],
   end_before_start: ['終了時刻は開始時刻より後にしてください。', 'The end must be after the start.'],
-  window_invalid: ['終了時刻は開始時刻より後に、開設時間は16時間以内にしてください。', 'The end must be after the start, at most 16 hours later.'],
+  window_invalid: ['終了時刻は開始時刻より後に、業務の時間は16時間以内にしてください。', 'The end must be after the start, at most 16 hours later.'],
   date_mismatch: ['開始時刻は実施日と同じ日にしてください。', 'The start must be on the work date.'],
   staff_unknown: ['該当する従事者がいません。', 'No such person.'],
   device_unknown: ['この端末は登録されていないか、無効にされています。', 'This device is not registered or was revoked.'],
+  device_name_invalid: ['端末名は1〜100文字で入力してください。', 'Enter a device name of 1 to 100 characters.'],
   staff_inactive: ['無効になった人は割り当てられません。', 'Deactivated staff cannot be assigned.'],
-  not_contractor: ['市職員は窓口開設・出張申請会に配置できません。', 'City staff cannot be assigned to work sessions.'],
-  already_assigned: ['この人はすでに割り当てられています。', 'This person is already in this work session.'],
+  not_contractor: ['市職員は業務に配置できません。', 'City staff cannot be assigned to work sessions.'],
+  already_assigned: ['この人はすでにこの業務に割り当てられています。', 'This person is already in this work session.'],
   not_a_manager: ['責任者は業務責任者または副責任者でなければなりません。', 'The person in charge must be a business manager or a deputy.'],
-  in_charge_taken: ['この窓口開設・出張申請会にはすでに責任者がいます。', 'This work session already has a person in charge.'],
-  overlap: ['この人は時間の重なる別の窓口開設・出張申請会に割り当てられています。', 'This person works another session at an overlapping time.'],
-  not_assigned: ['この人は割り当てられていません。', 'This person is not in this work session.'],
+  in_charge_taken: ['この業務にはすでに責任者がいます。', 'This work session already has a person in charge.'],
+  overlap: ['この人は時間の重なる別の業務に割り当てられています。', 'This person works another session at an overlapping time.'],
+  not_assigned: ['この人はこの業務に割り当てられていません。', 'This person is not in this work session.'],
   label_invalid: ['項目名を1〜100文字で入力してください。', 'Enter a label of 1 to 100 characters.'],
   label_taken: ['この集計項目はすでにあります。', 'This category already exists.'],
   name_invalid: ['名称は1〜200文字で入力してください。', 'Enter a name of 1 to 200 characters.'],
@@ -70,7 +71,7 @@ const REASONS = {
   date_past: ['その日は過ぎています。今日以降の日を選んでください。', 'That day has already passed: plan today or a later day.'],
   site_closed: ['この履行場所はその日は休業日です。特別に開く場合は、管理者が履行場所の開庁カレンダーでその日を開いてください。', "The site is closed on that day. A manager can open the day on the site's calendar."],
   outside_hours: ['開庁時間外です（その日の開庁時間は開庁カレンダーのとおり）。開庁時間内で予定を立ててください。', "The times are outside the site's opening hours that day: plan within them."],
-  site_overlap: ['この履行場所には時間の重なる別の予定（同じ日、重なる時間帯）があります。その予定に担当者を追加するか、別の時間を選ぶか、両方とも必要であることを確認してください。', 'Another work session at this site overlaps these times: add staff to it, choose other times, or confirm that both are meant.'],
+  site_overlap: ['この履行場所には時間の重なる別の業務（同じ日、重なる時間帯）があります。その業務に担当者を追加するか、別の時間を選ぶか、両方とも必要であることを確認してください。', 'Another work session at this site overlaps these times: add staff to it, choose other times, or confirm that both are meant.'],
   no_calendar: ['出張申請会場には開庁カレンダーはありません。予定を立てた日時に開きます。', 'Outreach venues have no opening calendar: they are open when a session is planned.'],
   hours_incomplete: ['開始時刻と終了時刻を両方入力するか、両方とも空にしてください。', 'Enter both the opening and the closing time, or neither.'],
   hours_invalid: ['開庁時間の指定が正しくありません。', 'The opening hours are not valid.'],
@@ -117,8 +118,8 @@ export const WORDS = {
   noReason: pick('理由は届いていません。', 'No reason was given.'),
 };
 const KINDS = {
-  'work_session.open': ['窓口開設・出張申請会の開始', 'Start of a work session'],
-  'work_session.close': ['窓口開設・出張申請会の終了', 'Finish of a work session'],
+  'work_session.open': ['業務の開始', 'Start of a work session'],
+  'work_session.close': ['業務の終了', 'Finish of a work session'],
   'incident.create': ['トラブル・事故・苦情の登録', 'Incident filed'],
   'incident.update': ['トラブル・事故・苦情の更新', 'Incident update'],
 };
@@ -126,12 +127,21 @@ const KINDS = {
 const esc = (value) => String(value).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;');
 const JST = 9 * 3600 * 1000;
 // "12/03 10:15" in Japan time.
-export function when(iso) {
+// A moment as the server's pages write it (server/common/dates.py), in Japan time:
+// 2026年12月3日(木) 14:05, or Thu 3 Dec 2026, 14:05.
+export function when(iso, en = EN) {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '';
   const d = new Date(t + JST);
   const two = (n) => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  const clock = `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}`;
+  if (en) {
+    const day = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][d.getUTCDay()];
+    const month = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][d.getUTCMonth()];
+    return `${day} ${d.getUTCDate()} ${month} ${d.getUTCFullYear()}, ${clock}`;
+  }
+  const day = '日月火水木金土'[d.getUTCDay()];
+  return `${d.getUTCFullYear()}年${d.getUTCMonth() + 1}月${d.getUTCDate()}日(${day}) ${clock}`;
 }
 
 // The server's reason in the page's language: its message when it is worded in that
@@ -165,7 +175,7 @@ function describe(op, labels) {
   if (p.uid && op.type.startsWith('incident.')) {
     where = `<a href="/incidents/${encodeURIComponent(p.uid)}">${esc(pick('記録', 'Incident'))} ${esc(String(p.uid).slice(0, 8))}</a>`;
   } else if (Number.isInteger(p.work_session_id)) {
-    where = `<a href="/field/sessions/${p.work_session_id}">${esc(pick('窓口開設・出張申請会', 'Work session'))} #${p.work_session_id}</a>`;
+    where = `<a href="/field/sessions/${p.work_session_id}">${esc(pick('業務', 'Work session'))} #${p.work_session_id}</a>`;
   }
   let change = '';
   if (op.type === 'incident.update') {

@@ -54,7 +54,7 @@ export function localState(snap, ops) {
     bySlot.set(Number(slot), (bySlot.get(Number(slot)) ?? 0) + n);
     total += n;
   }
-  return { status, byCategory, bySlot, total };
+  return { status, cells, byCategory, bySlot, total };
 }
 
 export function renderCounters(snap, state, { error = '', now = Date.now() } = {}) {
@@ -78,7 +78,8 @@ export function renderCounters(snap, state, { error = '', now = Date.now() } = {
     return `
     <li class="counter" data-category="${esc(c.code)}">
       <span class="counter-label">${esc(c.label)}</span>
-      <span class="counter-total" data-testid="total-${esc(c.code)}">${state.byCategory[c.code] ?? 0}</span>${buttons}
+      <span class="counter-now">${esc(m.this_slot)} <b data-testid="slot-count-${esc(c.code)}">${state.cells.get(`${slot}|${c.code}`) ?? 0}</b></span>
+      <span class="counter-total">${esc(m.total)} <b data-testid="total-${esc(c.code)}">${state.byCategory[c.code] ?? 0}</b></span>${buttons}
     </li>`;
   }).join('');
   const rows = snap.slots.map((s) => `

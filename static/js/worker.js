@@ -15,6 +15,13 @@ function cachePage(worker, url) {
   });
 }
 
+// Has the worker keep this page again as the server renders it now (after this tablet's
+// work reached the server, so the copy kept offline shows it too).
+export function keepAgain(url) {
+  const worker = navigator.serviceWorker?.controller;
+  return worker ? cachePage(worker, url) : Promise.resolve(false);
+}
+
 // A new version of the worker waits while this tablet has unsent ops (the version that
 // took them keeps answering), and takes over once the outbox is empty. The outbox is in
 // IndexedDB, so nothing is lost either way.

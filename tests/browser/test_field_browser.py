@@ -13,7 +13,7 @@ from tests.support import tablet
 
 pytestmark = pytest.mark.browser
 
-CATEGORIES = ("issuance", "pin_reset", "certificate_renewal")
+CATEGORIES = ("issuance_reserved", "pin_reset", "certificate_renewal")
 
 
 def counts_sent(tab: Any, database_url: str, session: int) -> dict[str, int]:
@@ -34,18 +34,18 @@ def test_operator_counts_corrects_and_files_an_incident(
     tab.get_by_test_id("open-session").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
 
-    taps = {"issuance": 3, "pin_reset": 2, "certificate_renewal": 1}
+    taps = {"issuance_reserved": 3, "pin_reset": 2, "certificate_renewal": 1}
     for code, times in taps.items():
         for n in range(1, times + 1):
             tab.get_by_test_id(f"plus-{code}").click()
             expect(tablet.total(tab, code)).to_have_text(str(n))
     tab.once("dialog", lambda dialog: dialog.accept())
-    tab.get_by_test_id("minus-issuance").click()
-    expect(tablet.total(tab, "issuance")).to_have_text("2")
+    tab.get_by_test_id("minus-issuance_reserved").click()
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("2")
     expect(tab.get_by_test_id("grand-total")).to_have_text("5")
     in_db = counts_sent(tab, database_url, data["session"])
     on_screen = {code: int(tablet.total(tab, code).inner_text()) for code in CATEGORIES}
-    assert in_db == on_screen == {"issuance": 2, "pin_reset": 2, "certificate_renewal": 1}
+    assert in_db == on_screen == {"issuance_reserved": 2, "pin_reset": 2, "certificate_renewal": 1}
 
     tab.get_by_test_id("report-incident").click()
     form = tab.get_by_test_id("incident-form")
@@ -98,12 +98,15 @@ def test_taps_made_before_the_page_scripts_run_are_counted(
     # The first visit is not fetched through the worker, so the page's own module can be held.
     tab.route("**/static/js/field.js", lambda route: held.append(route))
     tab.goto(f"/field/sessions/{data['session']}", wait_until="commit")
-    tab.get_by_test_id("plus-issuance").click()
-    tab.get_by_test_id("plus-issuance").click()
+    tab.get_by_test_id("plus-issuance_reserved").click()
+    tab.get_by_test_id("plus-issuance_reserved").click()
     tab.get_by_test_id("plus-pin_reset").click()
-    assert len(held) == 1 and tablet.total(tab, "issuance").inner_text() == "0"
+    assert len(held) == 1 and tablet.total(tab, "issuance_reserved").inner_text() == "0"
     held[0].continue_()
-    expect(tablet.total(tab, "issuance")).to_have_text("2")
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("2")
     expect(tablet.total(tab, "pin_reset")).to_have_text("1")
-    assert counts_sent(tab, database_url, data["session"]) == {"issuance": 2, "pin_reset": 1}
+    assert counts_sent(tab, database_url, data["session"]) == {
+        "issuance_reserved": 2,
+        "pin_reset": 1,
+    }
     assert problems.all() == []

@@ -5,7 +5,6 @@ folder, for a reviewer to look at."""
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
@@ -14,12 +13,11 @@ from playwright.sync_api import expect
 from server.auth import service as auth_service
 from server.settings import Settings
 from tests.support import tablet
-from tests.support.browser import SERIOUS, axe_violations, open_menu
+from tests.support.browser import open_menu
+from tests.support.layout import SIZES, check_page
 
 pytestmark = pytest.mark.browser
 
-SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
-NARROWEST = (360, 740)
 OPERATOR_MENU = [
     "nav-field",
     "nav-work-sessions",
@@ -28,28 +26,10 @@ OPERATOR_MENU = [
     "nav-reconciliation",
 ]
 MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review"]
-# Wider than the viewport: the page scrolls sideways (a pixel of rounding allowed).
-OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
-HEADER_ROWS = "document.querySelector('.topbar').getBoundingClientRect().height"
-
-
-def _shot(tab: Any, name: str) -> None:
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if folder:
-        tab.screenshot(path=f"{folder}/layout-{name}.png", full_page=True)
 
 
 def _check_page(tab: Any, name: str) -> list[str]:
-    """At each size: no sideways scroll, a one-line header; the axe findings, named."""
-    found = []
-    for size, (width, height) in {**SIZES, "narrowest": NARROWEST}.items():
-        tab.set_viewport_size({"width": width, "height": height})
-        assert tab.evaluate(OVERFLOW) <= 1, f"{name} scrolls sideways at {width} px"
-        assert tab.evaluate(HEADER_ROWS) <= 64, f"{name}: the header wraps at {width} px"
-        if size != "narrowest":
-            found += [f"{name} {size}: {v}" for v in axe_violations(tab, SERIOUS)]
-            _shot(tab, f"{name}-{size}")
-    return found
+    return check_page(tab, f"layout-{name}")
 
 
 def _manager_cookie(manager: int) -> str:
@@ -121,7 +101,7 @@ def test_a_sessions_counters_are_in_view_on_a_landscape_tablet(
         ".map((c) => c.getBoundingClientRect().bottom))"
     )
     assert lowest <= 768, f"the last counter ends at {lowest} px"
-    expect(tab.get_by_test_id("plus-issuance")).to_be_in_viewport()
+    expect(tab.get_by_test_id("plus-issuance_reserved")).to_be_in_viewport()
     open_menu(tab)
     expect(tab.get_by_test_id("nav-incidents")).to_be_visible()
     tab.get_by_test_id("menu-button").click()

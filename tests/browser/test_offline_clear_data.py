@@ -24,7 +24,7 @@ def test_clear_with_unsent_ops_warns_offers_export_then_clears(
 ) -> None:
     """Unsent ops: the warning gives their count; cancel keeps them; export, then clear."""
     tab, problems, _ = tablet.field_online(page, live_server)
-    tablet.unsent_taps(tab, "issuance", 3)
+    tablet.unsent_taps(tab, "issuance_reserved", 3)
 
     dialog = tab.get_by_test_id("clear-dialog")
     tab.get_by_test_id("clear-data").click()

@@ -51,7 +51,7 @@ def test_fifty_taps_offline_sync_exactly_once(
     tab.context.set_offline(True)
     tab.reload()
     expect(tab.get_by_test_id("sync-status")).to_have_attribute("data-state", "offline")
-    plan = ["issuance"] * 20 + ["pin_reset"] * 18 + ["certificate_renewal"] * 12
+    plan = ["issuance_reserved"] * 20 + ["pin_reset"] * 18 + ["certificate_renewal"] * 12
     plan = plan[::3] + plan[1::3] + plan[2::3]  # interleave categories
     counts: dict[str, int] = {}
     started = time.monotonic()
@@ -114,13 +114,13 @@ def test_rapid_taps_are_all_counted(
     """Taps faster than the answers (a queue of visitors) each count, online, exactly once."""
     tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
-    button = tab.get_by_test_id("plus-issuance")
+    button = tab.get_by_test_id("plus-issuance_reserved")
     for _ in range(25):
         button.dispatch_event("click")
-    expect(tablet.total(tab, "issuance")).to_have_text("25")
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("25")
     expect(tab.get_by_test_id("sync-status")).to_have_attribute("data-pending", "0", timeout=20000)
     tablet.synced(tab)
-    assert tablet.db_totals(database_url, session) == {"issuance": 25}
+    assert tablet.db_totals(database_url, session) == {"issuance_reserved": 25}
     assert tablet.unexpected(problems) == []
 
 
@@ -129,7 +129,7 @@ def test_sign_out_with_unsent_taps_asks_first_and_forgets_pages(
 ) -> None:
     """Unsent ops make sign-out ask; signing out drops the cached pages, not the outbox."""
     tab, problems, _ = tablet.field_online(page, live_server)
-    tablet.unsent_taps(tab, "issuance", 3)
+    tablet.unsent_taps(tab, "issuance_reserved", 3)
     questions: list[str] = []
 
     def dismiss(dialog: Any) -> None:
@@ -155,12 +155,12 @@ def test_sign_out_with_unsent_taps_asks_first_and_forgets_pages(
 APPEND = """async ([count, session, slot]) => {
   const { append } = await import('/static/js/outbox.js');
   for (let i = 0; i < count; i += 1) {
-    const category = ['issuance', 'pin_reset', 'card_update'][i % 3];
+    const category = ['issuance_reserved', 'pin_reset', 'card_update'][i % 3];
     const payload = { work_session_id: session, slot_start: slot, category, delta: 1 };
     await append('headcount.add', payload);
   }
 }"""
-SLOT = """() => JSON.parse(document.querySelector('[data-testid="plus-issuance"]')
+SLOT = """() => JSON.parse(document.querySelector('[data-testid="plus-issuance_reserved"]')
   .getAttribute('hx-vals')).slot"""
 
 
@@ -187,7 +187,7 @@ def test_a_long_outbox_goes_in_batches_of_200(
     tablet.synced(tab, timeout=30000)
     assert pushes == [("gzip", 200), ("gzip", 200), ("gzip", 50)]
     assert tablet.db_totals(database_url, session) == {
-        "issuance": 150,
+        "issuance_reserved": 150,
         "pin_reset": 150,
         "card_update": 150,
     }

@@ -23,10 +23,10 @@ def all_sent(tab: Any) -> None:
 
 
 def tap(tab: Any, times: int, start: int) -> None:
-    """Tap +1 issuance ``times`` times, each shown before the next."""
+    """Tap +1 issuance_reserved ``times`` times, each shown before the next."""
     for n in range(start + 1, start + times + 1):
-        tab.get_by_test_id("plus-issuance").click()
-        expect(tablet.total(tab, "issuance")).to_have_text(str(n))
+        tab.get_by_test_id("plus-issuance_reserved").click()
+        expect(tablet.total(tab, "issuance_reserved")).to_have_text(str(n))
 
 
 def test_other_tablets_counts_arrive_by_pull_and_stay_offline(
@@ -51,23 +51,23 @@ def test_other_tablets_counts_arrive_by_pull_and_stay_offline(
     tap(second, 3, 0)
     for _context, tab, _ in tablets:
         all_sent(tab)
-    assert tablet.db_totals(database_url, session) == {"issuance": 8}
+    assert tablet.db_totals(database_url, session) == {"issuance_reserved": 8}
     for _context, tab, _ in tablets:
-        expect(tablet.total(tab, "issuance")).to_have_text("8", timeout=PULLED)
+        expect(tablet.total(tab, "issuance_reserved")).to_have_text("8", timeout=PULLED)
         expect(tab.get_by_test_id("grand-total")).to_have_text("8")
 
     second_context.set_offline(True)
     second.reload()
     expect(second.get_by_test_id("sync-status")).to_have_attribute("data-state", "offline")
-    expect(tablet.total(second, "issuance")).to_have_text("8")
-    second.get_by_test_id("plus-issuance").click()
-    expect(tablet.total(second, "issuance")).to_have_text("9")
+    expect(tablet.total(second, "issuance_reserved")).to_have_text("8")
+    second.get_by_test_id("plus-issuance_reserved").click()
+    expect(tablet.total(second, "issuance_reserved")).to_have_text("9")
     expect(second.get_by_test_id("sync-pending")).to_have_text("未送信: 1件")
 
     second_context.set_offline(False)
     all_sent(second)
-    assert tablet.db_totals(database_url, session) == {"issuance": 9}
-    expect(tablet.total(second, "issuance")).to_have_text("9")
-    expect(tablet.total(first, "issuance")).to_have_text("9", timeout=PULLED)
+    assert tablet.db_totals(database_url, session) == {"issuance_reserved": 9}
+    expect(tablet.total(second, "issuance_reserved")).to_have_text("9")
+    expect(tablet.total(first, "issuance_reserved")).to_have_text("9", timeout=PULLED)
     for _context, _tab, problems in tablets:
         assert tablet.unexpected(problems) == []

@@ -23,7 +23,7 @@ def test_open_count_report_and_close_offline(
     session = tablet.planned_offline(tab, live_server, data)
     tab.get_by_test_id("open-session").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
-    taps = {"issuance": 3, "pin_reset": 2}
+    taps = {"issuance_reserved": 3, "pin_reset": 2}
     for code, times in taps.items():
         for n in range(1, times + 1):
             tab.get_by_test_id(f"plus-{code}").click()
@@ -37,12 +37,14 @@ def test_open_count_report_and_close_offline(
     form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。予備機に切替。")
     tab.get_by_test_id("file-incident").click()
     tab.wait_for_url(f"**/field/sessions/{session}")
-    expect(tablet.total(tab, "issuance")).to_have_text("3")
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("3")
     tab.get_by_test_id("close-session").click()
-    expect(tab.get_by_test_id("close-total-issuance")).to_have_text("3")  # offline taps too
+    expect(tab.get_by_test_id("close-total-issuance_reserved")).to_have_text(
+        "3"
+    )  # offline taps too
     tab.get_by_test_id("confirm-close").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
-    expect(tab.get_by_test_id("plus-issuance")).to_have_count(0)
+    expect(tab.get_by_test_id("plus-issuance_reserved")).to_have_count(0)
 
     outbox = tab.evaluate(tablet.OUTBOX)
     assert [op["type"] for op in outbox] == [
@@ -74,7 +76,7 @@ def test_open_count_report_and_close_offline(
     ) == [(0,)]
     tab.reload()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
-    expect(tablet.total(tab, "issuance")).to_have_text("3")
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("3")
     assert tablet.unexpected(problems) == []
 
 
@@ -95,7 +97,10 @@ def test_two_tablets_offline_on_one_session(
         tab.goto(f"/field/sessions/{session}")
         expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
         tablet.ready_for_offline(tab)
-    plans = [{"issuance": 4, "pin_reset": 1}, {"issuance": 2, "certificate_renewal": 3}]
+    plans = [
+        {"issuance_reserved": 4, "pin_reset": 1},
+        {"issuance_reserved": 2, "certificate_renewal": 3},
+    ]
     for (context, tab, _), plan in zip(tablets, plans, strict=True):
         context.set_offline(True)
         tab.reload()
@@ -111,12 +116,12 @@ def test_two_tablets_offline_on_one_session(
     for _, tab, _ in tablets:
         tablet.synced(tab)
     assert tablet.db_totals(database_url, session) == {
-        "issuance": 6,
+        "issuance_reserved": 6,
         "pin_reset": 1,
         "certificate_renewal": 3,
     }
     for _, tab, problems in tablets:
         tab.reload()
-        expect(tablet.total(tab, "issuance")).to_have_text("6")
+        expect(tablet.total(tab, "issuance_reserved")).to_have_text("6")
         expect(tablet.total(tab, "certificate_renewal")).to_have_text("3")
         assert tablet.unexpected(problems) == []

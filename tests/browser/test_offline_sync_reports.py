@@ -46,7 +46,7 @@ def test_day_report_matches_what_the_server_received(
     """After offline taps sync, the device's day report equals the server's count and digest."""
     tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
-    taps_offline(tab, "issuance", 5)
+    taps_offline(tab, "issuance_reserved", 5)
     device = tab.evaluate(tablet.OUTBOX)[0]["device_id"]
     tab.context.set_offline(False)
     tablet.synced(tab)

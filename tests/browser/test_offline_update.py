@@ -48,7 +48,7 @@ def test_update_waits_for_the_outbox_and_loses_nothing(
     tab, problems, data = tablet.field_online(page, live_server)
     session = data["session"]
 
-    tablet.unsent_taps(tab, "issuance", 7)
+    tablet.unsent_taps(tab, "issuance_reserved", 7)
     sent_before = [op["op_id"] for op in tab.evaluate(tablet.OUTBOX)]
     assert len(sent_before) == 7
 
@@ -73,13 +73,13 @@ def test_update_waits_for_the_outbox_and_loses_nothing(
     tablet.synced(tab)
     tab.wait_for_function(NEW_WORKER_CONTROLS, timeout=20000)
     assert tab.evaluate(WORKERS)["waiting"] is None
-    assert tablet.db_totals(database_url, session) == {"issuance": 7, "pin_reset": 3}
+    assert tablet.db_totals(database_url, session) == {"issuance_reserved": 7, "pin_reset": 3}
 
     # The new worker answers taps and they sync too.
-    tab.get_by_test_id("plus-issuance").click()
-    expect(tablet.total(tab, "issuance")).to_have_text("8")
+    tab.get_by_test_id("plus-issuance_reserved").click()
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("8")
     tablet.synced(tab)
-    assert tablet.db_totals(database_url, session) == {"issuance": 8, "pin_reset": 3}
+    assert tablet.db_totals(database_url, session) == {"issuance_reserved": 8, "pin_reset": 3}
     aborted = "net::ERR_CONNECTION_REFUSED"
     assert [p for p in tablet.unexpected(problems) if aborted not in p] == []
 

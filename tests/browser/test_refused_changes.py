@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from server.common.clock import JST
+from server.common.dates import long_moment
 from server.web.i18n import load_catalogs
 from tests.support import refusals, tablet
 from tests.support.browser import PageProblems
@@ -35,13 +36,14 @@ def test_a_refused_tap_is_listed_with_its_reason(
     refused.locator("summary").click()
     item = refused.get_by_test_id("refused-op")
     expect(item).to_have_count(1)
-    expect(item.get_by_test_id("refused-kind")).to_have_text("交付 +1")
-    expect(item).to_contain_text(f"窓口開設・出張申請会 #{data['session']}")
+    expect(item.get_by_test_id("refused-kind")).to_have_text("交付（予約） +1")
+    expect(item).to_contain_text(f"業務 #{data['session']}")
     [op] = [op for op in tab.evaluate(refusals.ALL_OPS) if op.get("status") == "rejected"]
     made = dt.datetime.fromisoformat(op["client_time"].replace("Z", "+00:00")).astimezone(JST)
-    expect(item.get_by_test_id("refused-time")).to_have_text(made.strftime("%Y-%m-%d %H:%M"))
+    # Written as the server's pages write a moment: 2026年12月3日(木) 14:05, Japan time.
+    expect(item.get_by_test_id("refused-time")).to_have_text(long_moment(made, "ja"))
     expect(item.get_by_test_id("refused-reason")).to_have_text(
-        "件数は開設中の窓口・会場でのみ記録できます。"
+        "件数は開設中の業務でのみ記録できます。"
     )
     refusals.shots(tab, "refused-list")
     # The list stays after a reload (kept until the person drops it from the list).
@@ -59,7 +61,7 @@ def test_a_refused_tap_no_longer_counts_without_a_pull(
 
     tab.context.set_offline(False)
     expect(tab.get_by_test_id("refused-list")).to_have_count(1, timeout=20000)
-    expect(tablet.total(tab, "issuance")).to_have_text("0")
+    expect(tablet.total(tab, "issuance_reserved")).to_have_text("0")
     expect(tab.get_by_test_id("grand-total")).to_have_text("0")
     assert tablet.unexpected(problems) == []
 

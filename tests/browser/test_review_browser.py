@@ -70,7 +70,7 @@ def tablet_sends_two_refused_changes(live_server: str, data: dict[str, Any]) -> 
             "payload": {
                 "work_session_id": data["session"],
                 "slot_start": start.isoformat(),
-                "category": "issuance",
+                "category": "issuance_reserved",
                 "delta": 1,
             },
         },
@@ -128,7 +128,7 @@ def test_a_supervisor_accepts_one_refused_change_and_dismisses_another(
     tab.get_by_test_id("nav-review").click()
     tab.wait_for_url(f"{origin}/review")
     expect(card(tab, tap_id).get_by_test_id("review-reason")).to_have_text(
-        "件数は開設中の窓口・会場でのみ記録できます。"
+        "件数は開設中の業務でのみ記録できます。"
     )
     expect(card(tab, close_id).get_by_test_id("review-reason")).to_contain_text("再発防止策")
     expect(card(tab, tap_id).get_by_test_id("review-device")).to_have_text("本庁舎タブレット2")

@@ -53,7 +53,7 @@ def test_finish_shows_the_totals_first_then_finishes(
     tab.goto(f"/field/sessions/{session}")
     expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
     tablet.ready_for_offline(tab)
-    taps = {"issuance": 2, "pin_reset": 1}
+    taps = {"issuance_reserved": 2, "pin_reset": 1}
     for code, times in taps.items():
         for n in range(1, times + 1):
             tab.get_by_test_id(f"plus-{code}").click()
@@ -64,7 +64,7 @@ def test_finish_shows_the_totals_first_then_finishes(
     tab.get_by_test_id("close-session").click()
     expect(confirm).to_be_visible()
     expect(confirm).to_contain_text("終了しますか")
-    expect(tab.get_by_test_id("close-total-issuance")).to_have_text("2")
+    expect(tab.get_by_test_id("close-total-issuance_reserved")).to_have_text("2")
     expect(tab.get_by_test_id("close-total-pin_reset")).to_have_text("1")
     expect(tab.get_by_test_id("close-total-certificate_renewal")).to_have_text("0")
     expect(tab.get_by_test_id("close-grand-total")).to_have_text("3")
@@ -76,7 +76,7 @@ def test_finish_shows_the_totals_first_then_finishes(
 
     tab.get_by_test_id("confirm-close").click()
     expect(tab.get_by_test_id("session-status")).to_have_text("終了")
-    expect(tab.get_by_test_id("plus-issuance")).to_have_count(0)
+    expect(tab.get_by_test_id("plus-issuance_reserved")).to_have_count(0)
     expect(tab.get_by_test_id("close-session")).to_be_hidden()
     tablet.synced(tab)
     assert session_status(database_url, session) == "closed"
@@ -101,7 +101,7 @@ def test_finish_asks_first_without_scripts(
     server's totals, and confirming finishes the session."""
     data = tablet.today_session(opened=True)
     session = data["session"]
-    tablet.run(_counted(Settings.from_env(), data, "issuance", 4))
+    tablet.run(_counted(Settings.from_env(), data, "issuance_reserved", 4))
     context = browser.new_context(
         base_url=live_server, locale="ja-JP", java_script_enabled=False, viewport=PHONE
     )
@@ -113,7 +113,7 @@ def test_finish_asks_first_without_scripts(
         expect(confirm).to_be_hidden()
         tab.get_by_test_id("close-session").click()
         expect(confirm).to_be_visible()
-        expect(tab.get_by_test_id("close-total-issuance")).to_have_text("4")
+        expect(tab.get_by_test_id("close-total-issuance_reserved")).to_have_text("4")
         expect(tab.get_by_test_id("close-grand-total")).to_have_text("4")
         fits(tab, "confirm-close")
         assert session_status(database_url, session) == "open"

@@ -35,7 +35,7 @@ def test_offline_after_a_reload_is_a_calm_normal_state(
     tab.reload()
     status = tab.get_by_test_id("sync-status")
     expect(status).to_have_attribute("data-state", "offline")
-    tab.get_by_test_id("plus-issuance").click()
+    tab.get_by_test_id("plus-issuance_reserved").click()
     expect(tab.get_by_test_id("sync-pending")).to_have_text("未送信: 1件")
     expect(tab.get_by_test_id("sync-error")).to_have_text(OFFLINE)
     expect(tab.get_by_test_id("sync-ready")).to_have_text("オフラインで使用できます")
@@ -44,7 +44,7 @@ def test_offline_after_a_reload_is_a_calm_normal_state(
     tablet.synced(tab)
     expect(status).to_have_attribute("data-state", "ok")
     expect(tab.get_by_test_id("sync-error")).to_have_text("")
-    assert tablet.db_totals(database_url, data["session"]) == {"issuance": 1}
+    assert tablet.db_totals(database_url, data["session"]) == {"issuance_reserved": 1}
     assert tablet.unexpected(problems) == []
 
 
@@ -55,7 +55,7 @@ def test_an_unreachable_server_is_calm_and_says_when_it_tries_again(
     next try; once the server answers again the tap arrives, once."""
     tab, problems, data = tablet.field_online(page, live_server)
     tab.context.route("**/api/sync/push", lambda route: route.abort("internetdisconnected"))
-    tab.get_by_test_id("plus-issuance").click()
+    tab.get_by_test_id("plus-issuance_reserved").click()
     status = tab.get_by_test_id("sync-status")
     expect(status).to_have_attribute("data-state", "unreachable")
     error = tab.get_by_test_id("sync-error")
@@ -65,7 +65,7 @@ def test_an_unreachable_server_is_calm_and_says_when_it_tries_again(
     tab.context.unroute("**/api/sync/push")
     tablet.synced(tab, timeout=30000)
     expect(status).to_have_attribute("data-state", "ok")
-    assert tablet.db_totals(database_url, data["session"]) == {"issuance": 1}
+    assert tablet.db_totals(database_url, data["session"]) == {"issuance_reserved": 1}
     assert [p for p in tablet.unexpected(problems) if "push" not in p] == []
 
 

@@ -13,26 +13,63 @@ from server.headcounts import service as headcounts
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import apply, open_session, window
+from tests.support.cleanup import restore_categories
+from tests.support.field import apply, count_one, open_session, window
 from tests.support.identities import make_staff, sign_in
 
 
 @pytest.fixture(autouse=True)
-def restore_categories(database_url: str) -> object:
+def seeded_categories_after(database_url: str) -> object:
     """Leave the seeded categories as the migration made them."""
     yield
-    dbutil.execute(database_url, "DELETE FROM headcount_category WHERE code LIKE 'c-%'")
-    dbutil.execute(database_url, "UPDATE headcount_category SET active = true")
+    restore_categories(database_url)
 
 
-async def test_defaults_differ_by_kind_of_site(client: httpx.AsyncClient) -> None:
-    """Venues count visitors and applications; counters count issuance and PIN resets."""
-    outreach = [c.label_ja for c in await headcounts.categories("outreach_venue")]
-    office = [c.label_ja for c in await headcounts.categories("branch")]
-    assert outreach[:2] == ["来場者", "申請受付"]
-    assert "受付不可（書類不足等）" in outreach
-    assert office[:2] == ["交付", "暗証番号再設定"]
-    assert "来場者" not in office
+NOT_ACCEPTED = [
+    "書類不足",
+    "15歳未満（代理人なし）",
+    "転送届あり",
+    "転居予定",
+    "市外在住",
+    "その他",
+]
+
+
+async def test_defaults_follow_the_work_at_each_kind_of_site(client: httpx.AsyncClient) -> None:
+    """出張申請受付 splits applications by how the card reaches the resident and counts
+    each reason an application was not accepted; 出張申請サポート only hands cards over at a
+    counter later; fixed counters split 交付 and 申請 as cities report them."""
+    reception = [c.label_ja for c in await headcounts.categories("outreach")]
+    support = [c.label_ja for c in await headcounts.categories("support")]
+    office = [c.label_ja for c in await headcounts.categories("office")]
+    assert reception[:4] == ["来場者", "相談のみ", "申請受付（郵送交付）", "申請受付（交付時来庁）"]
+    assert "顔認証カード選択" in reception
+    assert [label for label in reception if label.startswith("受付不可：")] == [
+        f"受付不可：{reason}" for reason in NOT_ACCEPTED
+    ]
+    assert "申請受付（郵送交付）" not in support and "申請受付（交付時来庁）" in support
+    assert "受付不可：転送届あり" not in support and "受付不可：書類不足" in support
+    assert office[:5] == [
+        "交付（予約）",
+        "交付（予約なし）",
+        "申請（新規）",
+        "申請（更新）",
+        "申請（紛失再交付）",
+    ]
+    assert {"返納・廃止", "一時停止解除", "電話", "予約無断キャンセル"} <= set(office)
+    assert "来場者" not in office and "交付" not in office
+    # The coarse categories they replace are retired, not deleted: their counts stay.
+    retired = {
+        (group, c.label_ja)
+        for group in ("outreach", "office")
+        for c in await headcounts.categories(group, include_inactive=True)
+        if not c.active
+    }
+    assert retired == {
+        ("outreach", "申請受付"),
+        ("outreach", "受付不可（書類不足等）"),
+        ("office", "交付"),
+    }
 
 
 async def test_manager_adds_and_retires_a_category(
@@ -45,35 +82,26 @@ async def test_manager_adds_and_retires_a_category(
         "/sites/categories",
         data={
             "site_group": "outreach",
-            "label_ja": "顔認証カード選択",
-            "label_en": "Face-auth card",
+            "label_ja": "保険証利用登録支援",
+            "label_en": "Health insurance link support",
         },
     )
     assert response.status_code == 303
     code = str(
         dbutil.fetch(
-            database_url, "SELECT code FROM headcount_category WHERE label_ja = '顔認証カード選択'"
+            database_url,
+            "SELECT code FROM headcount_category WHERE label_ja = '保険証利用登録支援'",
         )[0][0]
     )
     venue = int(dbutil.fetch(database_url, "SELECT id FROM site WHERE kind = 'branch'")[0][0])
     ids = await open_session(settings, site_id=venue)
-    _, start, _ = window()
     with pytest.raises(OpRejected):  # a venue category is not counted at a branch office
-        await apply(
-            ops.HeadcountAdd(
-                payload=ops.AddHeadcount(
-                    work_session_id=ids["session"], slot_start=start, category=code, delta=1
-                )
-            ),
-            ids["operator"],
-            "operator",
-            settings,
-        )
+        await count_one(settings, ids, code)
     page = await client.get("/sites/categories")
-    assert "顔認証カード選択" in page.text
+    assert "保険証利用登録支援" in page.text
     toggled = await client.post(f"/sites/categories/outreach/{code}/toggle")
     assert toggled.status_code == 303
-    assert code not in {c.code for c in await headcounts.categories("outreach_venue")}
+    assert code not in {c.code for c in await headcounts.categories("outreach")}
     actions = [r[0] for r in dbutil.fetch(database_url, "SELECT action FROM audit_event")]
     assert {"headcount.category_add", "headcount.category_set_active"} <= set(actions)
 
@@ -116,7 +144,7 @@ async def test_each_applied_op_lands_in_the_audit_log(
             payload=ops.AddHeadcount(
                 work_session_id=ids["session"],
                 slot_start=start + dt.timedelta(minutes=30),
-                category="issuance",
+                category="issuance_reserved",
                 delta=1,
             ),
             op_id="0193e0a0-0000-7000-8000-000000000001",

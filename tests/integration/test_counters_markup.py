@@ -10,6 +10,7 @@ fragment alone carries ``data-local``).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import subprocess
@@ -130,13 +131,16 @@ async def test_counters_with_taps_are_the_same(
     session = ids["session"]
     _, data = await field_page(client, session)
     first, second = data["slots"][0], data["slots"][1]
-    await tap(client, session, "issuance", first)
-    await tap(client, session, "issuance", second)
+    await tap(client, session, "issuance_reserved", first)
+    await tap(client, session, "issuance_reserved", second)
     fragment = await tap(client, session, "pin_reset", second)
     server, data = await field_page(client, session)
     assert data["cells"], "the taps were not counted"
     [tablet] = rendered_by_js({"snap": data})
-    assert 'data-testid="plus-issuance"' in server and 'data-testid="grand-total">3<' in server
+    assert (
+        'data-testid="plus-issuance_reserved"' in server
+        and 'data-testid="grand-total">3<' in server
+    )
     assert parsed(tablet) == parsed(server)
     assert parsed(fragment) == parsed(server)
 
@@ -149,7 +153,7 @@ async def test_a_refused_tap_shows_the_same_error(
     await sign_in(client, ids["operator"], settings)
     session = ids["session"]
     _, data = await field_page(client, session)
-    server = await tap(client, session, "issuance", data["slots"][0], delta=-1)
+    server = await tap(client, session, "issuance_reserved", data["slots"][0], delta=-1)
     _, data = await field_page(client, session)
     assert 'data-testid="count-error"' in server
     [tablet] = rendered_by_js({"snap": data, "error": data["messages"]["below_zero"]})
@@ -173,8 +177,8 @@ async def test_a_session_not_open_has_no_buttons(
 @pytest.mark.parametrize(
     ("language", "plus", "minus"),
     [
-        ("ja", "交付：1件追加", "交付：1件減らす"),
-        ("en", "Cards issued: add one", "Cards issued: subtract one"),
+        ("ja", "交付（予約）：1件追加", "交付（予約）：1件減らす"),
+        ("en", "Issued: booked: add one", "Issued: booked: subtract one"),
     ],
 )
 async def test_each_button_names_its_category(
@@ -194,6 +198,42 @@ async def test_each_button_names_its_category(
             if kind == "<" and rest[0] == "button"
             for attrs in [rest[1]]
         }
-        assert buttons["plus-issuance"] == plus
-        assert buttons["minus-issuance"] == minus
+        assert buttons["plus-issuance_reserved"] == plus
+        assert buttons["minus-issuance_reserved"] == minus
         assert len(set(buttons.values())) == len(buttons)  # no two buttons share a name
+
+
+def counter_texts(html: str, code: str) -> list[str]:
+    """The texts inside one category's counter, in order."""
+    items = parsed(html)
+    start = next(
+        i for i, item in enumerate(items) if item[0] == "<" and ("data-category", code) in item[2]
+    )
+    end = items.index((">", "li"), start)
+    return [item[1] for item in items[start:end] if item[0] == "text"]
+
+
+async def test_a_counter_shows_this_slot_and_the_session_apart(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Two taps in the current slot and one in another: the counter reads 「この時間帯 2」
+    and 「合計 3」, each number under its own caption, on both sides alike."""
+    ids = await open_session(settings, site_id=1)
+    await sign_in(client, ids["operator"], settings)
+    client.headers["Accept-Language"] = "ja"
+    session = ids["session"]
+    server, data = await field_page(client, session)
+    plus = next(
+        dict(item[2])
+        for item in parsed(server)
+        if item[0] == "<" and ("data-testid", "plus-pin_reset") in item[2]
+    )
+    now = dt.datetime.fromisoformat(json.loads(plus["hx-vals"])["slot"])
+    other = next(s for s in data["slots"] if dt.datetime.fromisoformat(s) != now)
+    for slot in (now.isoformat(), now.isoformat(), other):
+        await tap(client, session, "pin_reset", slot)
+    server, data = await field_page(client, session)
+    [tablet] = rendered_by_js({"snap": data})
+    for html in (server, tablet):
+        assert counter_texts(html, "pin_reset")[1:5] == ["この時間帯", "2", "合計", "3"]
+        assert counter_texts(html, "issuance_reserved")[1:5] == ["この時間帯", "0", "合計", "0"]

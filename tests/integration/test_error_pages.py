@@ -121,9 +121,9 @@ async def test_a_missing_record_is_named_in_the_visitors_language(
     """A route's own 404 keeps its message: on the page in Japanese or English, and in JSON."""
     await sign_in(client, await make_staff("city_staff"), settings)
     panel = error_page(await client.get("/work-sessions/999999", headers=PAGE), 404)
-    assert "該当する窓口開設・出張申請会がありません。" in panel
+    assert "該当する業務がありません。" in panel
     scripted = await client.get("/work-sessions/999999", headers=JSON)
-    assert json_error(scripted, 404) == "該当する窓口開設・出張申請会がありません。"
+    assert json_error(scripted, 404) == "該当する業務がありません。"
     client.cookies.set("lang", "en")
     panel = error_page(await client.get("/work-sessions/999999", headers=PAGE), 404, "en")
     assert "No such work session." in panel

@@ -33,10 +33,10 @@ async def test_field_page_carries_its_state_as_data(
     assert data["can_write"] is True
     assert data["cells"] == []
     assert data["high_water"] == 0 and data["device_id"] is None
-    assert {c["code"] for c in data["categories"]} >= {"issuance", "pin_reset"}
-    issuance = next(c for c in data["categories"] if c["code"] == "issuance")
-    assert issuance["label"] == "交付"
-    assert issuance["confirm"] == "「交付」を1減らしますか？"
+    assert {c["code"] for c in data["categories"]} >= {"issuance_reserved", "pin_reset"}
+    issuance_reserved = next(c for c in data["categories"] if c["code"] == "issuance_reserved")
+    assert issuance_reserved["label"] == "交付（予約）"
+    assert issuance_reserved["confirm"] == "「交付（予約）」を1減らしますか？"
     assert data["messages"]["below_zero"] == "合計を0未満にすることはできません。"
     assert all(s.endswith("+00:00") for s in data["slots"])
     assert 'data-msg-offline="オフラインです。' in response.text
@@ -54,7 +54,11 @@ async def test_island_totals_and_the_devices_mark_agree(
     registered = await client.post("/api/devices", json={"label": "tablet"})
     device = registered.json()["device_id"]
     session = field["session"]
-    batch = [tap(1, session, "issuance"), tap(2, session, "issuance"), tap(3, session, "pin_reset")]
+    batch = [
+        tap(1, session, "issuance_reserved"),
+        tap(2, session, "issuance_reserved"),
+        tap(3, session, "pin_reset"),
+    ]
     pushed = await client.post(
         "/api/sync/push", json={"device_id": device, "schema_version": 1, "ops": batch}
     )
@@ -65,7 +69,7 @@ async def test_island_totals_and_the_devices_mark_agree(
     totals: dict[str, int] = {}
     for _, category, n in data["cells"]:
         totals[category] = totals.get(category, 0) + n
-    assert totals == {"issuance": 2, "pin_reset": 1}
+    assert totals == {"issuance_reserved": 2, "pin_reset": 1}
     client.cookies.set("madoguchi_device", "no-such-device")
     assert island((await client.get(f"/field/sessions/{session}")).text)["high_water"] == 0
 
@@ -83,7 +87,11 @@ async def test_island_names_where_a_first_pull_starts(
     device = (await client.post("/api/devices", json={"label": "tablet"})).json()["device_id"]
     await client.post(
         "/api/sync/push",
-        json={"device_id": device, "schema_version": 1, "ops": [tap(1, session, "issuance")]},
+        json={
+            "device_id": device,
+            "schema_version": 1,
+            "ops": [tap(1, session, "issuance_reserved")],
+        },
     )
     after = (await client.get("/api/sync/pull", params={"cursor": start})).json()
     assert [(c["entity"], c["id"]) for c in after["changes"]] == [("work_session", session)]

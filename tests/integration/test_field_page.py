@@ -42,7 +42,12 @@ async def test_operator_opens_taps_corrects_and_closes(
     assert opened.status_code == 303
     page = await client.get(f"/field/sessions/{ids['session']}")
     slot = slot_value(page.text)
-    for category, delta in (("issuance", 1), ("issuance", 1), ("pin_reset", 1), ("issuance", -1)):
+    for category, delta in (
+        ("issuance_reserved", 1),
+        ("issuance_reserved", 1),
+        ("pin_reset", 1),
+        ("issuance_reserved", -1),
+    ):
         fragment = await client.post(
             f"/field/sessions/{ids['session']}/count",
             data={"category": category, "delta": str(delta), "slot": slot},
@@ -51,18 +56,18 @@ async def test_operator_opens_taps_corrects_and_closes(
         assert fragment.status_code == 200
         assert "HX-Request" in fragment.headers["vary"]
         assert fragment.text.lstrip().startswith('<section id="counters"')
-    assert 'data-testid="total-issuance">1<' in fragment.text
+    assert 'data-testid="total-issuance_reserved">1<' in fragment.text
     assert 'data-testid="total-pin_reset">1<' in fragment.text
     rows = dbutil.fetch(
         database_url,
         f"SELECT category, SUM(delta) FROM headcount WHERE work_session = {ids['session']} "
         "GROUP BY category ORDER BY category",
     )
-    assert [(r[0], int(r[1])) for r in rows] == [("issuance", 1), ("pin_reset", 1)]
+    assert [(r[0], int(r[1])) for r in rows] == [("issuance_reserved", 1), ("pin_reset", 1)]
     asked = await client.post(f"/field/sessions/{ids['session']}/close")
     assert asked.status_code == 200  # first the confirmation, with the totals
     assert re.search(r'<details class="session-close"[^>]* open>', asked.text)
-    assert 'data-testid="close-total-issuance">1<' in asked.text
+    assert 'data-testid="close-total-issuance_reserved">1<' in asked.text
     closed = await client.post(f"/field/sessions/{ids['session']}/close", data={"confirmed": "yes"})
     assert closed.status_code == 303
     status = dbutil.fetch(
@@ -81,7 +86,7 @@ async def test_refused_tap_shows_why_and_changes_nothing(
     slot = slot_value((await client.get(f"/field/sessions/{ids['session']}")).text)
     fragment = await client.post(
         f"/field/sessions/{ids['session']}/count",
-        data={"category": "issuance", "delta": "-1", "slot": slot},
+        data={"category": "issuance_reserved", "delta": "-1", "slot": slot},
         headers={"HX-Request": "true"},
     )
     assert "合計を0未満にすることはできません" in fragment.text
@@ -114,9 +119,9 @@ async def test_city_staff_read_but_cannot_tap(
     await sign_in(client, city, settings)
     page = await client.get(f"/field/sessions/{ids['session']}")
     assert page.status_code == 200
-    assert "plus-issuance" not in page.text
+    assert "plus-issuance_reserved" not in page.text
     response = await client.post(
         f"/field/sessions/{ids['session']}/count",
-        data={"category": "issuance", "delta": "1", "slot": "2026-01-01T01:00:00+00:00"},
+        data={"category": "issuance_reserved", "delta": "1", "slot": "2026-01-01T01:00:00+00:00"},
     )
     assert response.status_code == 403

@@ -39,17 +39,17 @@ async def test_totals_are_exact_sums(field: dict[str, int], settings: Settings) 
     _, start, _ = window()
     later = start + dt.timedelta(minutes=30)
     for slot, category, delta in (
-        (start, "issuance", 1),
-        (start, "issuance", 1),
-        (later, "issuance", 3),
+        (start, "issuance_reserved", 1),
+        (start, "issuance_reserved", 1),
+        (later, "issuance_reserved", 3),
         (later, "pin_reset", 1),
-        (later, "issuance", -1),
+        (later, "issuance_reserved", -1),
     ):
         await apply(
             add(field["session"], slot, category, delta), field["operator"], "operator", settings
         )
     totals = await headcounts.totals(field["session"])
-    assert totals.by_category == {"issuance": 4, "pin_reset": 1}
+    assert totals.by_category == {"issuance_reserved": 4, "pin_reset": 1}
     assert totals.by_slot == {start.astimezone(dt.UTC): 2, later.astimezone(dt.UTC): 3}
     assert totals.total == 5
 
@@ -107,7 +107,10 @@ async def test_bad_counts_name_the_field(
     _, start, _ = window()
     slot = start + change.get("slot", dt.timedelta())
     op = add(
-        field["session"], slot, str(change.get("category", "issuance")), int(change.get("delta", 1))
+        field["session"],
+        slot,
+        str(change.get("category", "issuance_reserved")),
+        int(change.get("delta", 1)),
     )
     with pytest.raises(OpRejected) as refused:
         await apply(op, field["operator"], "operator", settings)
@@ -128,7 +131,10 @@ async def test_counts_need_an_open_session(field: dict[str, int], settings: Sett
     )
     with pytest.raises(OpRejected) as refused:
         await apply(
-            add(field["session"], start, "issuance", 1), field["operator"], "operator", settings
+            add(field["session"], start, "issuance_reserved", 1),
+            field["operator"],
+            "operator",
+            settings,
         )
     assert refused.value.code == "session_not_open"
 
@@ -138,7 +144,10 @@ async def test_city_staff_cannot_count(field: dict[str, int], settings: Settings
     _, start, _ = window()
     with pytest.raises(OpRejected) as refused:
         await apply(
-            add(field["session"], start, "issuance", 1), field["manager"], "city_staff", settings
+            add(field["session"], start, "issuance_reserved", 1),
+            field["manager"],
+            "city_staff",
+            settings,
         )
     assert refused.value.code == "forbidden"
 
@@ -153,7 +162,7 @@ async def test_a_count_for_no_session_is_refused_by_its_cell(
     with pytest.raises(INTEGRITY_ERRORS):
         async with db.writing():
             await store.store(
-                [(missing, start, "issuance", 1, None, new_uid())],
+                [(missing, start, "issuance_reserved", 1, None, new_uid())],
                 field["operator"],
                 dt.datetime.now(dt.UTC),
                 list,
@@ -182,7 +191,10 @@ async def test_a_refusal_raised_again_keeps_no_old_frames(
     for _ in range(3):
         with pytest.raises(OpRejected) as refused:
             await apply(
-                add(field["session"], start, "issuance", 0), field["operator"], "operator", settings
+                add(field["session"], start, "issuance_reserved", 0),
+                field["operator"],
+                "operator",
+                settings,
             )
         depths.append(frames(refused.value))
     assert depths[0] == depths[1] == depths[2]

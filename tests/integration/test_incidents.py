@@ -13,6 +13,7 @@ from server.common.errors import OpRejected
 from server.incidents import service as incidents
 from server.incidents.schemas import IncidentOut
 from server.settings import Settings
+from server.sites import service as sites
 from server.sync import ops
 from tests.support.field import JST, apply, new_uid, open_session
 from tests.support.identities import make_staff, sign_in
@@ -372,7 +373,9 @@ async def test_operator_files_through_the_form_and_sees_it(
     detail = await client.get(f"/incidents/{uid}")
     assert detail.status_code == 200
     assert text_of(detail.text, "field-description") == "写真撮影用カメラが起動しない"
-    assert text_of(detail.text, "field-occurred_at") == "2025-06-02 09:05"  # JST as typed
+    assert (
+        text_of(detail.text, "field-occurred_at") == "2025年6月2日(月) 09:05"
+    )  # JST as typed, dated as people read it
     assert text_of(detail.text, "field-category") == "機器故障"
     assert text_of(detail.text, "field-severity") == "中"
     assert text_of(detail.text, "field-status") == "対応中"
@@ -405,16 +408,22 @@ async def test_form_free_text_fields_carry_the_browser_guard(
 async def test_new_form_is_prefilled_from_the_query(
     client: httpx.AsyncClient, settings: Settings
 ) -> None:
-    """?site_id=&work_session_id= preselect the site and fill the work session; uid is fresh."""
+    """?site_id=&work_session_id= preselect the site and the work session, which is picked
+    from today's by its site and hours, never typed as a number; uid is fresh."""
     field = await open_session(settings, site_id=OTHER_SITE)
+    other = await open_session(settings, site_id=1, start_hour=11)
     await sign_in(client, field["operator"], settings)
     query = f"?site_id={OTHER_SITE}&work_session_id={field['session']}"
-    response = await client.get(f"/incidents/new{query}")
+    response = await client.get(f"/incidents/new{query}", headers={"Accept-Language": "ja"})
     assert re.search(rf'<option value="{OTHER_SITE}" selected>', response.text)
-    assert (
-        f'name="work_session_id" inputmode="numeric" pattern="[0-9]*" value="{field["session"]}"'
-        in response.text
-    )
+    assert 'name="work_session_id" inputmode="numeric"' not in response.text
+    picker = re.search(r'<select name="work_session_id".*?</select>', response.text, re.S)
+    assert picker, "no work session picker"
+    chosen = re.findall(r'<option value="(\d+)"[^>]*selected>([^<]*)<', picker.group(0))
+    site = await sites.get_site(OTHER_SITE)
+    assert site is not None
+    assert chosen == [(str(field["session"]), f"{site.name_ja} 10:00–16:00")]
+    assert f'<option value="{other["session"]}" data-site="1">' in picker.group(0)
     assert await new_form(client, query) != await new_form(client, query)
     uid = await new_form(client, query)
     now = dt.datetime.now(JST)
@@ -612,12 +621,12 @@ async def test_edit_sends_only_changed_fields_and_keeps_history(
     }
     assert history[1].actor_id == operator
     detail = await client.get(f"/incidents/{uid}")
-    assert text_of(detail.text, "field-reported_to_city_at") == "2025-06-02 09:40"
+    assert text_of(detail.text, "field-reported_to_city_at") == "2025年6月2日(月) 09:40"
     revision = re.findall(r'data-version="2".*?</li>', detail.text, re.S)[0]
     assert re.search(
         r"中</span>\s*<span[^>]*>→</span>.*?<span class=\"new\">高</span>", revision, re.S
     )
-    assert "2025-06-02 09:40" in revision
+    assert "2025年6月2日(月) 09:40" in revision
     # Status choices only go forward from reported.
     assert '<option value="open"' not in detail.text.split('name="status"', 1)[1]
 

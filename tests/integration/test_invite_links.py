@@ -104,7 +104,7 @@ async def test_pending_invites_are_listed_and_a_revoked_link_is_refused(
     assert "取消 花子" in listed and "副責任者" in listed
     creator = dbutil.fetch(database_url, f"SELECT display_name FROM staff WHERE id = {manager}")
     assert str(creator[0][0]) in listed
-    assert re.search(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", listed)
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日\(.\) \d{2}:\d{2}", listed)  # when it expires
     assert 'data-testid="revoke-confirm"' in listed  # the revoke asks first
     assert f'action="/staff/invites/{invite_id}/revoke"' in listed
 

@@ -249,7 +249,7 @@ def forms(world: World) -> dict[str, tuple[str, dict[str, str], tuple[str, ...]]
         ),
         "count": (
             f"/field/sessions/{world.session}/count",
-            {"category": "issuance", "delta": "1", "slot": slot},
+            {"category": "issuance_reserved", "delta": "1", "slot": slot},
             (),
         ),
         "lang": ("/lang", {"lang": "en", "next": "/sites"}, ()),
@@ -306,7 +306,7 @@ async def test_ids_out_of_range_in_urls(world: World, path: str) -> None:
     for huge in (HUGE, str(2**31)):
         target = path.format(huge=huge, session=world.session)
         response = await world.client.post(
-            target, data={"category": "issuance", "delta": "1", "staff_id": "1"}
+            target, data={"category": "issuance_reserved", "delta": "1", "staff_id": "1"}
         )
         assert 400 <= response.status_code < 500, (target, response.status_code)
         assert japanese(response.text), target

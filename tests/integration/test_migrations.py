@@ -80,11 +80,11 @@ def test_cells_are_filled_from_the_counts_already_stored(fresh_database: str) ->
         f"VALUES (1, '2026-11-25 0{slot}:00:00+00:00', '{category}', {delta}, "
         "'2026-11-25 09:00:00+00:00')"
         for slot, category, delta in [
-            (1, "issuance", 3),
-            (1, "issuance", 2),
+            (1, "issuance_reserved", 3),
+            (1, "issuance_reserved", 2),
             (1, "pin_reset", 1),
-            (2, "issuance", 4),
-            (2, "issuance", -1),
+            (2, "issuance_reserved", 4),
+            (2, "issuance_reserved", -1),
         ]
     ]
     back = run_cli("migrate-back", "2026-11-25T22:56:00:000000", env=env)
@@ -102,7 +102,35 @@ def test_cells_are_filled_from_the_counts_already_stored(fresh_database: str) ->
         "ORDER BY 1, 2",
     )
     assert [(int(h), c, int(n)) for h, c, n in cells] == [
-        (1, "issuance", 5),
+        (1, "issuance_reserved", 5),
         (1, "pin_reset", 1),
-        (2, "issuance", 3),
+        (2, "issuance_reserved", 3),
     ]
+
+
+def test_devices_registered_before_get_a_number_and_a_name(fresh_database: str) -> None:
+    """Migration m0016 numbers the devices already registered, in order, and names those
+    with the old script's label (or none) 「端末 N」; a name someone gave is kept."""
+    env = {"MADOGUCHI_DATABASE_URL": fresh_database}
+    assert run_cli("migrate", env=env).returncode == 0
+    back = run_cli("migrate-back", "2026-12-06T10:00:00:000000", env=env)
+    assert back.returncode == 0, back.stdout + back.stderr
+    dbutil.execute(
+        fresh_database,
+        "INSERT INTO staff (display_name, role, user_handle, active) "
+        "VALUES ('Old Manager', 'overall_manager', 'old-handle', true)",
+        *(
+            "INSERT INTO device (uid, label, registered_by, high_water, created_at) "
+            f"VALUES ('{uid}', '{label}', 1, 0, '2026-11-30 09:00:00+00:00')"
+            for uid, label in [
+                ("00000000-0000-4000-8000-000000000001", "field tablet"),
+                ("00000000-0000-4000-8000-000000000002", "会場タブレット"),
+                ("00000000-0000-4000-8000-000000000003", ""),
+            ]
+        ),
+    )
+    again = run_cli("migrate", env=env)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert dbutil.fetch(
+        fresh_database, "SELECT label, number, site, last_user FROM device ORDER BY id"
+    ) == [("端末 1", 1, None, None), ("会場タブレット", 2, None, None), ("端末 3", 3, None, None)]

@@ -64,7 +64,12 @@ async def test_the_week_marks_clashes_and_closed_days(
     page = await client.get(f"/work-sessions/week?week_of={monday + dt.timedelta(days=3)}")
     assert page.status_code == 200
     html = page.text
-    assert f"{monday.isoformat()} – {(monday + dt.timedelta(days=6)).isoformat()}" in html
+    sunday = monday + dt.timedelta(days=6)
+    week = (
+        f"{monday.year}年{monday.month}月{monday.day}日(月) – "
+        f"{sunday.year}年{sunday.month}月{sunday.day}日(日)"
+    )
+    assert week in html
     monday_cell = cell(html, HONCHO, monday)
     for session in (first, clashing):
         assert re.search(rf'class="week-session clash" data-session-id="{session}"', monday_cell)

@@ -35,7 +35,7 @@ def count(seq: int, session: int, **change: Any) -> ops.Op:
         payload=ops.AddHeadcount(
             work_session_id=session,
             slot_start=start,
-            category=change.get("category", "issuance"),
+            category=change.get("category", "issuance_reserved"),
             delta=change.get("delta", 1),
         ),
     )
@@ -215,14 +215,14 @@ async def test_a_guard_that_does_not_hold_writes_nothing(field: Field, database_
     a mark moved meanwhile (another push of the device) leaves every table as it was.
     SQLite has no such statement and refuses a guard."""
     _, start, _ = window()
-    rows = [(field.session, start, "issuance", 1, field.device_id, new_uid())]
+    rows = [(field.session, start, "issuance_reserved", 1, field.device_id, new_uid())]
     now = dt.datetime.now(dt.UTC)
     entry = audit.Entry(action="headcount.add", actor_id=field.operator, target="t")
 
     def entries() -> list[audit.Entry]:
         return [entry]
 
-    stale = devices.advance_guard(field.device_id, 7, 8, now)
+    stale = devices.advance_guard(field.device_id, 7, 8, now, field.operator)
     if not dbutil.is_postgres(database_url):
         with pytest.raises(ValueError):
             await store.store(rows, field.operator, now, entries, stale)
@@ -232,7 +232,11 @@ async def test_a_guard_that_does_not_hold_writes_nothing(field: Field, database_
     assert not missed.held and missed.ids == set() and not missed.audited
     assert state(database_url, field) == before
     took = await store.store(
-        rows, field.operator, now, entries, devices.advance_guard(field.device_id, 0, 1, now)
+        rows,
+        field.operator,
+        now,
+        entries,
+        devices.advance_guard(field.device_id, 0, 1, now, field.operator),
     )
     assert took.held and took.ids == {rows[0][5]} and took.audited
     assert state(database_url, field)[2][0][0] == 1
@@ -242,13 +246,17 @@ async def test_a_guarded_store_refuses_an_open_transaction(field: Field, databas
     """A guarded store commits on its own, so it refuses to run inside a transaction
     (where a failed statement would abort the caller's work too)."""
     _, start, _ = window()
-    rows = [(field.session, start, "issuance", 1, field.device_id, new_uid())]
+    rows = [(field.session, start, "issuance_reserved", 1, field.device_id, new_uid())]
     now = dt.datetime.now(dt.UTC)
     before = state(database_url, field)
     # SQLite refuses any guard (ValueError): it has no such statement.
     with pytest.raises(RuntimeError if dbutil.is_postgres(database_url) else ValueError):
         async with db.writing():
             await store.store(
-                rows, field.operator, now, None, devices.advance_guard(field.device_id, 0, 1, now)
+                rows,
+                field.operator,
+                now,
+                None,
+                devices.advance_guard(field.device_id, 0, 1, now, field.operator),
             )
     assert state(database_url, field) == before

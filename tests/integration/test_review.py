@@ -24,7 +24,7 @@ from tests.support.field import apply, file_fall, staffed_session, window
 from tests.support.identities import make_staff, sign_in
 
 # Japanese texts the page must show (the catalog's translations of the reasons).
-NOT_OPEN_JA = "件数は開設中の窓口・会場でのみ記録できます。"
+NOT_OPEN_JA = "件数は開設中の業務でのみ記録できます。"
 NOT_OPEN_EN = "Counts can only be recorded while the work session is open."
 PREVENTION_JA = "重大度が「高」「重大」の記録は、再発防止策を入力しないと完了にできません。"
 
@@ -66,7 +66,7 @@ def count(session: int) -> dict[str, Any]:
     payload = {
         "work_session_id": session,
         "slot_start": start.isoformat(),
-        "category": "issuance",
+        "category": "issuance_reserved",
         "delta": 1,
     }
     return op(1, "headcount.add", payload)

@@ -153,7 +153,7 @@ async def test_manager_adds_and_retires_a_venue(
     venues = section(page.text, "venues")
     for kind, label in labels.items():
         card = re.search(
-            rf"会場 {kind}</span>\s*<span class=\"card-meta\">(.*?)</span></span>", venues
+            rf"会場 {kind}</span>\s*<span class=\"card-meta\">(.*?)</span>\s*</span>", venues, re.S
         )
         assert card and label in card.group(1), (kind, venues)
     assert "追加しました" in page.text

@@ -158,14 +158,14 @@ async def test_pull_returns_changes_after_the_cursor(
     await push(client, tablet, [headcount(seq, field["session"]) for seq in (1, 2)])
     first, cursor = await pull_all(client, 0)
     mine = [c for c in first if c["entity"] == "work_session" and c["id"] == field["session"]]
-    assert mine[-1]["data"]["totals"] == {"issuance": 2}
+    assert mine[-1]["data"]["totals"] == {"issuance_reserved": 2}
     assert mine[-1]["data"]["status"] == "open"
     nothing, same = await pull_all(client, cursor)
     assert nothing == [] and same == cursor
     await push(client, tablet, [headcount(3, field["session"])])
     later, _ = await pull_all(client, cursor)
     assert [(c["entity"], c["id"]) for c in later] == [("work_session", field["session"])]
-    assert later[0]["data"]["totals"] == {"issuance": 3}
+    assert later[0]["data"]["totals"] == {"issuance_reserved": 3}
 
 
 async def test_pull_is_scoped_to_the_operators_sites(
@@ -385,7 +385,7 @@ async def test_pull_gives_every_kind_of_change_as_it_is_now(
     incident = [c for c in by_kind["incident"] if c["id"] == uid][-1]
     assert incident["data"]["description"] == "案内表示がわかりにくい"
     session = next(c for c in by_kind["work_session"] if c["id"] == field["session"])
-    assert session["data"]["totals"] == {"issuance": 2}
+    assert session["data"]["totals"] == {"issuance_reserved": 2}
     gone = [c for c in by_kind["staff"] if c["id"] == leaver][-1]
     assert gone["data"]["active"] is False
     seqs = [c["seq"] for c in changes]
@@ -401,7 +401,7 @@ async def test_devices_pushing_at_once_to_one_session_all_land(
 
     _, start, _ = window()
     step = dt.timedelta(minutes=settings.field.slot_minutes)
-    cells = [(start + i * step, c) for i in range(4) for c in ("issuance", "pin_reset")]
+    cells = [(start + i * step, c) for i in range(4) for c in ("issuance_reserved", "pin_reset")]
     tablets = [await device(client, f"T{i}") for i in range(8)]
 
     def batch(index: int, first_seq: int) -> list[dict[str, Any]]:

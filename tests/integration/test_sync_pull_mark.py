@@ -50,7 +50,13 @@ async def test_pull_carries_the_devices_mark_and_per_slot_cells(
     """After a push, the pulled cells sum to what was pushed and the mark is the last seq."""
     tablet = await device(client)
     minutes = settings.field.slot_minutes
-    plan = [(0, "issuance"), (0, "issuance"), (1, "issuance"), (1, "pin_reset"), (2, "pin_reset")]
+    plan = [
+        (0, "issuance_reserved"),
+        (0, "issuance_reserved"),
+        (1, "issuance_reserved"),
+        (1, "pin_reset"),
+        (2, "pin_reset"),
+    ]
     ops = [in_slot(n, field["session"], s, minutes, c) for n, (s, c) in enumerate(plan, 1)]
     answer = await push(client, tablet, ops)
     assert [r["status"] for r in answer["results"]] == ["applied"] * 5
@@ -60,12 +66,12 @@ async def test_pull_carries_the_devices_mark_and_per_slot_cells(
     slot = [(start + dt.timedelta(minutes=i * minutes)).astimezone(dt.UTC) for i in range(3)]
     cells = {(dt.datetime.fromisoformat(s), c): n for s, c, n in data["cells"]}
     assert cells == {
-        (slot[0], "issuance"): 2,
-        (slot[1], "issuance"): 1,
+        (slot[0], "issuance_reserved"): 2,
+        (slot[1], "issuance_reserved"): 1,
         (slot[1], "pin_reset"): 1,
         (slot[2], "pin_reset"): 1,
     }
-    assert data["totals"] == {"issuance": 3, "pin_reset": 2}
+    assert data["totals"] == {"issuance_reserved": 3, "pin_reset": 2}
     # The slots come as first + count; expanded, they are the field page's own list.
     page = island((await client.get(f"/field/sessions/{field['session']}")).text)
     first = dt.datetime.fromisoformat(data["slot_first"])
@@ -85,7 +91,7 @@ async def test_pull_ignores_an_unknown_device(
         client, field["session"], device_id="00000000-0000-7000-8000-000000000000"
     )
     assert mark is None
-    assert data["totals"] == {"issuance": 1}
+    assert data["totals"] == {"issuance_reserved": 1}
 
 
 async def test_every_pulled_mark_matches_its_counts_while_pushes_land(

@@ -126,7 +126,7 @@ async def test_a_pull_pages_reads_use_their_indexes(client: httpx.AsyncClient) -
             )
             await _sql(
                 "INSERT INTO headcount_cell (work_session, slot_start, category, n) "
-                f"SELECT id, planned_start, 'issuance', 1 {mine}"
+                f"SELECT id, planned_start, 'issuance_reserved', 1 {mine}"
             )
             if db.is_postgres():
                 await _sql("ANALYZE work_session, work_session_staff, headcount_cell")

@@ -12,10 +12,10 @@ export function snapshot(changes = {}) {
     slot_minutes: 30,
     slots: [...SLOTS],
     categories: [
-      { code: 'issuance', label: '交付', confirm: '「交付」を1減らしますか？' },
+      { code: 'issuance_reserved', label: '交付（予約）', confirm: '「交付（予約）」を1減らしますか？' },
       { code: 'pin_reset', label: 'PIN <reset> & "more"', confirm: "Subtract one from 'PIN'?" },
     ],
-    cells: [[SLOTS[0], 'issuance', 2], [SLOTS[1], 'issuance', 1], [SLOTS[1], 'pin_reset', 4]],
+    cells: [[SLOTS[0], 'issuance_reserved', 2], [SLOTS[1], 'issuance_reserved', 1], [SLOTS[1], 'pin_reset', 4]],
     device_id: 'dev-a',
     high_water: 5,
     rendered_at: '2025-05-01T01:40:00+00:00',

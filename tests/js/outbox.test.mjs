@@ -28,7 +28,7 @@ describe('uuidv7', () => {
 });
 
 describe('acknowledged', () => {
-  const outbox = [tap(3, 'issuance'), tap(4, 'issuance'), tap(5, 'pin_reset'), tap(6, 'issuance')];
+  const outbox = [tap(3, 'issuance_reserved'), tap(4, 'issuance_reserved'), tap(5, 'pin_reset'), tap(6, 'issuance_reserved')];
 
   test('ops up to the high-water mark move, in seq order; later ones stay', () => {
     const moved = acknowledged(outbox, 5, [], 1234);
@@ -58,12 +58,12 @@ describe('acknowledged', () => {
   });
 
   test('a gap in the seqs: the ops above the mark stay', () => {
-    assert.deepEqual(acknowledged([tap(3, 'issuance'), tap(7, 'issuance')], 5, []).map((op) => op.seq), [3]);
+    assert.deepEqual(acknowledged([tap(3, 'issuance_reserved'), tap(7, 'issuance_reserved')], 5, []).map((op) => op.seq), [3]);
   });
 });
 
 describe('forgettable', () => {
-  const sent = [tap(1, 'issuance', 1, undefined, { status: 'applied' }), tap(2, 'issuance', 1, undefined, { status: 'rejected' }), tap(3, 'issuance', 1, undefined, { status: 'duplicate' }), tap(4, 'issuance', 1, undefined, { status: 'applied' })];
+  const sent = [tap(1, 'issuance_reserved', 1, undefined, { status: 'applied' }), tap(2, 'issuance_reserved', 1, undefined, { status: 'rejected' }), tap(3, 'issuance_reserved', 1, undefined, { status: 'duplicate' }), tap(4, 'issuance_reserved', 1, undefined, { status: 'applied' })];
 
   test('only ops every snapshot includes, never refused ones', () => {
     const snaps = [snapshot({ high_water: 3 }), snapshot({ session_id: 8, high_water: 5 })];
@@ -100,13 +100,13 @@ describe('supersedes', () => {
 describe('unseen', () => {
   test("this device's ops above the mark, not refused", () => {
     const ops = [
-      tap(4, 'issuance'),
-      tap(5, 'issuance'),
-      tap(6, 'issuance'),
-      tap(7, 'issuance', 1, undefined, { status: 'rejected' }),
-      tap(8, 'issuance', 1, undefined, { status: 'applied' }),
-      tap(9, 'issuance', 1, undefined, { device_id: 'dev-b' }),
-      tap(10, 'issuance', 1, undefined, { device_id: null }),
+      tap(4, 'issuance_reserved'),
+      tap(5, 'issuance_reserved'),
+      tap(6, 'issuance_reserved'),
+      tap(7, 'issuance_reserved', 1, undefined, { status: 'rejected' }),
+      tap(8, 'issuance_reserved', 1, undefined, { status: 'applied' }),
+      tap(9, 'issuance_reserved', 1, undefined, { device_id: 'dev-b' }),
+      tap(10, 'issuance_reserved', 1, undefined, { device_id: null }),
     ];
     assert.deepEqual(unseen(snapshot(), ops).map((op) => op.seq), [6, 8, 10]);
     assert.deepEqual(unseen(snapshot({ device_id: null, high_water: undefined }), ops).map((op) => op.seq), [4, 5, 6, 8, 9, 10]);

@@ -9,7 +9,7 @@ import { SLOTS, snapshot } from './fixtures.mjs';
 const page = (changes = {}) => ({ high_water: 6, read_at: '2025-05-01T01:50:00+00:00', ...changes });
 const data = (changes = {}) => ({
   status: 'closed',
-  cells: [[SLOTS[0], 'issuance', 9]],
+  cells: [[SLOTS[0], 'issuance_reserved', 9]],
   slot_first: SLOTS[0],
   slot_count: 4,
   has_in_charge: false,
@@ -28,7 +28,7 @@ describe('pulled', () => {
   test("takes the server's state, this device's mark and the read time", () => {
     const next = pulled(snapshot(), data(), page(), 'dev-a');
     assert.equal(next.status, 'closed');
-    assert.deepEqual(next.cells, [[SLOTS[0], 'issuance', 9]]);
+    assert.deepEqual(next.cells, [[SLOTS[0], 'issuance_reserved', 9]]);
     assert.deepEqual(next.slots, [...SLOTS, '2025-05-01T02:30:00+00:00']);
     assert.equal(next.has_in_charge, false);
     assert.equal(next.high_water, 6);

@@ -33,30 +33,30 @@ describe('localState', () => {
   test('the snapshot alone', () => {
     const state = localState(snapshot(), []);
     assert.equal(state.status, 'open');
-    assert.deepEqual(state.byCategory, { issuance: 3, pin_reset: 4 });
+    assert.deepEqual(state.byCategory, { issuance_reserved: 3, pin_reset: 4 });
     assert.deepEqual([...state.bySlot], [[at(SLOTS[0]), 2], [at(SLOTS[1]), 5]]);
     assert.equal(state.total, 7);
   });
 
   test("this device's ops above the mark count once; others do not count", () => {
     const ops = [
-      tap(5, 'issuance'), // the snapshot includes it already
-      tap(6, 'issuance'),
+      tap(5, 'issuance_reserved'), // the snapshot includes it already
+      tap(6, 'issuance_reserved'),
       tap(7, 'pin_reset', -1),
-      tap(8, 'issuance', 1, SLOTS[2]),
-      tap(9, 'issuance', 1, SLOTS[2], { status: 'rejected' }),
-      tap(10, 'issuance', 1, SLOTS[2], { device_id: 'dev-b' }),
-      op(11, 'headcount.add', { work_session_id: 8, slot_start: SLOTS[2], category: 'issuance', delta: 1 }),
+      tap(8, 'issuance_reserved', 1, SLOTS[2]),
+      tap(9, 'issuance_reserved', 1, SLOTS[2], { status: 'rejected' }),
+      tap(10, 'issuance_reserved', 1, SLOTS[2], { device_id: 'dev-b' }),
+      op(11, 'headcount.add', { work_session_id: 8, slot_start: SLOTS[2], category: 'issuance_reserved', delta: 1 }),
     ];
     const state = localState(snapshot(), ops);
-    assert.deepEqual(state.byCategory, { issuance: 5, pin_reset: 3 });
+    assert.deepEqual(state.byCategory, { issuance_reserved: 5, pin_reset: 3 });
     assert.equal(state.bySlot.get(at(SLOTS[2])), 1);
     assert.equal(state.total, 8);
   });
 
   test('a snapshot without a device takes ops of any device', () => {
-    const state = localState(snapshot({ device_id: null, high_water: 0 }), [tap(1, 'issuance', 1, SLOTS[0], { device_id: 'dev-b' })]);
-    assert.equal(state.byCategory.issuance, 4);
+    const state = localState(snapshot({ device_id: null, high_water: 0 }), [tap(1, 'issuance_reserved', 1, SLOTS[0], { device_id: 'dev-b' })]);
+    assert.equal(state.byCategory.issuance_reserved, 4);
   });
 
   test('opening and closing move the status forward only', () => {
@@ -75,9 +75,9 @@ describe('renderCounters', () => {
   const render = (snap, ops = [], options = {}) => renderCounters(snap, localState(snap, ops), { now, ...options });
 
   test('totals, slot rows and the current slot in Japan time', () => {
-    const html = render(snapshot(), [tap(6, 'issuance')]);
+    const html = render(snapshot(), [tap(6, 'issuance_reserved')]);
     assert.match(html, /<span data-testid="slot">10:30–11:00<\/span>/);
-    assert.match(html, /data-testid="total-issuance">4</);
+    assert.match(html, /data-testid="total-issuance_reserved">4</);
     assert.match(html, /data-testid="total-pin_reset">4</);
     assert.match(html, /<tr><td>10:00<\/td><td>2<\/td><\/tr>/);
     assert.match(html, /<tr><td>10:30<\/td><td>6<\/td><\/tr>/);
@@ -90,8 +90,8 @@ describe('renderCounters', () => {
     const html = render(snapshot());
     const vals = [...html.matchAll(/hx-vals="([^"]*)"/g)].map((m) => JSON.parse(m[1].replaceAll('&#34;', '"')));
     assert.deepEqual(vals, [
-      { category: 'issuance', delta: 1, slot: SLOTS[1] },
-      { category: 'issuance', delta: -1, slot: SLOTS[1] },
+      { category: 'issuance_reserved', delta: 1, slot: SLOTS[1] },
+      { category: 'issuance_reserved', delta: -1, slot: SLOTS[1] },
       { category: 'pin_reset', delta: 1, slot: SLOTS[1] },
       { category: 'pin_reset', delta: -1, slot: SLOTS[1] },
     ]);

@@ -56,7 +56,7 @@ class Rig:
         return {
             "work_session_id": self.session,
             "slot_start": self.slots[number % len(self.slots)].isoformat(),
-            "category": ("issuance", "pin_reset", "consultation")[number % 3],
+            "category": ("issuance_reserved", "pin_reset", "consultation")[number % 3],
             "delta": 1,
         }
 

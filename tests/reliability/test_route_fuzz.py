@@ -34,7 +34,7 @@ from server.app import create_app
 from server.auth.web import SESSION_COOKIE
 from server.settings import Settings
 from tests import dbutil
-from tests.support.cleanup import remove_test_rows_async
+from tests.support.cleanup import remove_test_rows_async, restore_categories
 from tests.support.field import JST, new_uid, open_session, window
 from tests.support.fuzz_values import (
     CONTENT_TYPES,
@@ -155,7 +155,7 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
                 "issue_id": "1",
                 "group": "outreach",
                 "code": "visitors",
-                "category": "issuance",
+                "category": "issuance_reserved",
                 "severity": "low",
                 "status": "open",
                 "duty": "operator",
@@ -178,8 +178,7 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
             yield Rig(client, relaxed, routes_of(spec), people, cookies, real)
     finally:
         await remove_test_rows_async(database_url)
-        dbutil.execute(database_url, "DELETE FROM headcount_category WHERE code LIKE 'c-%'")
-        dbutil.execute(database_url, "UPDATE headcount_category SET active = true")
+        restore_categories(database_url)
 
 
 # --- values --------------------------------------------------------------------------------
@@ -233,7 +232,7 @@ def push_body(draw: Draw, rig: Rig) -> dict[str, Any]:
         payload = {
             "work_session_id": int(rig.real["work_session_id"]),
             "slot_start": rig.real["slot"],
-            "category": "issuance",
+            "category": "issuance_reserved",
             "delta": 1,
         }
         op: dict[str, Any] = {

@@ -38,7 +38,7 @@ from server.app import create_app
 from server.settings import Settings
 from tests import dbutil
 from tests.support.cleanup import clear_session_rows, forget_devices, remove_test_rows_async
-from tests.support.field import open_session, slots
+from tests.support.field import OFFICE_CATEGORIES, open_session, slots
 from tests.support.harness import open_client
 from tests.support.sync_client import SyncClient, sign_in
 
@@ -46,7 +46,7 @@ pytestmark = pytest.mark.slow
 
 SYNC_EXAMPLES = int(os.environ.get("MADOGUCHI_SYNC_EXAMPLES", "25"))
 SITE = 1  # 本庁舎 市民課, an office site: office categories
-CATEGORIES = ("issuance", "pin_reset", "certificate_renewal", "card_update", "consultation")
+CATEGORIES = OFFICE_CATEGORIES
 INCIDENT_CATEGORIES = ("complaint", "system_failure", "equipment_failure", "lost_property")
 SEVERITIES = ("low", "medium", "high", "critical")
 SLOTS = 6

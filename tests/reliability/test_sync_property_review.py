@@ -128,7 +128,7 @@ def make_op(rig: Rig, seq: int, kind: Kind, variant: int) -> dict[str, Any]:
         "payload": {
             "work_session_id": rig.ids["session"],
             "slot_start": rig.slot,
-            "category": "issuance",
+            "category": "issuance_reserved",
             "delta": 1,
         },
     }

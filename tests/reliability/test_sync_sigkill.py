@@ -42,7 +42,7 @@ from server.settings import Settings
 from server.sync.tables import Device
 from tests import dbutil
 from tests.support.cleanup import forget_devices, remove_test_rows_async
-from tests.support.field import open_session, slots
+from tests.support.field import OFFICE_CATEGORIES, open_session, slots
 from tests.support.harness import ROOT, open_client
 from tests.support.sync_client import SyncClient, SyncFailed, sign_in
 
@@ -52,7 +52,7 @@ CI_MIN_ROUNDS = 20
 ROUNDS = int(os.environ.get("MADOGUCHI_SIGKILL_ROUNDS") or (20 if os.environ.get("CI") else 5))
 SEED = int(os.environ.get("MADOGUCHI_SIGKILL_SEED") or random.SystemRandom().randrange(2**32))
 SITE = 1  # 本庁舎 市民課, an office site
-CATEGORIES = ("issuance", "pin_reset", "certificate_renewal", "card_update", "consultation")
+CATEGORIES = OFFICE_CATEGORIES
 SLOTS = 6
 START_WITHIN = 30.0  # seconds for the server to answer /health after a start
 TEST_WITHIN = 150.0  # seconds for the whole test

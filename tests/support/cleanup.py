@@ -78,3 +78,24 @@ def clear_session_rows(url: str, session: int) -> None:
         f"(SELECT id FROM incident WHERE work_session = {session})",
         f"DELETE FROM incident WHERE work_session = {session}",
     )
+
+
+# The categories migration m0015 retired (replaced by finer ones): inactive once seeded.
+RETIRED_CATEGORIES = (
+    ("outreach", "applications"),
+    ("outreach", "not_accepted"),
+    ("office", "issuance"),
+)
+
+
+def restore_categories(url: str) -> None:
+    """Leave the headcount categories as the migrations made them: tests' own removed,
+    the seeded ones active again but for those the migrations retired."""
+    retired = " OR ".join(
+        f"(site_group = '{group}' AND code = '{code}')" for group, code in RETIRED_CATEGORIES
+    )
+    dbutil.execute(
+        url,
+        "DELETE FROM headcount_category WHERE code LIKE 'c-%'",
+        f"UPDATE headcount_category SET active = NOT ({retired})",
+    )

@@ -19,6 +19,15 @@ from server.sites.calendar import DayRule
 from server.sync import ops
 from tests.support.identities import make_staff
 
+# Categories counted at the fixed counters (seeded by the migrations), for tests that tap many.
+OFFICE_CATEGORIES = (
+    "issuance_reserved",
+    "pin_reset",
+    "certificate_renewal",
+    "card_update",
+    "consultation",
+)
+
 
 async def apply(op: ops.Op, staff_id: int, role: str, settings: Settings, **kw: Any) -> Applied:
     """Apply ``op`` as ``staff_id`` with ``role``."""
@@ -145,6 +154,21 @@ async def staffed_session(
     )
     await staff_session(settings, session, manager=manager, in_charge=in_charge, operator=operator)
     return {"session": session, "manager": manager, "in_charge": in_charge, "operator": operator}
+
+
+async def count_one(settings: Settings, ids: Mapping[str, int], category: str) -> Applied:
+    """One ``headcount.add`` of +1 in the session's first slot, by its operator."""
+    _, start, _ = window()
+    return await apply(
+        ops.HeadcountAdd(
+            payload=ops.AddHeadcount(
+                work_session_id=ids["session"], slot_start=start, category=category, delta=1
+            )
+        ),
+        ids["operator"],
+        "operator",
+        settings,
+    )
 
 
 def new_uid() -> str:

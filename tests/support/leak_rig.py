@@ -196,6 +196,9 @@ class World:
             assert rows, "no open review item to dismiss"
             return "form", f"/review/{rows[0][0]}/dismiss", {"reason": "対応不要"}
 
+        async def rename_device() -> tuple[str, str, Body]:
+            return "form", f"/devices/{self.devices[0]}/rename", {"label": "本庁舎 3号機"}
+
         async def register_options() -> tuple[str, str, Body]:
             return "json", "/auth/register/options", {"token": await self.invite_token()}
 
@@ -208,6 +211,7 @@ class World:
         hhmm = self.slot.strftime("%H:%M")
         return {
             "POST /api/devices": fixed("json", "/api/devices", lambda: {"label": "端末"}),
+            "POST /devices/{device_id:str}/rename": rename_device,
             "POST /api/sync/report": fixed(
                 "json",
                 "/api/sync/report",

@@ -87,8 +87,8 @@ def tap_then_session_closed(
     session (the tap will be refused when the tablet is back online)."""
     tab, problems, data = field_online(page, live_server)
     tab.context.set_offline(True)
-    tab.get_by_test_id("plus-issuance").click()
-    expect(total(tab, "issuance")).to_have_text("1")
+    tab.get_by_test_id("plus-issuance_reserved").click()
+    expect(total(tab, "issuance_reserved")).to_have_text("1")
     run(_close_session(Settings.from_env(), data["session"], data["operator"]))
     return tab, problems, data
 

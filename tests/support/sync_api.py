@@ -21,7 +21,9 @@ def op(seq: int, kind: str, payload: dict[str, Any], **envelope: Any) -> dict[st
     return {"op_id": str(uuid.uuid4()), "seq": seq, "type": kind, "payload": payload, **envelope}
 
 
-def headcount(seq: int, session: int, category: str = "issuance", delta: int = 1) -> dict[str, Any]:
+def headcount(
+    seq: int, session: int, category: str = "issuance_reserved", delta: int = 1
+) -> dict[str, Any]:
     """A headcount op as a tablet sends it."""
     _, start, _ = window()
     payload = {

@@ -8,7 +8,7 @@ from server.sync.intake import read_batch
 GOOD = (
     b'{"type": "headcount.add", "op_id": "b61753e2-1347-484e-954c-f448c4842fbb", "seq": 2, '
     b'"payload": {"work_session_id": 1, "slot_start": "2026-12-03T14:00:00+00:00", '
-    b'"category": "issuance", "delta": 1}}'
+    b'"category": "issuance_reserved", "delta": 1}}'
 )
 # ``device_id`` breaks its type first; the key after it holds bytes beyond U+10FFFF.
 BAD = (

@@ -101,7 +101,7 @@ def test_shapes_left_to_applying_refuse_every_my_number(form: str) -> None:
         count = ops.HeadcountAdd(
             op_id="0192f0a0-0000-7000-8000-000000000001",
             payload=ops.AddHeadcount(
-                work_session_id=1, slot_start=NOW, category="issuance", delta=1
+                work_session_id=1, slot_start=NOW, category="issuance_reserved", delta=1
             ),
         )
         check_op(count)
