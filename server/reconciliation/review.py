@@ -16,9 +16,11 @@ import msgspec
 
 from server import db
 from server.audit import service as audit
+from server.common.dates import long_date
 from server.common.errors import OpRejected
 from server.common.labels import FIELD_LABELS
 from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
+from server.common.parsing import hhmm
 from server.common.text import check_controls
 from server.db_errors import INFRASTRUCTURE, INTEGRITY_ERRORS
 from server.headcounts import service as headcounts
@@ -69,7 +71,7 @@ class Item(msgspec.Struct, frozen=True, kw_only=True):
     op_type: str
     op_label: str
     op_id: str
-    received: str
+    received: dt.datetime
     reason: str
     params: dict[str, Any]
     maker: str | None
@@ -160,15 +162,14 @@ def _session_id(payload: dict[str, Any], incident_sessions: dict[str, int | None
 
 
 def _session_ref(session: Any) -> SessionRef:
-    window = (
-        f"{session.work_date.isoformat()} "
-        f"{show.show_time(session.planned_start.isoformat())[-5:]}–"
-        f"{show.show_time(session.planned_end.isoformat())[-5:]}"
-    )
+    hours = f"{hhmm(session.planned_start)}–{hhmm(session.planned_end)}"
     return SessionRef(
         id=session.id,
-        text_ja=f"{session.site_name_ja} {window}",
-        text_en=f"{session.site_name_en or session.site_name_ja} {window}",
+        text_ja=f"{session.site_name_ja} {long_date(session.work_date, 'ja')} {hours}",
+        text_en=(
+            f"{session.site_name_en or session.site_name_ja} "
+            f"{long_date(session.work_date, 'en')} {hours}"
+        ),
     )
 
 
@@ -191,7 +192,7 @@ def _item(
         op_type=op_type,
         op_label=show.OP_LABELS.get(op_type, op_type),
         op_id=str(row["op_id"]),
-        received=show.show_time(row["created_at"].isoformat()),
+        received=row["created_at"],
         reason=message,
         params=params,
         maker=names.staff.get(row["actor_id"]) if row["actor_id"] else None,

@@ -6,13 +6,12 @@ severity, a site) are shown by their label or name, times in Japan time.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 
-from server.common.clock import JST
+from server.common.dates import long_moment
 from server.common.labels import FIELD_LABELS, SITE_GROUP_LABELS, VENUE_SERVICE_LABELS
 from server.common.mynumber import MESSAGE_EN as MY_NUMBER_MESSAGE
 from server.common.text import CONTROL_MESSAGE
@@ -111,17 +110,6 @@ def reason(code: str, message: str, params_json: str) -> tuple[str, dict[str, An
     return FALLBACK, {"code": code}
 
 
-def show_time(value: object) -> str:
-    """An ISO time as pages show it (``2026-12-03 10:30`` JST); other text as it is."""
-    try:
-        moment = dt.datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is None:
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M")
-
-
 class Names(msgspec.Struct, frozen=True, kw_only=True):
     """What values name, looked up once for a page: people, sites, headcount categories."""
 
@@ -144,7 +132,7 @@ def show_value(op_type: str, name: str, value: Any, names: Names) -> Shown:
     if name in CHOICES:
         return _choice(label, CHOICES[name], key)
     if name in TIMES:
-        return Shown(label=label, text=show_time(value))
+        return Shown(label=label, text=long_moment(value, "ja"), text_en=long_moment(value, "en"))
     if name == "site_id" and isinstance(value, int) and value in names.sites:
         site = names.sites[value]
         return Shown(label=label, text=site.name_ja, text_en=site.name_en)

@@ -160,7 +160,8 @@ async def test_the_page_shows_each_refused_change_with_its_reason_maker_device_a
     assert NOT_OPEN_JA in tap
     assert maker in tap
     assert "本庁舎タブレット1" in tap
-    assert "本庁舎" in tap and window()[0].isoformat() in tap  # the session: site and day
+    day = window()[0]
+    assert "本庁舎" in tap and f"{day.year}年{day.month}月{day.day}日" in tap  # site and day
     assert "+1" in tap and "交付" in tap  # what it would change
     close = card(page.text, refused["close"]["op_id"])
     assert PREVENTION_JA in close
