@@ -86,22 +86,35 @@ def test_every_menu_page_fits_a_phone_and_a_tablet(
     assert tablet.unexpected(problems) == []
 
 
+@pytest.mark.parametrize(
+    ("venue", "language", "first"),
+    [
+        (None, "en", "issuance_reserved"),
+        ("reception", "ja", "visitors"),
+        ("support", "en", "visitors"),
+    ],
+)
 def test_a_sessions_counters_are_in_view_on_a_landscape_tablet(
-    page: tuple[Any, Any], live_server: str
+    page: tuple[Any, Any], live_server: str, venue: str | None, language: str, first: str
 ) -> None:
-    """1024 × 768: every counter of the open session, buttons included, without scrolling;
+    """1024 × 768: every counter of the open session, buttons included, without scrolling,
+    at a counter (15 categories) and at either kind of venue (13 and 10, longer labels);
     the menu opens over the page and closes again."""
-    tab, problems, _data = tablet.field_online(page, live_server)
+    tab, problems, _data = tablet.field_online(page, live_server, venue)
+    tab.context.add_cookies([{"name": "lang", "value": language, "url": live_server}])
     tab.set_viewport_size({"width": 1024, "height": 768})
     tab.reload()
+    tab.evaluate("window.scrollTo(0, 0)")
     counters = tab.locator(".counter")
-    assert counters.count() >= 6
+    assert counters.count() >= 10
     lowest = tab.evaluate(
         "Math.max(...[...document.querySelectorAll('.counter')]"
-        ".map((c) => c.getBoundingClientRect().bottom))"
+        ".map((c) => c.getBoundingClientRect().bottom + window.scrollY))"
     )
     assert lowest <= 768, f"the last counter ends at {lowest} px"
-    expect(tab.get_by_test_id("plus-issuance_reserved")).to_be_in_viewport()
+    assert check_page(tab, f"layout-counters-{venue or 'office'}-{language}") == []
+    tab.set_viewport_size({"width": 1024, "height": 768})
+    expect(tab.get_by_test_id(f"plus-{first}")).to_be_in_viewport()
     open_menu(tab)
     expect(tab.get_by_test_id("nav-incidents")).to_be_visible()
     tab.get_by_test_id("menu-button").click()

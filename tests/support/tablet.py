@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from typing import Any
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
@@ -17,6 +18,7 @@ from server.auth import service as auth_service
 from server.common.clock import JST
 from server.incidents.ops import Severity
 from server.settings import Settings
+from server.sites import service as sites
 from server.sync import ops
 from tests import dbutil
 from tests.support.browser import wait_until
@@ -41,18 +43,24 @@ def run(coroutine: Any) -> Any:
     return dbutil.run_coroutine(coroutine)
 
 
-async def _today_session(settings: Settings, *, opened: bool = False) -> dict[str, Any]:
+async def _today_session(
+    settings: Settings, *, opened: bool = False, venue: str | None = None
+) -> dict[str, Any]:
     db.bind_engine(db.make_engine(settings.database))
+    site_id = 1
+    if venue is not None:
+        name = f"会場 {uuid.uuid4().hex[:6]}"
+        site_id = (await sites.add_outreach_venue(name_ja=name, venue_service=venue)).id
     manager = await make_staff("overall_manager")
     in_charge = await make_staff("business_manager")
     operator = await make_staff("operator")
     now = dt.datetime.now(JST).replace(second=0, microsecond=0)
     start = max(now - dt.timedelta(hours=1), now.replace(hour=0, minute=0))
-    await open_for(1, now.date(), start, now + dt.timedelta(hours=3))
+    await open_for(site_id, now.date(), start, now + dt.timedelta(hours=3))
     applied = await apply(
         ops.WorkSessionPlan(
             payload=ops.PlanWorkSession(
-                site_id=1,
+                site_id=site_id,
                 work_date=now.date(),
                 planned_start=start,
                 planned_end=now + dt.timedelta(hours=3),
@@ -73,9 +81,10 @@ async def _today_session(settings: Settings, *, opened: bool = False) -> dict[st
     return {"session": session, "operator": operator, "cookie": cookie, "manager": manager}
 
 
-def today_session(*, opened: bool = False) -> dict[str, Any]:
-    """A staffed session at 本庁舎 around now (planned, or opened), and an operator's cookie."""
-    data: dict[str, Any] = run(_today_session(Settings.from_env(), opened=opened))
+def today_session(*, opened: bool = False, venue: str | None = None) -> dict[str, Any]:
+    """A staffed session around now (planned, or opened) at 本庁舎, or at a new outreach
+    venue doing ``venue`` (``reception`` or ``support``), and an operator's cookie."""
+    data: dict[str, Any] = run(_today_session(Settings.from_env(), opened=opened, venue=venue))
     return data
 
 
@@ -160,10 +169,13 @@ def planned_offline(tab: Any, live_server: str, data: dict[str, Any]) -> int:
     return session
 
 
-def field_online(page: tuple[Any, Any], live_server: str) -> tuple[Any, Any, dict[str, Any]]:
-    """A signed-in tablet with today's session opened online and kept for offline use."""
+def field_online(
+    page: tuple[Any, Any], live_server: str, venue: str | None = None
+) -> tuple[Any, Any, dict[str, Any]]:
+    """A signed-in tablet with today's session (at 本庁舎, or a new venue doing ``venue``)
+    opened online and kept for offline use."""
     tab, problems = page
-    data = today_session()
+    data = today_session(venue=venue)
     signed_in(tab, live_server, data["cookie"])
     open_online(tab, data["session"])
     return tab, problems, data
