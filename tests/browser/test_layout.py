@@ -1,7 +1,7 @@
 """Every page of the menu fits a phone and a landscape tablet: no sideways scrolling, the
 header on one line with its menu, a session's counters in view on the tablet, and no
-serious or critical axe-core finding. Screenshots go to MADOGUCHI_SHOTS when it names a
-folder, for a reviewer to look at."""
+serious or critical axe-core finding. Screenshots go to test-results/screenshots/ (or
+MADOGUCHI_SHOTS), for a reviewer to look at."""
 
 from __future__ import annotations
 

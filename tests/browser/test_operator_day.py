@@ -3,8 +3,8 @@ tablet, in Japanese and in English: today's sessions, the session, starting it, 
 filing an incident, reading it back, finishing with the totals confirmed, signing out.
 
 Every page on the way fits 360, 390 and 1024 px without sideways scrolling, has no serious
-or critical axe-core finding, and is photographed at both sizes into MADOGUCHI_SHOTS when
-that names a folder (not committed; for a reviewer)."""
+or critical axe-core finding, and is photographed at both sizes into
+test-results/screenshots/ (or MADOGUCHI_SHOTS; not committed, for a reviewer)."""
 
 from __future__ import annotations
 

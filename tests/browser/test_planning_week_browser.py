@@ -5,7 +5,6 @@ labelled, and no serious or critical axe-core finding."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pytest
@@ -19,19 +18,13 @@ from tests import dbutil
 from tests.support.browser import SERIOUS, axe_violations
 from tests.support.field import JST, plan_session
 from tests.support.identities import make_staff
+from tests.support.layout import shot
 
 pytestmark = pytest.mark.browser
 
 SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 HONCHO = 1
-
-
-def _shot(tab: Any, name: str) -> None:
-    """A full-page screenshot to MADOGUCHI_SHOTS, when it names a folder."""
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if folder:
-        tab.screenshot(path=f"{folder}/{name}.png", full_page=True)
 
 
 def _monday() -> dt.date:
@@ -99,7 +92,7 @@ def test_the_week_fits_a_phone_and_a_tablet_with_its_clash_marked(
         expect(closed).to_have_class("week-cell closed")
         expect(closed).to_contain_text("休業")
         found += [f"{size}: {v}" for v in axe_violations(tab, SERIOUS)]
-        _shot(tab, f"planning-week-{size}")
+        shot(tab, f"planning-week-{size}")
     assert found == []
     assert problems.all() == []
 
@@ -120,7 +113,7 @@ def test_a_sites_calendar_fits_and_a_manager_saves_saturday_hours(
         tab.set_viewport_size({"width": width, "height": height})
         assert tab.evaluate(OVERFLOW) <= 0, f"the calendar scrolls sideways at {width} px"
         found += [f"{size}: {v}" for v in axe_violations(tab, SERIOUS)]
-        _shot(tab, f"site-calendar-{size}")
+        shot(tab, f"site-calendar-{size}")
     assert found == []
     saturday = tab.locator('[data-weekday="5"]')
     saturday.locator('input[name="opens_5"]').fill("10:00")

@@ -5,7 +5,6 @@ the deactivated person's card included."""
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from typing import Any
@@ -19,6 +18,7 @@ from tests import dbutil
 from tests.support import passkey_browser as passkeys
 from tests.support.browser import SERIOUS, axe_violations
 from tests.support.identities import make_staff
+from tests.support.layout import shot
 
 pytestmark = pytest.mark.browser
 
@@ -32,13 +32,10 @@ async def _person(settings: Settings) -> int:
 
 
 def _fits_and_passes_axe(tab: Any, name: str) -> None:
-    """No sideways scroll, no serious or critical axe finding; a screenshot to
-    MADOGUCHI_SHOTS when it names a folder."""
+    """No sideways scroll, no serious or critical axe finding; a screenshot for a reviewer."""
     assert tab.evaluate(OVERFLOW) <= 1, f"{name} scrolls sideways at 390 px"
     assert axe_violations(tab, SERIOUS) == [], name
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if folder:
-        tab.screenshot(path=f"{folder}/staff-{name.replace(' ', '-')}.png", full_page=True)
+    shot(tab, f"staff-{name.replace(' ', '-')}")
 
 
 def _active(url: str, staff_id: int) -> bool:

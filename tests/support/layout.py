@@ -1,10 +1,12 @@
 """Checks every page of the browser tests makes: it fits a phone and a landscape tablet (no
 sideways scrolling, a one-line header) with no serious or critical axe-core finding, and a
-screenshot at each size goes to MADOGUCHI_SHOTS when that names a folder."""
+screenshot at each size is written for a reviewer: to ``test-results/screenshots/`` (not
+committed), or to the folder MADOGUCHI_SHOTS names."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from tests.support.browser import SERIOUS, axe_violations
@@ -14,13 +16,14 @@ NARROWEST = (360, 740)
 # Wider than the viewport: the page scrolls sideways (a pixel of rounding allowed).
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 HEADER_ROWS = "document.querySelector('.topbar').getBoundingClientRect().height"
+SHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
 
 
 def shot(tab: Any, name: str) -> None:
-    """A full-page screenshot for a reviewer, when MADOGUCHI_SHOTS names a folder."""
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if folder:
-        tab.screenshot(path=f"{folder}/{name}.png", full_page=True)
+    """A full-page screenshot for a reviewer (the folder is made when missing)."""
+    folder = Path(os.environ.get("MADOGUCHI_SHOTS") or SHOTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def check_page(tab: Any, name: str) -> list[str]:

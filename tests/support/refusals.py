@@ -4,7 +4,6 @@ something under a tablet that is offline, so the tablet's change is refused once
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 from playwright.sync_api import expect
@@ -17,6 +16,7 @@ from server.sync import ops
 from tests import dbutil
 from tests.support.browser import PageProblems
 from tests.support.field import apply
+from tests.support.layout import shot
 from tests.support.tablet import (
     field_online,
     filed_incident,
@@ -37,14 +37,11 @@ SIZES = {"phone": (390, 844), "tablet": (1024, 768)}
 
 
 def shots(tab: Any, name: str) -> None:
-    """Screenshots at phone and tablet sizes when MADOGUCHI_SHOTS names a folder."""
-    folder = os.environ.get("MADOGUCHI_SHOTS")
-    if not folder:
-        return
+    """Screenshots at phone and tablet sizes, for a reviewer."""
     before = tab.viewport_size
     for size, (width, height) in SIZES.items():
         tab.set_viewport_size({"width": width, "height": height})
-        tab.screenshot(path=f"{folder}/tablet-{name}-{size}.png", full_page=True)
+        shot(tab, f"tablet-{name}-{size}")
     if before:
         tab.set_viewport_size(before)
 
