@@ -27,6 +27,7 @@ from server.auth.web import authorize, csrf_middleware, session_middleware
 from server.common.errors import OpRejected
 from server.headcounts import routes as headcounts_routes
 from server.incidents import routes as incidents_routes
+from server.journal import routes as journal_routes
 from server.reconciliation import routes as reconciliation_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
             *sync_routes.ROUTES,
             *client_routes.ROUTES,
             *reconciliation_routes.ROUTES,
+            *journal_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,

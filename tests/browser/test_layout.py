@@ -24,6 +24,7 @@ OPERATOR_MENU = [
     "nav-incidents",
     "nav-sites",
     "nav-reconciliation",
+    "nav-journal",
 ]
 MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review"]
 

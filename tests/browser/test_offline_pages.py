@@ -26,10 +26,10 @@ def _menu_to(tab: Any, link: str) -> None:
 def test_menu_pages_seen_online_open_offline_with_their_time(
     page: tuple[Any, Any], live_server: str
 ) -> None:
-    """トラブル・事故・苦情 and 夜間照合, opened once online, open offline from the copy kept,
-    which says when it was saved; online again, the live page has no such note."""
+    """トラブル・事故・苦情, 夜間照合 and 業務日誌, opened once online, open offline from the
+    copy kept, which says when it was saved; online again, the live page has no such note."""
     tab, problems, data = tablet.field_online(page, live_server)
-    for link in ("nav-incidents", "nav-reconciliation"):
+    for link in ("nav-incidents", "nav-reconciliation", "nav-journal"):
         _menu_to(tab, link)
         expect(tab.get_by_test_id("offline-copy")).to_have_count(0)
     tab.goto(f"/field/sessions/{data['session']}")
@@ -37,6 +37,7 @@ def test_menu_pages_seen_online_open_offline_with_their_time(
     for link, heading in (
         ("nav-incidents", "トラブル・事故・苦情"),
         ("nav-reconciliation", "夜間照合"),
+        ("nav-journal", "業務日誌"),
     ):
         _menu_to(tab, link)
         expect(tab.locator("h1")).to_contain_text(heading)
