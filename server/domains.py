@@ -6,6 +6,7 @@ from __future__ import annotations
 from server.auth import service as auth
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
+from server.journal import service as journal
 from server.ops import registry
 from server.reconciliation import service as reconciliation
 from server.sites import service as sites
@@ -26,5 +27,6 @@ def install() -> None:
             *reconciliation.KINDS,
             *auth.KINDS,
             *staff.KINDS,
+            *journal.KINDS,
         )
     )

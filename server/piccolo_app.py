@@ -14,6 +14,7 @@ from server.auth.tables import (
 )
 from server.headcounts.tables import Headcount, HeadcountCategory, HeadcountCell
 from server.incidents.tables import Incident, IncidentRevision
+from server.journal.tables import Journal, JournalEvent
 from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site, SiteDay, SiteHours
 from server.staff.tables import Staff
@@ -45,6 +46,8 @@ APP_CONFIG = AppConfig(
         HeadcountCell,
         Incident,
         IncidentRevision,
+        Journal,
+        JournalEvent,
         Device,
         SyncIssue,
         DeviceDayReport,

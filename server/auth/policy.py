@@ -51,6 +51,7 @@ class Permission(enum.Enum):
     MANAGE_SITES = "manage_sites"  # add and retire outreach venues
     PLAN_WORK = "plan_work"  # plan work sessions and staff them
     ACKNOWLEDGE = "acknowledge"  # city staff acknowledge journals and incident reports
+    SUBMIT_JOURNAL = "submit_journal"  # the business manager or deputy submits a journal
     AUDIT = "audit"  # read and verify the audit log
     REVIEW_SYNC = "review_sync"  # settle refused and conflicting synced changes; apply exports
 
@@ -68,6 +69,7 @@ GRANTS: dict[Permission, frozenset[str]] = {
     Permission.MANAGE_SITES: MANAGERS,
     Permission.PLAN_WORK: MANAGERS,
     Permission.ACKNOWLEDGE: frozenset({"city_staff"}),
+    Permission.SUBMIT_JOURNAL: frozenset({"business_manager", "deputy_manager"}),
     Permission.AUDIT: frozenset({"overall_manager", "city_staff"}),
     Permission.REVIEW_SYNC: MANAGERS,
 }

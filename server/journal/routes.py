@@ -1,39 +1,67 @@
-"""The daily journal page: a site and a day chosen, the journal compiled from the records."""
+"""The daily journal page: a site and a day chosen, the journal compiled from the records,
+and its workflow: submitted (again, with a reason, to revise it), returned or acknowledged."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from litestar import get
+import msgspec
+from litestar import get, post
 from litestar.params import FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from server.auth.policy import ROLE_LABELS, Permission
 from server.common.era import wareki
 from server.common.parsing import hhmm, parse_date, parse_id, today_jst
+from server.common.text import FreeText
 from server.incidents.schemas import CATEGORY_LABELS, SEVERITY_LABELS
-from server.journal import service
+from server.journal import ops, service
 from server.messages import N_
+from server.settings import Settings
 from server.sites import service as sites
+from server.staff import service as staff
 from server.web.dependencies import AppSettings
+from server.web.form_fields import Form, FormDate, FormId
+from server.web.forms import submit_form
 from server.web.pages import SignedInRequest, found, page, translate
 
 READ = {"permission": Permission.READ_ALL}
 BAD_DAY = N_("Enter a date as YYYY-MM-DD.")
 FUTURE_DAY = N_("A journal can only be shown for today or an earlier day.")
+MESSAGES = {
+    "site_id": N_("No such site."),
+    "day": BAD_DAY,
+    "version": N_("This journal was changed meanwhile. Reload the page and try again."),
+    "base_version": N_("This journal was changed meanwhile. Reload the page and try again."),
+}
 
 
-@get("/journal", opt=READ)
-async def journal(
+class JournalForm(msgspec.Struct):
+    """The journal's forms as browsers send them: the day's key, the version the page
+    showed, and the text of a submission or a return."""
+
+    site_id: FormId = ""
+    day: FormDate = ""
+    base_version: FormId = "0"
+    version: FormId = ""
+    notes: FreeText = ""
+    handover: FreeText = ""
+    reason: FreeText = ""
+    comment: FreeText = ""
+
+
+async def _page(
     request: SignedInRequest,
-    settings: AppSettings,
-    site_id: FromQuery[str | None] = None,
-    day: FromQuery[str | None] = None,
+    settings: Settings,
+    site_id: str | None,
+    day: str | None,
+    errors: dict[str, str] | None = None,
+    form: JournalForm | None = None,
 ) -> Template:
-    """A site's daily journal (業務日誌) for one day, today's at the first site by default."""
     choices = await sites.list_sites(include_retired=True)
     today = today_jst()
-    errors: dict[str, str] = {}
+    errors = dict(errors or {})
     try:
         chosen_site = parse_id(site_id) if site_id else choices[0].id
     except ValueError:
@@ -47,7 +75,7 @@ async def journal(
             chosen_day, errors["day"] = None, translate(request, BAD_DAY)
     if chosen_day is not None and chosen_day > today:
         chosen_day, errors["day"] = None, translate(request, FUTURE_DAY)
-    compiled = None
+    compiled = record = None
     if chosen_day is not None and chosen_site is not None:
         compiled = await service.compile_day(
             chosen_site,
@@ -56,12 +84,25 @@ async def journal(
             slot_minutes=settings.field.slot_minutes,
             report_minutes=settings.field.incident_report_minutes,
         )
-    context = {
+        record = await service.record(chosen_site, chosen_day)
+    frozen = record.submitted.frozen if record else None
+    figures = frozen or (service.freeze(compiled) if compiled else None)
+    context: dict[str, Any] = {
+        "figures": figures,
+        "slots": (
+            sorted(set(compiled.slots) | set(figures.by_slot())) if compiled and figures else []
+        ),
         "sites": choices,
         "site_id": chosen_site,
         "day": day or today.isoformat(),
         "today": today,
         "journal": compiled,
+        "record": record,
+        "changed": service.differences(record.submitted.frozen, compiled)
+        if record and compiled and record.submitted.frozen
+        else {},
+        "people": {p.id: p.display_name for p in await staff.list_staff()} if record else {},
+        "form": form or JournalForm(),
         "errors": errors,
         "wareki": wareki,
         "hhmm": hhmm,
@@ -69,7 +110,71 @@ async def journal(
         "incident_labels": CATEGORY_LABELS,
         "severity_labels": SEVERITY_LABELS,
     }
-    return page(request, "journal/day.html", context, status_code=400 if errors else 200)
+    status = 200 if not errors else 400 if "day" in errors and form is None else 422
+    return page(request, "journal/day.html", context, status_code=status)
 
 
-ROUTES = [journal]
+@get("/journal", opt=READ)
+async def journal(
+    request: SignedInRequest,
+    settings: AppSettings,
+    site_id: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+) -> Template:
+    """A site's daily journal (業務日誌) for one day, today's at the first site by default:
+    as submitted when it was, with what changed since."""
+    return await _page(request, settings, site_id, day)
+
+
+def _back(form: JournalForm) -> Redirect:
+    return Redirect(f"/journal?site_id={form.site_id}&day={form.day}#journal", status_code=303)
+
+
+def _version(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 6 else -1
+
+
+@post("/journal/submit", opt={"permission": Permission.SUBMIT_JOURNAL})
+async def submit(
+    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+) -> Template | Redirect:
+    """Submits the day's journal (op ``journal.submit``), or revises it with a reason."""
+    applied, errors = await submit_form(
+        request,
+        data,
+        ops.SubmitJournal,
+        MESSAGES,
+        ops.JournalSubmit,
+        base_version=max(0, _version(data.base_version)),
+    )
+    if applied is None:
+        return await _page(request, settings, data.site_id, data.day, errors, data)
+    return _back(data)
+
+
+async def _review(
+    request: SignedInRequest, settings: AppSettings, data: JournalForm, op: type[Any]
+) -> Template | Redirect:
+    applied, errors = await submit_form(request, data, ops.ReviewJournal, MESSAGES, op)
+    if applied is None:
+        return await _page(request, settings, data.site_id, data.day, errors, data)
+    return _back(data)
+
+
+@post("/journal/acknowledge", opt={"permission": Permission.ACKNOWLEDGE})
+async def acknowledge(
+    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+) -> Template | Redirect:
+    """The city acknowledges the submitted journal (op ``journal.acknowledge``)."""
+    return await _review(request, settings, data, ops.JournalAcknowledge)
+
+
+@post("/journal/return", opt={"permission": Permission.ACKNOWLEDGE})
+async def give_back(
+    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+) -> Template | Redirect:
+    """The city returns the submitted journal with a comment (op ``journal.return``)."""
+    return await _review(request, settings, data, ops.JournalReturn)
+
+
+ROUTES = [journal, submit, acknowledge, give_back]

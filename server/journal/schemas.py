@@ -46,3 +46,56 @@ class JournalDay(msgspec.Struct, frozen=True, kw_only=True):
     faults: list[IncidentOut]
     complaints: list[IncidentOut]
     incidents: list[IncidentOut]
+
+
+class Frozen(msgspec.Struct, frozen=True, kw_only=True):
+    """The figures a submission froze: counts per (slot, category), per category and in
+    all, the people on duty and the incidents (by uid) the day had."""
+
+    cells: list[tuple[dt.datetime, str, int]]
+    by_category: dict[str, int]
+    total: int
+    on_duty: list[OnDuty]
+    incidents: list[str]
+
+    def cell_map(self) -> dict[tuple[dt.datetime, str], int]:
+        """The counts by (slot start, category)."""
+        return {(slot, code): n for slot, code, n in self.cells}
+
+    def by_slot(self) -> dict[dt.datetime, int]:
+        """The counts by slot start."""
+        found: dict[dt.datetime, int] = {}
+        for slot, _code, n in self.cells:
+            found[slot] = found.get(slot, 0) + n
+        return found
+
+
+class JournalStep(msgspec.Struct, frozen=True, kw_only=True):
+    """One step of a journal's history: ``submitted`` (with what it froze and, for a
+    revision, the reason), ``returned`` (with the city's comment) or ``acknowledged``."""
+
+    version: int
+    action: str
+    frozen: Frozen | None
+    notes: str
+    handover: str
+    reason: str
+    comment: str
+    actor_id: int | None
+    at: dt.datetime
+
+
+class JournalRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A journal that was submitted at least once, with its history."""
+
+    id: int
+    status: str
+    version: int
+    notes: str
+    handover: str
+    steps: list[JournalStep]
+
+    @property
+    def submitted(self) -> JournalStep:
+        """The latest submission."""
+        return [s for s in self.steps if s.action == "submitted"][-1]
