@@ -8,7 +8,7 @@ LOCK_HASH := $(shell cat pyproject.toml requirements.lock | sha1sum | cut -c1-12
 RUN_STAMP := $(VENV)/.run-$(LOCK_HASH)
 DEV_STAMP := $(VENV)/.dev-$(LOCK_HASH)
 
-.PHONY: help run test test-fast install install-dev browser lint typecheck pytest fuzz bench demo clean
+.PHONY: help run test test-fast install install-dev pdf browser lint typecheck pytest fuzz bench demo clean
 
 help: ## list the targets
 	@grep -E '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -34,9 +34,12 @@ $(DEV_STAMP): $(VENV)/bin/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@rm -f $(VENV)/.dev-* $(VENV)/.run-*; touch $@ $(RUN_STAMP)
 
-install: $(RUN_STAMP) ## the app into .venv
+install: $(RUN_STAMP) pdf ## the app into .venv
 
-install-dev: $(DEV_STAMP) ## the app and its test and lint tools into .venv
+install-dev: $(DEV_STAMP) pdf ## the app and its test and lint tools into .venv
+
+pdf: ## Pango and a Japanese font for PDF exports (Debian packages)
+	@bash scripts/ensure-pdf.sh
 
 browser: ## Debian's chromium for the browser tests
 	@bash scripts/ensure-chromium.sh

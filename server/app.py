@@ -24,11 +24,14 @@ from server import db, domains
 from server.auth import routes as auth_routes
 from server.auth.policy import Permission
 from server.auth.web import authorize, csrf_middleware, session_middleware
+from server.common import exports
 from server.common.errors import OpRejected
+from server.dashboard import routes as dashboard_routes
 from server.headcounts import routes as headcounts_routes
 from server.incidents import routes as incidents_routes
 from server.journal import routes as journal_routes
 from server.reconciliation import routes as reconciliation_routes
+from server.reports import routes as reports_routes
 from server.settings import Settings
 from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
@@ -70,6 +73,10 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        missing = exports.japanese_font_missing()
+        if missing:
+            # Pages work; a PDF would show boxes for every kana and kanji.
+            logger.warning("PDF exports unavailable", extra={"fields": {"why": missing}})
         try:
             await db.start(engine, settings.database)
         except Exception as error:
@@ -90,6 +97,8 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
             *client_routes.ROUTES,
             *reconciliation_routes.ROUTES,
             *journal_routes.ROUTES,
+            *reports_routes.ROUTES,
+            *dashboard_routes.ROUTES,
             web_routes.health,
             web_routes.set_language,
             *auth_routes.ROUTES,

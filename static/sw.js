@@ -82,7 +82,7 @@ self.addEventListener('message', (event) => {
 
 // Pages kept for offline use: the field pages, the incident form they link to, the
 // incidents opened on this tablet (to edit them offline), and the menu's pages as last seen.
-const MENU_PAGES = ['/field', '/work-sessions', '/incidents', '/sites', '/reconciliation', '/journal'];
+const MENU_PAGES = ['/field', '/work-sessions', '/incidents', '/sites', '/reconciliation', '/journal', '/reports/monthly'];
 const isFieldPage = (url) => url.origin === self.location.origin
   && (url.pathname.startsWith('/field') || url.pathname === '/incidents/new'
     || INCIDENT_PAGE.test(url.pathname) || MENU_PAGES.includes(url.pathname));

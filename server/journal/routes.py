@@ -7,16 +7,18 @@ import datetime as dt
 from typing import Annotated, Any
 
 import msgspec
-from litestar import get, post
+from litestar import Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from server.auth.policy import ROLE_LABELS, Permission
+from server.common import exports
 from server.common.era import wareki
 from server.common.parsing import hhmm, parse_date, parse_id, today_jst
 from server.common.text import FreeText
 from server.incidents.schemas import CATEGORY_LABELS, SEVERITY_LABELS
-from server.journal import ops, service
+from server.journal import files, ops, service
 from server.messages import N_
 from server.settings import Settings
 from server.sites import service as sites
@@ -24,7 +26,7 @@ from server.staff import service as staff
 from server.web.dependencies import AppSettings
 from server.web.form_fields import Form, FormDate, FormId
 from server.web.forms import submit_form
-from server.web.pages import SignedInRequest, found, page, translate
+from server.web.pages import SignedInRequest, found, page, render, request_language, translate
 
 READ = {"permission": Permission.READ_ALL}
 BAD_DAY = N_("Enter a date as YYYY-MM-DD.")
@@ -38,27 +40,38 @@ MESSAGES = {
 
 
 class JournalForm(msgspec.Struct):
-    """The journal's forms as browsers send them: the day's key, the version the page
-    showed, and the text of a submission or a return."""
+    """What every journal form sends: the site's day it is about."""
 
     site_id: FormId = ""
     day: FormDate = ""
+
+
+class SubmitForm(JournalForm):
+    """The submission form: the version the page showed, the text, and for a revision its
+    reason."""
+
     base_version: FormId = "0"
-    version: FormId = ""
     notes: FreeText = ""
     handover: FreeText = ""
     reason: FreeText = ""
+
+
+class ReviewForm(JournalForm):
+    """The city's forms: the version read, and the comment of a return."""
+
+    version: FormId = ""
     comment: FreeText = ""
 
 
-async def _page(
+async def _view(
     request: SignedInRequest,
     settings: Settings,
     site_id: str | None,
     day: str | None,
     errors: dict[str, str] | None = None,
     form: JournalForm | None = None,
-) -> Template:
+) -> dict[str, Any]:
+    """What the journal page (and its files) show of the chosen site's day."""
     choices = await sites.list_sites(include_retired=True)
     today = today_jst()
     errors = dict(errors or {})
@@ -110,6 +123,19 @@ async def _page(
         "incident_labels": CATEGORY_LABELS,
         "severity_labels": SEVERITY_LABELS,
     }
+    return context
+
+
+async def _page(
+    request: SignedInRequest,
+    settings: Settings,
+    site_id: str | None,
+    day: str | None,
+    errors: dict[str, str] | None = None,
+    form: JournalForm | None = None,
+) -> Template:
+    context = await _view(request, settings, site_id, day, errors, form)
+    errors = context["errors"]
     status = 200 if not errors else 400 if "day" in errors and form is None else 422
     return page(request, "journal/day.html", context, status_code=status)
 
@@ -136,7 +162,7 @@ def _version(text: str) -> int:
 
 @post("/journal/submit", opt={"permission": Permission.SUBMIT_JOURNAL})
 async def submit(
-    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+    request: SignedInRequest, settings: AppSettings, data: Annotated[SubmitForm, Form]
 ) -> Template | Redirect:
     """Submits the day's journal (op ``journal.submit``), or revises it with a reason."""
     applied, errors = await submit_form(
@@ -153,7 +179,7 @@ async def submit(
 
 
 async def _review(
-    request: SignedInRequest, settings: AppSettings, data: JournalForm, op: type[Any]
+    request: SignedInRequest, settings: AppSettings, data: ReviewForm, op: type[Any]
 ) -> Template | Redirect:
     applied, errors = await submit_form(request, data, ops.ReviewJournal, MESSAGES, op)
     if applied is None:
@@ -163,7 +189,7 @@ async def _review(
 
 @post("/journal/acknowledge", opt={"permission": Permission.ACKNOWLEDGE})
 async def acknowledge(
-    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+    request: SignedInRequest, settings: AppSettings, data: Annotated[ReviewForm, Form]
 ) -> Template | Redirect:
     """The city acknowledges the submitted journal (op ``journal.acknowledge``)."""
     return await _review(request, settings, data, ops.JournalAcknowledge)
@@ -171,10 +197,46 @@ async def acknowledge(
 
 @post("/journal/return", opt={"permission": Permission.ACKNOWLEDGE})
 async def give_back(
-    request: SignedInRequest, settings: AppSettings, data: Annotated[JournalForm, Form]
+    request: SignedInRequest, settings: AppSettings, data: Annotated[ReviewForm, Form]
 ) -> Template | Redirect:
     """The city returns the submitted journal with a comment (op ``journal.return``)."""
     return await _review(request, settings, data, ops.JournalReturn)
 
 
-ROUTES = [journal, submit, acknowledge, give_back]
+@get("/journal/download", opt=READ)
+async def download(
+    request: SignedInRequest,
+    settings: AppSettings,
+    site_id: FromQuery[str | None] = None,
+    day: FromQuery[str | None] = None,
+    format: FromQuery[str] = "pdf",  # the query's own name
+) -> Response[bytes] | Template:
+    """The journal as a file: ``pdf`` (the printed page), ``xlsx`` or ``csv``; the figures
+    are those the page shows (as submitted, once submitted)."""
+    if format not in exports.MEDIA:
+        raise NotFoundException(N_("There is no such file."))
+    context = await _view(request, settings, site_id, day)
+    compiled = context["journal"]
+    if compiled is None:
+        return await _page(request, settings, site_id, day)
+    language = request_language(request)
+    name = "_".join(
+        (
+            translate(request, N_("Daily journal")),
+            compiled.site.name(language),
+            compiled.day.isoformat(),
+        )
+    )
+    if format == "pdf":
+        css = exports.stylesheets("app", "office", "journal")
+        html = render(
+            request, "journal/print.html", {**context, "printing": True, "inline_css": css}
+        )
+        body = exports.pdf_bytes(html)
+    else:
+        sheets = files.tables(request, {**context, "lang": language})
+        body = exports.csv_bytes(sheets[1][1]) if format == "csv" else exports.xlsx_bytes(sheets)
+    return Response(body, headers=exports.attachment(f"{name}.{format}", format))
+
+
+ROUTES = [journal, submit, acknowledge, give_back, download]

@@ -93,10 +93,19 @@ def page(
     Returns:
         The template response, varying on :data:`VARY`.
     """
+    return Template(
+        template_name=template_name,
+        context=_context(request, context),
+        status_code=status_code,
+        headers={"Vary": VARY},
+    )
+
+
+def _context(request: Request[Any, Any, Any], context: dict[str, Any] | None) -> dict[str, Any]:
     language = request_language(request)
     user = request.scope.get("user")
     role = user.role if user is not None else None
-    full = {
+    return {
         "translations": request.app.state.catalogs[language],
         "lang": language,
         "other_lang": next(code for code in LANGUAGES if code != language),
@@ -107,9 +116,12 @@ def page(
         "Permission": Permission,
         **(context or {}),
     }
-    return Template(
-        template_name=template_name,
-        context=full,
-        status_code=status_code,
-        headers={"Vary": VARY},
-    )
+
+
+def render(request: Request[Any, Any, Any], template_name: str, context: dict[str, Any]) -> str:
+    """``template_name`` rendered as :func:`page` would, as text (a document to convert)."""
+    engine = request.app.template_engine
+    if engine is None:
+        raise RuntimeError("the app has no template engine")
+    rendered: str = engine.get_template(template_name).render(**_context(request, context))
+    return rendered

@@ -25,8 +25,9 @@ OPERATOR_MENU = [
     "nav-sites",
     "nav-reconciliation",
     "nav-journal",
+    "nav-monthly-report",
 ]
-MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review"]
+MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review", "nav-dashboard"]
 
 
 def _check_page(tab: Any, name: str) -> list[str]:

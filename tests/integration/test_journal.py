@@ -12,7 +12,7 @@ import httpx
 from server.settings import Settings
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import JST, apply, new_uid, open_session, window
+from tests.support.field import JST, apply, count_at, new_uid, open_session, window
 from tests.support.identities import make_staff, sign_in
 
 SITE = 1  # 本庁舎 市民課
@@ -27,17 +27,7 @@ async def _tap(
     settings: Settings, ids: dict[str, int], day: dt.date, hour: int, category: str, delta: int
 ) -> None:
     """A count by the session's operator in the slot starting at ``hour``:00 JST."""
-    _, start, _ = window(day, hour, 1)
-    await apply(
-        ops.HeadcountAdd(
-            payload=ops.AddHeadcount(
-                work_session_id=ids["session"], slot_start=start, category=category, delta=delta
-            )
-        ),
-        ids["operator"],
-        "operator",
-        settings,
-    )
+    await count_at(settings, ids, window(day, hour, 1)[1], category, delta)
 
 
 async def _incident(

@@ -159,10 +159,18 @@ async def staffed_session(
 async def count_one(settings: Settings, ids: Mapping[str, int], category: str) -> Applied:
     """One ``headcount.add`` of +1 in the session's first slot, by its operator."""
     _, start, _ = window()
+    return await count_at(settings, ids, start, category, 1)
+
+
+async def count_at(
+    settings: Settings, ids: Mapping[str, int], slot: dt.datetime, category: str, delta: int
+) -> Applied:
+    """A ``headcount.add`` of ``delta`` in the slot starting at ``slot``, by the session's
+    operator."""
     return await apply(
         ops.HeadcountAdd(
             payload=ops.AddHeadcount(
-                work_session_id=ids["session"], slot_start=start, category=category, delta=1
+                work_session_id=ids["session"], slot_start=slot, category=category, delta=delta
             )
         ),
         ids["operator"],

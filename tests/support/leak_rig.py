@@ -15,6 +15,7 @@ import httpx
 import msgspec
 
 from server.auth import service as auth_service
+from server.auth.web import SESSION_COOKIE
 from server.common.clock import JST
 from server.incidents import service as incidents
 from server.settings import Settings
@@ -85,6 +86,11 @@ class World:
             "overall_manager",
             settings,
         )
+        # The journal's roles: the deputy submits it, city staff return or acknowledge it.
+        self.deputy = await make_staff("deputy_manager")
+        self.city = await make_staff("city_staff")
+        self.deputy_cookie = await sign_in(http, self.deputy, settings)
+        self.city_cookie = await sign_in(http, self.city, settings)
         self.authenticator = SoftAuthenticator()
         _, _, first = await self.factories(http)["POST /auth/register/verify"]()
         assert (await send(http, "json", "/auth/register/verify", first)).status_code == 200
@@ -196,6 +202,36 @@ class World:
             assert rows, "no open review item to dismiss"
             return "form", f"/review/{rows[0][0]}/dismiss", {"reason": "対応不要"}
 
+        def journal_version() -> tuple[int, str]:
+            rows = dbutil.fetch(
+                self.url,
+                "SELECT version, status FROM journal "
+                f"WHERE site = {self.site} AND day = '{self.day.isoformat()}'",
+            )
+            return (int(str(rows[0][0])), str(rows[0][1])) if rows else (0, "")
+
+        def journal_key() -> dict[str, str]:
+            return {"site_id": str(self.site), "day": self.day.isoformat()}
+
+        async def submit_journal() -> tuple[str, str, Body]:
+            version, _ = journal_version()
+            http.cookies.set(SESSION_COOKIE, self.deputy_cookie)
+            body = {**journal_key(), "base_version": str(version), "notes": "特記事項"}
+            body |= {"handover": "引継ぎ", "reason": "訂正のため" if version else ""}
+            return "form", "/journal/submit", body
+
+        def review_journal(path: str) -> Factory:
+            async def make() -> tuple[str, str, Body]:
+                version, status = journal_version()
+                if status != "submitted":  # a journal to return or acknowledge: submit one
+                    kind, url, body = await submit_journal()
+                    assert (await send(http, kind, url, body)).status_code == 303
+                    version, _ = journal_version()
+                http.cookies.set(SESSION_COOKIE, self.city_cookie)
+                return "form", path, {**journal_key(), "version": str(version), "comment": "確認"}
+
+            return make
+
         async def rename_device() -> tuple[str, str, Body]:
             return "form", f"/devices/{self.devices[0]}/rename", {"label": "本庁舎 3号機"}
 
@@ -212,6 +248,9 @@ class World:
         return {
             "POST /api/devices": fixed("json", "/api/devices", lambda: {"label": "端末"}),
             "POST /devices/{device_id:str}/rename": rename_device,
+            "POST /journal/submit": submit_journal,
+            "POST /journal/acknowledge": review_journal("/journal/acknowledge"),
+            "POST /journal/return": review_journal("/journal/return"),
             "POST /api/sync/report": fixed(
                 "json",
                 "/api/sync/report",
