@@ -13,9 +13,10 @@ from typing import Literal
 
 from server import db
 from server.common.clock import JST
+from server.journal import ops as journal_ops
 from server.ops.apply import apply_op
 from server.ops.context import Actor
-from server.settings import Settings
+from server.settings import FieldSettings, Settings
 from server.sites import service as sites
 from server.sites.schemas import SiteOut
 from server.staff import service as staff_service
@@ -99,7 +100,8 @@ async def load_demo(
     Returns:
         Counts of what was added.
     """
-    added = {"venues": 0, "sessions": 0, "taps": 0, "incidents": 0}
+    added = {"venues": 0, "sessions": 0, "taps": 0, "incidents": 0, "journals": 0}
+    worked: list[tuple[int, dt.date]] = []
     venue_ids = []
     for code, name_ja, name_en, address, kind in DEMO_VENUES:
         try:
@@ -155,6 +157,8 @@ async def load_demo(
             )
             session = int(applied.entity_id or 0)
             added["sessions"] += 1
+            if offset > 0:
+                worked.append((site_id, day))
             crew: list[tuple[int, Duty]] = [(managers[index], "in_charge")]
             crew += [(operators.pop(), "operator") for _ in range(min(2, len(operators)))]
             for staff_id, duty in crew:
@@ -191,7 +195,47 @@ async def load_demo(
             if added["incidents"] < len(INCIDENTS) and chance.random() < 0.5:
                 await _incident(added["incidents"], site_id, session, start, worker, settings)
                 added["incidents"] += 1
+    site_days = sorted(set(worked), key=lambda key: (key[1], key[0]))
+    added["journals"] = await _journals(site_days, people, field)
     return added
+
+
+async def _journals(
+    days: list[tuple[int, dt.date]], people: dict[str, list[int]], field: FieldSettings
+) -> int:
+    """Each past site-day's journal submitted that evening by a business manager; the city
+    acknowledges them the next morning but the last few; the first is returned with a
+    comment and revised with a reason before it is acknowledged."""
+    manager = Actor(staff_id=people["business_manager"][0], role="business_manager")
+    city = Actor(staff_id=people["city_staff"][0], role="city_staff")
+    for index, (site_id, day) in enumerate(days):
+        evening = dt.datetime.combine(day, dt.time(18), JST)
+        morning = evening + dt.timedelta(hours=15)
+        notes = "特記事項なし。" if index % 2 else "午前中、交付端末の動作が一時遅くなった。"
+        submit = journal_ops.SubmitJournal(
+            site_id=site_id, day=day, base_version=0, notes=notes, handover=""
+        )
+        await apply_op(journal_ops.JournalSubmit(payload=submit), manager, field, now=evening)
+        if index == 0:
+            comment = "苦情の対応内容を特記事項に追記してください。"
+            back = journal_ops.ReviewJournal(site_id=site_id, day=day, version=1, comment=comment)
+            await apply_op(journal_ops.JournalReturn(payload=back), city, field, now=morning)
+            again = journal_ops.SubmitJournal(
+                site_id=site_id,
+                day=day,
+                base_version=1,
+                notes=f"{notes}待ち時間の苦情には整理券の案内で対応した。",
+                reason="市からの差し戻しを受けて苦情対応を追記",
+            )
+            later = morning + dt.timedelta(hours=1)
+            await apply_op(journal_ops.JournalSubmit(payload=again), manager, field, now=later)
+        at = morning + dt.timedelta(hours=2)
+        if index < len(days) - 3 and at < dt.datetime.now(dt.UTC):
+            seen = journal_ops.ReviewJournal(
+                site_id=site_id, day=day, version=2 if index == 0 else 1
+            )
+            await apply_op(journal_ops.JournalAcknowledge(payload=seen), city, field, now=at)
+    return len(days)
 
 
 async def _opening_days(fixed: list[SiteOut], today: dt.date, days: int) -> list[dt.date]:

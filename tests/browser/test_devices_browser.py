@@ -10,13 +10,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from server import db
-from server.auth import service as auth_service
-from server.settings import Settings
 from tests import dbutil
 from tests.support import tablet
 from tests.support.browser import wait_until
-from tests.support.identities import make_staff
 from tests.support.layout import check_page
 
 pytestmark = pytest.mark.browser
@@ -27,24 +23,6 @@ REGISTERED = """async () => {
   const { device } = await import('/static/js/outbox.js');
   return (await device())?.device_id ?? null;
 }"""
-
-
-async def _signed_in(settings: Settings, staff_id: int | None, role: str) -> str:
-    engine = db.make_engine(settings.database)
-    db.bind_engine(engine)
-    try:
-        person = staff_id if staff_id is not None else await make_staff(role)
-        async with db.writing():
-            cookie: str = await auth_service.create_login_session(person, settings.auth)
-    finally:
-        await db.stop(engine)  # its connections belong to this event loop
-    return cookie
-
-
-def login_cookie(role: str, staff_id: int | None = None) -> str:
-    """A login session for ``staff_id`` (or a new person with ``role``)."""
-    cookie: str = tablet.run(_signed_in(Settings.from_env(), staff_id, role))
-    return cookie
 
 
 def devices_of(url: str, staff_id: int) -> list[tuple[Any, ...]]:
@@ -61,7 +39,7 @@ def _manager_on_an_incident(tab: Any, live_server: str) -> tuple[dict[str, Any],
     data = tablet.today_session(opened=True)
     uid = tablet.filed_incident(data)
     manager = int(data["manager"])
-    tablet.signed_in(tab, live_server, login_cookie("overall_manager", manager))
+    tablet.signed_in(tab, live_server, tablet.login_cookie("overall_manager", manager))
     tab.goto(f"/incidents/{uid}")
     return data, manager, uid
 
@@ -128,7 +106,7 @@ def test_the_device_list_shows_the_tablets_name_and_last_user(
     tablet.synced(tab)
     assert tablet.db_totals(database_url, data["session"]) == {"issuance_reserved": 1}
     device_id = tab.evaluate(REGISTERED)
-    tablet.signed_in(tab, live_server, login_cookie("overall_manager", data["manager"]))
+    tablet.signed_in(tab, live_server, tablet.login_cookie("overall_manager", data["manager"]))
     tab.goto("/devices")
     card = tab.locator(f'[data-device-id="{device_id}"]')
     expect(card.get_by_test_id("device-name")).to_have_text(NAME_AT_HONCHO)
@@ -151,7 +129,7 @@ def test_city_staff_see_no_sync_panel(
     data; the page's script runs on without the panel and registers nothing."""
     tab, problems = page
     data = tablet.today_session(opened=True)
-    tablet.signed_in(tab, live_server, login_cookie("city_staff"))
+    tablet.signed_in(tab, live_server, tablet.login_cookie("city_staff"))
     tab.goto(f"/field/sessions/{data['session']}")
     expect(tab.get_by_test_id("counters")).to_be_visible()
     # field.js has come to its end (the worker it registers controls the page).

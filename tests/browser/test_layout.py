@@ -10,8 +10,6 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from server.auth import service as auth_service
-from server.settings import Settings
 from tests.support import tablet
 from tests.support.browser import open_menu
 from tests.support.layout import SIZES, check_page
@@ -32,18 +30,6 @@ MANAGER_ONLY = ["nav-staff", "nav-devices", "nav-review", "nav-dashboard"]
 
 def _check_page(tab: Any, name: str) -> list[str]:
     return check_page(tab, f"layout-{name}")
-
-
-def _manager_cookie(manager: int) -> str:
-    async def make() -> str:
-        from server import db
-
-        settings = Settings.from_env()
-        db.bind_engine(db.make_engine(settings.database))
-        async with db.writing():
-            return await auth_service.create_login_session(manager, settings.auth)
-
-    return str(tablet.run(make()))
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
@@ -72,7 +58,7 @@ def test_every_menu_page_fits_a_phone_and_a_tablet(
         [
             {
                 "name": "madoguchi_session",
-                "value": _manager_cookie(data["manager"]),
+                "value": tablet.login_cookie("overall_manager", data["manager"]),
                 "url": live_server,
             }
         ]

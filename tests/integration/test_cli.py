@@ -17,7 +17,7 @@ def test_help_explains_each_command() -> None:
         assert command in result.stdout
 
 
-COUNTED = ("site", "staff", "work_session", "headcount", "incident", "audit_event")
+COUNTED = ("site", "staff", "work_session", "headcount", "incident", "journal", "audit_event")
 
 
 def _pg_sessions(url: str) -> int:
@@ -44,9 +44,15 @@ def test_demo_loads_a_week_once(database_url: str) -> None:
         assert 8 <= counts["incident"] <= 12
         statuses = {r[0] for r in dbutil.fetch(database_url, "SELECT status FROM incident")}
         assert {"open", "reported", "closed"} <= statuses
+        # Past days' journals: submitted, most acknowledged, the first returned and revised.
+        journals = dbutil.fetch(database_url, "SELECT status, version FROM journal")
+        assert len(journals) >= 10
+        assert {status for status, _ in journals} == {"submitted", "acknowledged"}
+        steps = [r[0] for r in dbutil.fetch(database_url, "SELECT action FROM journal_event")]
+        assert steps.count("returned") == 1 and max(v for _, v in journals) == 2
         second = run_cli("demo")
         assert second.returncode == 0
-        assert "0 venues, 0 sessions, 0 taps, 0 incidents" in second.stdout
+        assert "0 venues, 0 sessions, 0 taps, 0 incidents, 0 journals" in second.stdout
         again = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
         assert again == counts
         assert run_cli("audit", "verify").returncode == 0

@@ -16,13 +16,14 @@ from playwright.sync_api import expect
 from server import db
 from server.auth import service as auth_service
 from server.common.clock import JST
+from server.headcounts.service import slot_of
 from server.incidents.ops import Severity
 from server.settings import Settings
 from server.sites import service as sites
 from server.sync import ops
 from tests import dbutil
 from tests.support.browser import wait_until
-from tests.support.field import apply, file_incident, open_for, staff_session
+from tests.support.field import apply, count_at, file_incident, open_for, staff_session
 from tests.support.identities import make_staff
 
 # Offline, the browser logs the requests it could not make; nothing else may go wrong.
@@ -103,6 +104,39 @@ async def _file_incident(settings: Settings, data: dict[str, Any], severity: Sev
 def filed_incident(data: dict[str, Any], severity: Severity = "low") -> str:
     """An incident (version 1) on the session, filed by its operator; returns its uid."""
     return str(run(_file_incident(Settings.from_env(), data, severity)))
+
+
+async def _login_session(settings: Settings, staff_id: int | None, role: str) -> str:
+    engine = db.make_engine(settings.database)
+    db.bind_engine(engine)
+    try:
+        person = staff_id if staff_id is not None else await make_staff(role)
+        async with db.writing():
+            cookie: str = await auth_service.create_login_session(person, settings.auth)
+    finally:
+        await db.stop(engine)  # its connections belong to this event loop
+    return cookie
+
+
+def login_cookie(role: str, staff_id: int | None = None) -> str:
+    """A login session's cookie for ``staff_id`` (or a new person with ``role``)."""
+    cookie: str = run(_login_session(Settings.from_env(), staff_id, role))
+    return cookie
+
+
+async def _count_now(settings: Settings, data: dict[str, Any], category: str) -> None:
+    engine = db.make_engine(settings.database)
+    db.bind_engine(engine)
+    try:
+        slot = slot_of(dt.datetime.now(dt.UTC), settings.field.slot_minutes)
+        await count_at(settings, data, slot, category, 1)
+    finally:
+        await db.stop(engine)
+
+
+def count_in(data: dict[str, Any], category: str) -> None:
+    """One count of ``category`` now in today's session, as its operator (a synced tap)."""
+    run(_count_now(Settings.from_env(), data, category))
 
 
 def signed_in(tab: Any, live_server: str, cookie: str) -> None:
