@@ -8,8 +8,11 @@ never need them.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import itertools
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
@@ -18,6 +21,9 @@ from typing import Any
 from urllib.parse import quote
 
 Row = Sequence[Any]
+# Characters Excel refuses in a sheet's name, and its longest name.
+_NOT_IN_TITLE = re.compile(r"[\\/?*:\[\]]")
+TITLE_LENGTH = 31
 STATIC = Path(__file__).resolve().parent.parent.parent / "static"
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -37,21 +43,22 @@ def csv_bytes(rows: Iterable[Row]) -> bytes:
 def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Row]]]) -> bytes:
     """A workbook of ``(title, rows)`` sheets: the first row a bold, frozen header; numbers
     stay numbers; each column as wide as its longest value (full-width characters count
-    twice)."""
+    twice). Titles are made ones Excel takes (:func:`sheet_titles`)."""
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Font  # type: ignore[import-untyped]
     from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     book = Workbook()
     book.remove(book.active)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title=title[:31])
+    titles = sheet_titles([title for title, _ in sheets])
+    for title, (_, rows) in zip(titles, sheets, strict=True):
+        sheet = book.create_sheet(title=title)
         for row in rows:
             sheet.append(list(row))
         for cell in sheet[1] if rows else ():
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
-        for index, column in enumerate(zip(*rows, strict=False), start=1):
+        for index, column in enumerate(itertools.zip_longest(*rows), start=1):
             width = max(_width(value) for value in column)
             sheet.column_dimensions[get_column_letter(index)].width = min(60, width + 2)
     out = io.BytesIO()
@@ -59,9 +66,32 @@ def xlsx_bytes(sheets: Sequence[tuple[str, Sequence[Row]]]) -> bytes:
     return out.getvalue()
 
 
+def sheet_titles(titles: Sequence[str]) -> list[str]:
+    """``titles`` as Excel takes them: without ``\\ / ? * : [ ]``, at most 31 characters,
+    none twice (a repeated one gets ``(2)``, ``(3)`` …)."""
+    taken: set[str] = set()
+    out = []
+    for title in titles:
+        base = _NOT_IN_TITLE.sub("_", title).strip() or "_"
+        candidate, n = base[:TITLE_LENGTH], 1
+        while candidate.casefold() in taken:
+            n += 1
+            suffix = f"({n})"
+            candidate = base[: TITLE_LENGTH - len(suffix)] + suffix
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
 def _width(value: Any) -> int:
     text = "" if value is None else str(value)
     return sum(2 if ord(char) > 0x2E7F else 1 for char in text)
+
+
+async def pdf_file(html: str) -> bytes:
+    """:func:`pdf_bytes` in a worker thread: rendering takes a second or two, which the
+    event loop spends serving other requests."""
+    return await asyncio.to_thread(pdf_bytes, html)
 
 
 def pdf_bytes(html: str) -> bytes:

@@ -232,7 +232,7 @@ async def download(
         html = render(
             request, "journal/print.html", {**context, "printing": True, "inline_css": css}
         )
-        body = exports.pdf_bytes(html)
+        body = await exports.pdf_file(html)
     else:
         sheets = files.tables(request, {**context, "lang": language})
         body = exports.csv_bytes(sheets[1][1]) if format == "csv" else exports.xlsx_bytes(sheets)

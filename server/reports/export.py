@@ -1,5 +1,5 @@
 """The monthly report as files for the city: CSV in UTF-8 with a BOM and CRLF line ends,
-which Excel in Japan opens as it is.
+which Excel in Japan opens as it is, and a workbook (:func:`monthly_sheets`).
 
 Layout, one header row then one row per site and category:
 履行場所, 区分, 種別コード, 種別, 当月計, 前月計, 増減, 増減率(%), then a column per day of
@@ -15,9 +15,10 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from server.common.exports import Row
 from server.common.labels import SITE_GROUP_LABELS
 from server.messages import N_
-from server.reports.schemas import Block, MonthlyReport, change
+from server.reports.schemas import Block, Figures, MonthlyReport, change
 
 HEADER = (
     N_("Site"),
@@ -108,3 +109,90 @@ def monthly_csv(report: MonthlyReport, gettext: Callable[[str], str]) -> bytes:
             )
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+SHEET_HEADER = (
+    N_("Category group"),
+    N_("Category code"),
+    N_("Item"),
+    N_("This month"),
+    N_("Previous month"),
+    N_("Difference"),
+    N_("Change (%)"),
+)
+# The page's figures, after the counts; the outreach ones only where events were held.
+FIGURES = (
+    ("sessions", N_("Work sessions held")),
+    ("hours", N_("Hours open")),
+    ("staff_hours", N_("Staff-hours")),
+    ("events", N_("Outreach events held")),
+    ("applications", N_("Applications taken at outreach events")),
+    ("per_event", N_("Applications per event")),
+    ("per_hour", N_("Applications per hour")),
+    ("incidents", N_("Incidents")),
+)
+OUTREACH = {"events", "applications", "per_event", "per_hour"}
+
+
+def _figure(figures: Figures, key: str) -> int | float | None:
+    """A figure as the page shows it: hours in hours, ratios as floats, None for no ratio."""
+    if key == "hours":
+        return round(figures.minutes / 60, 2)
+    if key == "staff_hours":
+        return round(figures.staff_minutes / 60, 2)
+    if key in ("per_event", "per_hour"):
+        value: float | None = getattr(figures, key)
+        return None if value is None else round(value, 2)
+    number: int = getattr(figures, key)
+    return number
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+def _figure_rows(block: Block, gettext: Callable[[str], str]) -> Iterator[Row]:
+    """The block's figures (sessions, hours …) compared with the previous month; no day
+    columns. A ratio has no difference."""
+    outreach = bool(block.now.events or block.before.events)
+    for key, label in FIGURES:
+        if key in OUTREACH and not outreach:
+            continue
+        now, before = _figure(block.now, key), _figure(block.before, key)
+        difference: int | float | None = None
+        percent: float | None = None
+        if key not in ("per_event", "per_hour") and now is not None and before is not None:
+            raw, percent = change(now, before)
+            difference = _number(raw)
+        yield [None, None, gettext(label), now, before, difference, percent]
+
+
+def _sheet_row(row: list[Any]) -> Row:
+    """A CSV row for a sheet: without the site (the sheet says it) and with empty cells
+    rather than empty text."""
+    return [None if cell == "" else cell for cell in row[1:]]
+
+
+def monthly_sheets(
+    report: MonthlyReport, gettext: Callable[[str], str]
+) -> list[tuple[str, list[Row]]]:
+    """The report as sheets for :func:`server.common.exports.xlsx_bytes`: the total first,
+    then one per site. Each has the header, a row per category with a column per day,
+    the total, then the figures; every figure a number cell (labels as in the CSV)."""
+    header = [*(gettext(h) for h in SHEET_HEADER), *(d.isoformat() for d in report.days)]
+    whole = report.whole
+    total: list[Row] = [header]
+    # All sites: each group's categories and subtotal; one site: its categories.
+    for block in report.groups if report.site_id is None else report.sites:
+        rows = [_sheet_row(row) for row in _block_rows(report, block, "", gettext)]
+        total += rows if report.site_id is None else rows[:-1]
+    by_day = [whole.by_day.get(day, 0) for day in report.days]
+    now, before = whole.now.headcount, whole.before.headcount
+    total.append(_sheet_row(_row("", "", "", gettext(TOTAL), now, before, by_day)))
+    total += _figure_rows(whole, gettext)
+    sheets = [(gettext(TOTAL), total)]
+    for block in report.sites:
+        rows = [header, *(_sheet_row(row) for row in _block_rows(report, block, "", gettext))]
+        rows += _figure_rows(block, gettext)
+        sheets.append((block.site.name_ja if block.site else "", rows))
+    return sheets

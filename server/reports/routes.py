@@ -1,10 +1,11 @@
 """The monthly performance report: a page with a month and a site chosen, and the same
-report as a CSV file for the city."""
+report as files for the city: CSV, an XLSX workbook and the printed page as PDF."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 from urllib.parse import quote
 
 from litestar import Response, get
@@ -12,18 +13,19 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from server.auth.policy import Permission
+from server.common import exports
 from server.common.labels import SITE_GROUP_LABELS
 from server.common.parsing import hhmm, parse_id, today_jst
 from server.incidents.schemas import CATEGORY_LABELS, SEVERITY_LABELS
 from server.messages import N_
 from server.reports import charts, service
-from server.reports.export import monthly_csv
+from server.reports.export import monthly_csv, monthly_sheets
 from server.reports.schemas import MonthlyReport, change
 from server.sites import service as sites
 from server.sites.schemas import SiteOut
 from server.web.dependencies import AppSettings
 from server.web.errors import error_page
-from server.web.pages import SignedInRequest, found, page, translate
+from server.web.pages import SignedInRequest, found, page, render, translate
 
 READ = {"permission": Permission.READ_ALL}
 BAD_MONTH = N_("Enter a month as YYYY-MM.")
@@ -65,6 +67,19 @@ async def _chosen_site(
     return choices, chosen.id
 
 
+def _shown(report: MonthlyReport | None) -> dict[str, Any]:
+    """What the report's template (``reports/_report.html``) needs, on the page or printed."""
+    return {
+        "report": report,
+        "charts": charts,
+        "change": change,
+        "hhmm": hhmm,
+        "group_labels": SITE_GROUP_LABELS,
+        "incident_labels": CATEGORY_LABELS,
+        "severity_labels": SEVERITY_LABELS,
+    }
+
+
 async def _report(settings: AppSettings, month: dt.date, site_id: int | None) -> MonthlyReport:
     return await service.monthly(
         month,
@@ -97,16 +112,23 @@ async def monthly(
         "site_id": chosen,
         "month": month or (chosen_month or this_month).strftime("%Y-%m"),
         "max_month": this_month.strftime("%Y-%m"),
-        "report": report,
         "errors": errors,
-        "charts": charts,
-        "change": change,
-        "hhmm": hhmm,
-        "group_labels": SITE_GROUP_LABELS,
-        "incident_labels": CATEGORY_LABELS,
-        "severity_labels": SEVERITY_LABELS,
+        **_shown(report),
     }
     return page(request, "reports/monthly.html", context, status_code=400 if errors else 200)
+
+
+async def _file_report(
+    request: SignedInRequest, settings: AppSettings, month: str | None, site_id: str | None
+) -> MonthlyReport | Template:
+    """The report a file is asked for, or the page saying why the month is refused: the
+    month's own reason, where a plain 400 would only say the request was bad."""
+    _, chosen = await _chosen_site(request, site_id)
+    try:
+        chosen_month = parse_month(month or "", today_jst().replace(day=1))
+    except ValueError as error:
+        return error_page(request, translate(request, str(error)), 400)
+    return await _report(settings, chosen_month, chosen)
 
 
 @get("/reports/monthly.csv", opt=READ)
@@ -117,15 +139,10 @@ async def monthly_csv_file(
     site_id: FromQuery[str | None] = None,
 ) -> Response[bytes] | Template:
     """The report as CSV (:mod:`server.reports.export`), named 実績報告書_YYYY-MM.csv."""
-    _, chosen = await _chosen_site(request, site_id)
-    this_month = today_jst().replace(day=1)
-    try:
-        chosen_month = parse_month(month or "", this_month)
-    except ValueError as error:
-        # The month's own reason, where a plain 400 would only say the request was bad.
-        return error_page(request, translate(request, str(error)), 400)
-    report = await _report(settings, chosen_month, chosen)
-    stamp = chosen_month.strftime("%Y-%m")
+    report = await _file_report(request, settings, month, site_id)
+    if not isinstance(report, MonthlyReport):
+        return report
+    stamp = report.month.strftime("%Y-%m")
     # An ASCII name for old clients, the Japanese one in RFC 5987's form for the others.
     disposition = (
         f'attachment; filename="report_{stamp}.csv"; '
@@ -138,4 +155,39 @@ async def monthly_csv_file(
     )
 
 
-ROUTES = [monthly, monthly_csv_file]
+@get("/reports/monthly.xlsx", opt=READ)
+async def monthly_xlsx_file(
+    request: SignedInRequest,
+    settings: AppSettings,
+    month: FromQuery[str | None] = None,
+    site_id: FromQuery[str | None] = None,
+) -> Response[bytes] | Template:
+    """The report as one workbook for the city, the total's sheet then a sheet per site,
+    in Japanese like the CSV; named 実績報告書_YYYY-MM.xlsx."""
+    report = await _file_report(request, settings, month, site_id)
+    if not isinstance(report, MonthlyReport):
+        return report
+    sheets = monthly_sheets(report, request.app.state.catalogs["ja"].gettext)
+    name = f"実績報告書_{report.month:%Y-%m}.xlsx"
+    return Response(exports.xlsx_bytes(sheets), headers=exports.attachment(name, "xlsx"))
+
+
+@get("/reports/monthly.pdf", opt=READ)
+async def monthly_pdf_file(
+    request: SignedInRequest,
+    settings: AppSettings,
+    month: FromQuery[str | None] = None,
+    site_id: FromQuery[str | None] = None,
+) -> Response[bytes] | Template:
+    """The report's page as printed (charts included, no forms), in the page's language;
+    named 実績報告書_YYYY-MM.pdf."""
+    report = await _file_report(request, settings, month, site_id)
+    if not isinstance(report, MonthlyReport):
+        return report
+    css = exports.stylesheets("app", "office", "reports")
+    html = render(request, "reports/print.html", {**_shown(report), "inline_css": css})
+    name = f"実績報告書_{report.month:%Y-%m}.pdf"
+    return Response(await exports.pdf_file(html), headers=exports.attachment(name, "pdf"))
+
+
+ROUTES = [monthly, monthly_csv_file, monthly_xlsx_file, monthly_pdf_file]

@@ -11,11 +11,11 @@ import re
 from urllib.parse import unquote
 
 import httpx
-import pypdf
 import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from server.settings import Settings
+from tests.support.documents import has_japanese_font, pdf_text_and_fonts
 from tests.support.field import JST, count_one, open_session
 from tests.support.identities import make_staff, sign_in
 
@@ -87,17 +87,11 @@ async def test_the_pdf_carries_the_figures_in_a_japanese_font(
     PDF embeds a Japanese font (so nothing prints as boxes)."""
     response = await _download(client, day, "pdf")
     assert response.headers["content-type"] == "application/pdf"
-    reader = pypdf.PdfReader(io.BytesIO(response.content))
-    text = "".join(page.extract_text() for page in reader.pages)
+    text, fonts = pdf_text_and_fonts(response.content)
     assert "業務日誌" in text and "本庁舎 市民課" in text and "令和" in text
     assert re.search(r"交付（予約）\s*2", text) and re.search(r"合計\s*3", text)
     assert "提出する" not in text  # the page's forms are not printed
-    fonts = {
-        str(font.get_object()["/BaseFont"])
-        for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()  # type: ignore[index]
-    }
-    assert any("IPA" in name or "CJK" in name for name in fonts), fonts
+    assert has_japanese_font(fonts), fonts
 
 
 async def test_an_unknown_format_or_a_future_day_gives_no_file(
