@@ -79,7 +79,13 @@ async def _today_session(
         await apply(ops.WorkSessionOpen(payload=at), operator, "operator", settings)
     async with db.writing():
         cookie = await auth_service.create_login_session(operator, settings.auth)
-    return {"session": session, "operator": operator, "cookie": cookie, "manager": manager}
+    return {
+        "session": session,
+        "operator": operator,
+        "cookie": cookie,
+        "manager": manager,
+        "site": site_id,
+    }
 
 
 def today_session(*, opened: bool = False, venue: str | None = None) -> dict[str, Any]:
