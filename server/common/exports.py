@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
 import io
 import itertools
 import re
@@ -121,8 +122,10 @@ def attachment(filename: str, kind: str) -> dict[str, str]:
     }
 
 
+@functools.cache
 def japanese_font_missing() -> str | None:
-    """Why PDFs would show boxes for Japanese text, or None when a Japanese font is there."""
+    """Why PDFs would show boxes for Japanese text, or None when a Japanese font is there
+    (asked once a process: fonts are installed before the app starts, not while it runs)."""
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         return "fontconfig (fc-list) is not installed"

@@ -19,6 +19,7 @@ from server.common.parsing import hhmm, parse_date, parse_id, today_jst
 from server.common.text import FreeText
 from server.incidents.schemas import CATEGORY_LABELS, SEVERITY_LABELS
 from server.journal import files, ops, service
+from server.journal.workflow import CHANGED, FUTURE_DAY
 from server.messages import N_
 from server.settings import Settings
 from server.sites import service as sites
@@ -30,13 +31,8 @@ from server.web.pages import SignedInRequest, found, page, render, request_langu
 
 READ = {"permission": Permission.READ_ALL}
 BAD_DAY = N_("Enter a date as YYYY-MM-DD.")
-FUTURE_DAY = N_("A journal can only be shown for today or an earlier day.")
-MESSAGES = {
-    "site_id": N_("No such site."),
-    "day": BAD_DAY,
-    "version": N_("This journal was changed meanwhile. Reload the page and try again."),
-    "base_version": N_("This journal was changed meanwhile. Reload the page and try again."),
-}
+# A form's fields that do not parse (the submission's base version is read by the route).
+MESSAGES = {"site_id": N_("No such site."), "day": BAD_DAY, "version": CHANGED}
 
 
 class JournalForm(msgspec.Struct):

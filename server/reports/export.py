@@ -10,12 +10,10 @@ by its 合計 row (種別コード empty). For all sites, each category group fo
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from server.common.exports import Row
+from server.common.exports import Row, csv_bytes
 from server.common.labels import SITE_GROUP_LABELS
 from server.messages import N_
 from server.reports.schemas import Block, Figures, MonthlyReport, change
@@ -86,18 +84,16 @@ def _block_rows(
 def monthly_csv(report: MonthlyReport, gettext: Callable[[str], str]) -> bytes:
     """The report as CSV bytes (layout above), labels through ``gettext`` (the Japanese
     catalog's: the file is for the city) and sites and categories by their Japanese names."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*(gettext(h) for h in HEADER), *(d.isoformat() for d in report.days)])
+    rows: list[Row] = [[*(gettext(h) for h in HEADER), *(d.isoformat() for d in report.days)]]
     for block in report.sites:
         where = block.site.name_ja if block.site else ""
-        writer.writerows(_block_rows(report, block, where, gettext))
+        rows.extend(_block_rows(report, block, where, gettext))
     if report.site_id is None:
         everything = gettext(EVERYTHING)
         for block in report.groups:
-            writer.writerows(_block_rows(report, block, everything, gettext))
+            rows.extend(_block_rows(report, block, everything, gettext))
         whole = report.whole
-        writer.writerow(
+        rows.append(
             _row(
                 everything,
                 "",
@@ -108,7 +104,7 @@ def monthly_csv(report: MonthlyReport, gettext: Callable[[str], str]) -> bytes:
                 [whole.by_day.get(day, 0) for day in report.days],
             )
         )
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return csv_bytes(rows)
 
 
 SHEET_HEADER = (

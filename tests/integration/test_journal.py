@@ -10,9 +10,8 @@ from typing import Any
 import httpx
 
 from server.settings import Settings
-from server.sync import ops
 from tests import dbutil
-from tests.support.field import JST, apply, count_at, new_uid, open_session, window
+from tests.support.field import JST, count_at, file_incident, open_session, window
 from tests.support.identities import make_staff, sign_in
 
 SITE = 1  # 本庁舎 市民課
@@ -33,23 +32,16 @@ async def _tap(
 async def _incident(
     settings: Settings, ids: dict[str, int], site: int, at: dt.datetime, category: str
 ) -> str:
-    uid = new_uid()
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=site,
-                category=category,  # type: ignore[arg-type]
-                severity="medium",
-                occurred_at=at,
-                description=f"{category} の記録",
-            )
-        ),
-        ids["operator"],
-        "operator",
+    return await file_incident(
         settings,
+        ids,
+        category=category,  # type: ignore[arg-type]
+        severity="medium",
+        description=f"{category} の記録",
+        at=at,
+        site_id=site,
+        in_session=False,
     )
-    return uid
 
 
 def _cell(html: str, code: str) -> int:

@@ -19,7 +19,15 @@ from server.settings import Settings
 from server.sites import service as sites
 from server.sync import ops
 from tests import dbutil
-from tests.support.field import JST, apply, count_at, new_uid, open_session, plan_session, window
+from tests.support.field import (
+    JST,
+    apply,
+    count_at,
+    file_incident,
+    open_session,
+    plan_session,
+    window,
+)
 from tests.support.identities import make_staff, sign_in
 
 OFFICE = 1  # 本庁舎 市民課
@@ -43,21 +51,15 @@ async def _tap(
 async def _incident(
     settings: Settings, ids: dict[str, int], site: int, at: dt.datetime, prevention: str = ""
 ) -> None:
-    uid = new_uid()
-    await apply(
-        ops.IncidentCreate(
-            payload=ops.CreateIncident(
-                uid=uid,
-                site_id=site,
-                category="system_failure",
-                severity="high",
-                occurred_at=at,
-                description="端末が起動しない",
-            )
-        ),
-        ids["operator"],
-        "operator",
+    uid = await file_incident(
         settings,
+        ids,
+        category="system_failure",
+        severity="high",
+        description="端末が起動しない",
+        at=at,
+        site_id=site,
+        in_session=False,
     )
     if prevention:
         await apply(

@@ -191,19 +191,23 @@ async def file_incident(
     category: IncidentCategory,
     severity: Severity,
     description: str,
-    ago: dt.timedelta,
+    ago: dt.timedelta = dt.timedelta(0),
+    at: dt.datetime | None = None,
+    site_id: int = 1,
+    in_session: bool = True,
 ) -> str:
-    """The session's operator files an incident on it, ``ago`` before now; returns its uid."""
+    """The session's operator files an incident, ``ago`` before now (or ``at``), at
+    ``site_id`` and on the session unless ``in_session`` is false; returns its uid."""
     uid = new_uid()
     await apply(
         ops.IncidentCreate(
             payload=ops.CreateIncident(
                 uid=uid,
-                site_id=1,
-                work_session_id=ids["session"],
+                site_id=site_id,
+                work_session_id=ids["session"] if in_session else None,
                 category=category,
                 severity=severity,
-                occurred_at=dt.datetime.now(JST) - ago,
+                occurred_at=at or dt.datetime.now(JST) - ago,
                 description=description,
             )
         ),
