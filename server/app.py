@@ -37,6 +37,7 @@ from server.sites import routes as sites_routes
 from server.staff import routes as staff_routes
 from server.sync import client_routes, devices
 from server.sync import routes as sync_routes
+from server.sync.receive import MarkHints
 from server.web import routes as web_routes
 from server.web.errors import AppRequest, client_error, refused
 from server.web.http_errors import http_error
@@ -131,7 +132,14 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=install_i18n
         ),
-        state=State({"settings": settings, "engine": engine, "catalogs": load_catalogs()}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "catalogs": load_catalogs(),
+                "mark_hints": MarkHints(),
+            }
+        ),
         lifespan=[lifespan],
         # Level 6 (zlib's default) for pages; the sync API gzips its own answers at level 1
         # (server.web.json_answer).

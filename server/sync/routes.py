@@ -23,6 +23,7 @@ from server.settings import Settings
 from server.sync import devices, keep
 from server.sync import pull as pull_service
 from server.sync import push as push_service
+from server.sync import receive as receiving
 from server.sync.compression import read_body
 from server.sync.device_ops import DeviceRename, RenameDevice
 from server.sync.intake import read_batch
@@ -80,9 +81,12 @@ async def push(scope: Scope, receive: Receive, send: Send) -> None:
     body = await read_body(scope, receive, PUSH_LIMIT)
     accept_encoding = request.headers.get("accept-encoding", "")
     try:
-        batch = read_batch(body)
-        result: PushOut = await push_service.push(
-            batch, actor_of(request), _settings(request).field, explain=_explainer(request)
+        result: PushOut = await receiving.receive(
+            body,
+            actor_of(request),
+            _settings(request).field,
+            _explainer(request),
+            request.app.state.mark_hints,
         )
     except SyncError as error:
         refusal: dict[str, Any] = {

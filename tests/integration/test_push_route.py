@@ -13,7 +13,9 @@ import httpx
 import msgspec
 import pytest
 
+from server.ops.context import Actor
 from server.settings import Settings
+from server.sync import devices
 from server.sync import push as push_service
 from server.sync.routes import PUSH_LIMIT
 from tests.support.field import open_session
@@ -174,3 +176,55 @@ async def test_a_failure_is_met_once_logged_once_and_answered_once(
     assert calls == [1]
     assert len([r for r in caplog.records if r.name == "madoguchi.error"]) == 1
     assert len([r for r in caplog.records if r.name == "madoguchi.request"]) == 1
+
+
+def _statuses(answer: httpx.Response) -> list[str]:
+    assert answer.status_code == 200, answer.text
+    return [result["status"] for result in answer.json()["results"]]
+
+
+async def test_a_batch_sent_again_is_answered_from_the_mark(rig: Rig) -> None:
+    """A batch whose answer was lost, sent again, is answered op by op as before: each op a
+    duplicate with its id, and an op refused then refused again with its reason."""
+    ops = [headcount(seq, rig.session) for seq in range(1, 6)]
+    ops[2] = headcount(3, rig.session, category="no_such_category")
+    body = msgspec.json.encode({"device_id": rig.device_id, "schema_version": 1, "ops": ops})
+    first = await rig.client.post(PATH, content=body, headers=JSON)
+    assert _statuses(first) == ["applied", "applied", "rejected", "applied", "applied"]
+    for _ in range(2):
+        again = await rig.client.post(PATH, content=body, headers=JSON)
+        assert _statuses(again) == ["duplicate", "duplicate", "rejected", "duplicate", "duplicate"]
+        answered = again.json()
+        assert answered["high_water"] == 5
+        assert [r["op_id"] for r in answered["results"]] == [op["op_id"] for op in ops]
+        assert answered["results"][2]["code"] == first.json()["results"][2]["code"]
+    assert await rig.high_water() == 5
+
+
+async def test_a_batch_sent_again_after_its_device_was_revoked_is_refused(
+    rig: Rig, settings: Settings
+) -> None:
+    """Sending a batch again is no way around a revocation made since."""
+    body = rig.batch(range(1, 4))
+    assert _statuses(await rig.client.post(PATH, content=body, headers=JSON)) == ["applied"] * 3
+    manager = Actor(staff_id=await make_staff("overall_manager"), role="overall_manager")
+    assert await devices.revoke_device(rig.device_id, actor=manager, field=settings.field)
+    again = await rig.client.post(PATH, content=body, headers=JSON)
+    assert again.status_code == 403, again.text
+    assert again.json()["error"] == "device_unknown"
+
+
+async def test_a_batch_sent_again_with_more_ops_applies_the_new_ones(rig: Rig) -> None:
+    """Ops sent before are duplicates and the ones after the mark are applied; a batch sent
+    again out of order is refused as it would be the first time."""
+    sent = await rig.client.post(PATH, content=rig.batch(range(1, 4)), headers=JSON)
+    assert _statuses(sent) == ["applied"] * 3
+    longer = await rig.client.post(PATH, content=rig.batch(range(1, 7)), headers=JSON)
+    assert _statuses(longer) == ["duplicate"] * 3 + ["applied"] * 3
+    assert longer.json()["high_water"] == 6
+    ops = [headcount(seq, rig.session) for seq in (1, 3, 2)]
+    body = msgspec.json.encode({"device_id": rig.device_id, "schema_version": 1, "ops": ops})
+    shuffled = await rig.client.post(PATH, content=body, headers=JSON)
+    assert shuffled.status_code == 400, shuffled.text
+    assert shuffled.json()["error"] == "op_order"
+    assert await rig.high_water() == 6
