@@ -60,17 +60,13 @@ class ReviewForm(JournalForm):
 
 
 async def _view(
-    request: SignedInRequest,
-    settings: Settings,
-    site_id: str | None,
-    day: str | None,
-    errors: dict[str, str] | None = None,
-    form: JournalForm | None = None,
+    request: SignedInRequest, settings: Settings, site_id: str | None, day: str | None
 ) -> dict[str, Any]:
-    """What the journal page (and its files) show of the chosen site's day."""
+    """What the journal page (and its files) show of the chosen site's day, and why the
+    day asked for is refused (``errors``)."""
     choices = await sites.list_sites(include_retired=True)
     today = today_jst()
-    errors = dict(errors or {})
+    errors: dict[str, str] = {}
     try:
         chosen_site = parse_id(site_id) if site_id else choices[0].id
     except ValueError:
@@ -111,7 +107,6 @@ async def _view(
         if record and compiled and record.submitted.frozen
         else {},
         "people": {p.id: p.display_name for p in await staff.list_staff()} if record else {},
-        "form": form or JournalForm(),
         "errors": errors,
         "wareki": wareki,
         "hhmm": hhmm,
@@ -130,8 +125,9 @@ async def _page(
     errors: dict[str, str] | None = None,
     form: JournalForm | None = None,
 ) -> Template:
-    context = await _view(request, settings, site_id, day, errors, form)
-    errors = context["errors"]
+    context = await _view(request, settings, site_id, day)
+    errors = context["errors"] = {**(errors or {}), **context["errors"]}
+    context["form"] = form or JournalForm()
     status = 200 if not errors else 400 if "day" in errors and form is None else 422
     return page(request, "journal/day.html", context, status_code=status)
 

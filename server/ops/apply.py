@@ -63,20 +63,29 @@ def check_text(payload: Payload) -> None:
     """
     for name in free_text_fields(type(payload)):
         value = getattr(payload, name, None)
-        if not isinstance(value, str):
-            continue
-        if len(value) > MAX_TEXT:
-            raise OpRejected(
-                "too_long",
-                N_("This text is too long (at most %(max)s characters)."),
-                field=name,
-                max=MAX_TEXT,
-            )
-        check_controls(name, value)
-        try:
-            guard_text(name, value)
-        except MyNumberRefused as error:
-            raise OpRejected("my_number", MY_NUMBER_MESSAGE, field=name) from error
+        if isinstance(value, str):
+            check_free_text(name, value)
+
+
+def check_free_text(name: str, value: str, limit: int = MAX_TEXT) -> None:
+    """Refuse one field's text: longer than ``limit``, with control characters or with a
+    My Number in it.
+
+    Raises:
+        OpRejected: Naming the field ``name``.
+    """
+    if len(value) > limit:
+        raise OpRejected(
+            "too_long",
+            N_("This text is too long (at most %(max)s characters)."),
+            field=name,
+            max=limit,
+        )
+    check_controls(name, value)
+    try:
+        guard_text(name, value)
+    except MyNumberRefused as error:
+        raise OpRejected("my_number", MY_NUMBER_MESSAGE, field=name) from error
 
 
 def check_op(op: OpBase) -> None:

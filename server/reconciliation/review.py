@@ -19,14 +19,12 @@ from server.audit import service as audit
 from server.common.dates import long_date
 from server.common.errors import OpRejected
 from server.common.labels import FIELD_LABELS
-from server.common.mynumber import MESSAGE_EN, MyNumberRefused, guard_text
 from server.common.parsing import hhmm
-from server.common.text import check_controls
 from server.db_errors import INFRASTRUCTURE, INTEGRITY_ERRORS
 from server.headcounts import service as headcounts
 from server.incidents import service as incidents
 from server.messages import N_
-from server.ops.apply import apply_op
+from server.ops.apply import apply_op, check_free_text
 from server.ops.context import Actor, Applied
 from server.reconciliation import review_show as show
 from server.settings import FieldSettings
@@ -257,8 +255,10 @@ async def _to_apply(row: dict[str, Any], field: FieldSettings) -> ops.Op:
     return changed
 
 
-async def _settle(issue_id: int, actor: Actor, resolution: str, note: str) -> None:
-    """Mark the row settled, inside the caller's transaction; refuse if someone was first."""
+async def _settle(row: dict[str, Any], actor: Actor, resolution: str, note: str) -> None:
+    """Mark the row settled and audit it (``review.accept`` or ``review.dismiss``, its
+    ids and codes only), inside the caller's transaction; refuse if someone was first."""
+    issue_id = int(row["id"])
     claimed = (
         await SyncIssue.update(
             {
@@ -274,6 +274,13 @@ async def _settle(issue_id: int, actor: Actor, resolution: str, note: str) -> No
     )
     if not claimed:
         raise SETTLED
+    await audit.record(
+        "review.accept" if resolution == "accepted" else "review.dismiss",
+        actor_id=actor.staff_id,
+        device_id=str(row["device_uid"]),
+        target=f"sync_issue:{issue_id}",
+        detail=_detail(row),
+    )
 
 
 def _detail(row: dict[str, Any]) -> dict[str, Any]:
@@ -298,15 +305,8 @@ async def accept(issue_id: int, actor: Actor, field: FieldSettings) -> Applied:
     op = await _to_apply(row, field)
     try:
         async with db.writing():
-            await _settle(issue_id, actor, "accepted", "")
+            await _settle(row, actor, "accepted", "")
             applied = await apply_op(op, actor, field)
-            await audit.record(
-                "review.accept",
-                actor_id=actor.staff_id,
-                device_id=str(row["device_uid"]),
-                target=f"sync_issue:{issue_id}",
-                detail=_detail(row),
-            )
     except (OpRejected, *INFRASTRUCTURE):
         raise
     except INTEGRITY_ERRORS as error:
@@ -325,18 +325,7 @@ def check_reason(text: str) -> str:
     text = text.strip()
     if not text:
         raise OpRejected("required", N_("This field is required."), field="reason")
-    check_controls("reason", text)
-    if len(text) > MAX_REASON:
-        raise OpRejected(
-            "too_long",
-            N_("This text is too long (at most %(max)s characters)."),
-            field="reason",
-            max=MAX_REASON,
-        )
-    try:
-        guard_text("reason", text)
-    except MyNumberRefused as error:
-        raise OpRejected("my_number", MESSAGE_EN, field="reason") from error
+    check_free_text("reason", text, MAX_REASON)
     return text
 
 
@@ -350,11 +339,4 @@ async def dismiss(issue_id: int, actor: Actor, reason: str) -> None:
     note = check_reason(reason)
     row = await _open_row(issue_id)
     async with db.writing():
-        await _settle(issue_id, actor, "dismissed", note)
-        await audit.record(
-            "review.dismiss",
-            actor_id=actor.staff_id,
-            device_id=str(row["device_uid"]),
-            target=f"sync_issue:{issue_id}",
-            detail=_detail(row),
-        )
+        await _settle(row, actor, "dismissed", note)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Response, get
 from litestar.params import FromQuery
@@ -131,63 +131,36 @@ async def _file_report(
     return await _report(settings, chosen_month, chosen)
 
 
-@get("/reports/monthly.csv", opt=READ)
-async def monthly_csv_file(
+@get(["/reports/monthly.csv", "/reports/monthly.xlsx", "/reports/monthly.pdf"], opt=READ)
+async def monthly_file(
     request: SignedInRequest,
     settings: AppSettings,
     month: FromQuery[str | None] = None,
     site_id: FromQuery[str | None] = None,
 ) -> Response[bytes] | Template:
-    """The report as CSV (:mod:`server.reports.export`), named 実績報告書_YYYY-MM.csv."""
+    """The report as a file named 実績報告書_YYYY-MM: CSV, or one XLSX workbook for the
+    city (the total's sheet, then a sheet per site), both in Japanese; or the page as
+    printed (charts included, no forms) in the page's language, as PDF."""
     report = await _file_report(request, settings, month, site_id)
     if not isinstance(report, MonthlyReport):
         return report
-    stamp = report.month.strftime("%Y-%m")
-    # An ASCII name for old clients, the Japanese one in RFC 5987's form for the others.
-    disposition = (
-        f'attachment; filename="report_{stamp}.csv"; '
-        f"filename*=UTF-8''{quote(f'実績報告書_{stamp}.csv')}"
-    )
-    return Response(
-        monthly_csv(report, request.app.state.catalogs["ja"].gettext),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": disposition},
-    )
+    kind = request.url.path.rpartition(".")[2]
+    if kind == "pdf":
+        css = exports.stylesheets("app", "office", "reports")
+        html = render(request, "reports/print.html", {**_shown(report), "inline_css": css})
+        body = await exports.pdf_file(html)
+    elif kind == "xlsx":
+        body = exports.xlsx_bytes(monthly_sheets(report, _japanese(request)))
+    else:
+        body = monthly_csv(report, _japanese(request))
+    name = f"実績報告書_{report.month:%Y-%m}.{kind}"
+    return Response(body, headers=exports.attachment(name, kind))
 
 
-@get("/reports/monthly.xlsx", opt=READ)
-async def monthly_xlsx_file(
-    request: SignedInRequest,
-    settings: AppSettings,
-    month: FromQuery[str | None] = None,
-    site_id: FromQuery[str | None] = None,
-) -> Response[bytes] | Template:
-    """The report as one workbook for the city, the total's sheet then a sheet per site,
-    in Japanese like the CSV; named 実績報告書_YYYY-MM.xlsx."""
-    report = await _file_report(request, settings, month, site_id)
-    if not isinstance(report, MonthlyReport):
-        return report
-    sheets = monthly_sheets(report, request.app.state.catalogs["ja"].gettext)
-    name = f"実績報告書_{report.month:%Y-%m}.xlsx"
-    return Response(exports.xlsx_bytes(sheets), headers=exports.attachment(name, "xlsx"))
+def _japanese(request: SignedInRequest) -> Callable[[str], str]:
+    """The city's files are in Japanese whatever the page's language."""
+    gettext: Callable[[str], str] = request.app.state.catalogs["ja"].gettext
+    return gettext
 
 
-@get("/reports/monthly.pdf", opt=READ)
-async def monthly_pdf_file(
-    request: SignedInRequest,
-    settings: AppSettings,
-    month: FromQuery[str | None] = None,
-    site_id: FromQuery[str | None] = None,
-) -> Response[bytes] | Template:
-    """The report's page as printed (charts included, no forms), in the page's language;
-    named 実績報告書_YYYY-MM.pdf."""
-    report = await _file_report(request, settings, month, site_id)
-    if not isinstance(report, MonthlyReport):
-        return report
-    css = exports.stylesheets("app", "office", "reports")
-    html = render(request, "reports/print.html", {**_shown(report), "inline_css": css})
-    name = f"実績報告書_{report.month:%Y-%m}.pdf"
-    return Response(await exports.pdf_file(html), headers=exports.attachment(name, "pdf"))
-
-
-ROUTES = [monthly, monthly_csv_file, monthly_xlsx_file, monthly_pdf_file]
+ROUTES = [monthly, monthly_file]

@@ -15,6 +15,7 @@ from server.auth.policy import Permission
 from server.common.parsing import parse_clock, today_jst
 from server.common.text import FreeText
 from server.messages import N_
+from server.ops.envelope import OpBase
 from server.sites import calendar, ops, service
 from server.web.form_fields import Form, FormChoice, FormDate, FormTime
 from server.web.forms import PathId, on_form, read_form, submit
@@ -132,18 +133,35 @@ async def calendar_page(
     return await _calendar_page(request, site_id, notice=NOTICES.get(done or "", ""))
 
 
+async def _save(
+    request: SignedInRequest,
+    site_id: int,
+    op: OpBase | None,
+    done: str,
+    errors: dict[str, str],
+    *,
+    hours_form: HoursForm | None = None,
+    day_form: DayForm | None = None,
+) -> Template | Redirect:
+    """Apply ``op`` (None: its form did not read), then back to the calendar saying
+    ``done``; a refusal shows the page again with the form as it was sent."""
+    if op is not None:
+        applied, errors = await submit(request, op)
+        if applied is not None:
+            return Redirect(f"/sites/{site_id}/calendar?done={done}", status_code=303)
+    return await _calendar_page(
+        request, site_id, hours_form=hours_form, day_form=day_form, errors=errors, status_code=422
+    )
+
+
 @post("/sites/{site_id:int}/calendar/hours", opt=MANAGE)
 async def set_hours(
     request: SignedInRequest, site_id: PathId, data: Annotated[HoursForm, Form]
 ) -> Template | Redirect:
     """Saves the weekly hours (op ``site.set_hours``)."""
     days, errors = _read_hours(request, data)
-    if not errors:
-        payload = ops.SetHours(site_id=site_id, days=days)
-        applied, errors = await submit(request, ops.SiteSetHours(payload=payload))
-        if applied is not None:
-            return Redirect(f"/sites/{site_id}/calendar?done=hours", status_code=303)
-    return await _calendar_page(request, site_id, hours_form=data, errors=errors, status_code=422)
+    op = None if errors else ops.SiteSetHours(payload=ops.SetHours(site_id=site_id, days=days))
+    return await _save(request, site_id, op, "hours", errors, hours_form=data)
 
 
 @post("/sites/{site_id:int}/calendar/days", opt=MANAGE)
@@ -152,11 +170,8 @@ async def set_day(
 ) -> Template | Redirect:
     """Opens or closes the site on one date (op ``site.set_day``)."""
     payload, errors = read_form(request, data, ops.SetDay, DAY_MESSAGES, site_id=site_id)
-    if payload is not None:
-        applied, errors = await submit(request, ops.SiteSetDay(payload=payload))
-        if applied is not None:
-            return Redirect(f"/sites/{site_id}/calendar?done=day", status_code=303)
-    return await _calendar_page(request, site_id, day_form=data, errors=errors, status_code=422)
+    op = None if payload is None else ops.SiteSetDay(payload=payload)
+    return await _save(request, site_id, op, "day", errors, day_form=data)
 
 
 @post("/sites/{site_id:int}/calendar/days/{day:date}/clear", opt=MANAGE)
@@ -166,11 +181,8 @@ async def clear_day(
     day: Annotated[dt.date, PathParameter()],
 ) -> Template | Redirect:
     """Removes a date's exception: the day follows the week again (op ``site.clear_day``)."""
-    payload = ops.ClearDay(site_id=site_id, day=day)
-    applied, errors = await submit(request, ops.SiteClearDay(payload=payload))
-    if applied is None:
-        return await _calendar_page(request, site_id, errors=errors, status_code=422)
-    return Redirect(f"/sites/{site_id}/calendar?done=cleared", status_code=303)
+    op = ops.SiteClearDay(payload=ops.ClearDay(site_id=site_id, day=day))
+    return await _save(request, site_id, op, "cleared", {})
 
 
 ROUTES = [calendar_page, set_hours, set_day, clear_day]

@@ -13,6 +13,7 @@ import msgspec
 
 from server.common.errors import OpRejected
 from server.messages import N_
+from server.ops.apply import check_free_text
 from server.ops.context import Applied, ApplyContext
 from server.sites import calendar, ops
 from server.sites.calendar import DayRule, Hours, Opening, Rules
@@ -158,13 +159,7 @@ async def apply_set_day(payload: ops.SetDay, context: ApplyContext) -> Applied:
     site = await _fixed_site(payload.site_id)
     _check_day(payload.day)
     note = " ".join(payload.note.split())
-    if len(note) > MAX_NOTE:
-        raise OpRejected(
-            "too_long",
-            N_("This text is too long (at most %(max)s characters)."),
-            field="note",
-            max=MAX_NOTE,
-        )
+    check_free_text("note", note, MAX_NOTE)
     is_open = payload.status == "open"
     hours = _check_hours(payload.opens, payload.closes, "opens") if is_open else None
     await set_day(site.id, payload.day, DayRule(is_open=is_open, hours=hours, note=note))
