@@ -19,7 +19,13 @@ from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site, SiteDay, SiteHours
 from server.staff.tables import Staff
 from server.sync.tables import Device, SyncIssue
-from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
+from server.work_sessions.tables import (
+    CheckItem,
+    SessionCheck,
+    WorkSession,
+    WorkSessionRevision,
+    WorkSessionStaff,
+)
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -41,6 +47,8 @@ APP_CONFIG = AppConfig(
         WorkSession,
         WorkSessionStaff,
         WorkSessionRevision,
+        CheckItem,
+        SessionCheck,
         HeadcountCategory,
         Headcount,
         HeadcountCell,

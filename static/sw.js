@@ -13,7 +13,7 @@
 import { INCIDENT_PAGE, localEdit } from '/static/js/incident-edit.js';
 import { sendAll, storedCsrf, SYNC_TAG } from '/static/js/push.js';
 import { noteFiled } from '/static/js/session-incidents.js';
-import { localIncident, localTap, localTransition, TAP, TRANSITION } from '/static/js/tap.js';
+import { localIncident, localTap, localTransition, saidOf, TAP, TRANSITION } from '/static/js/tap.js';
 
 const VERSION = '__SHELL_HASH__';
 const SHELL = `madoguchi-shell-${VERSION}`;
@@ -193,14 +193,10 @@ async function answerTap(event, sessionId) {
 }
 
 // Start/Finish buttons (plain form posts): the op goes to the outbox, the page reloads.
-// What the form says goes along: a manager's reason, the finish confirmation.
+// What the form says goes along: a manager's reason, the finish confirmation, the checks.
 async function answerTransition(event, sessionId, kind) {
   const page = new URL(`/field/sessions/${sessionId}`, self.location.origin).href;
-  const form = await event.request.clone().formData();
-  const said = {
-    reason: String(form.get('override_reason') ?? '').replace(/\r\n/g, '\n').trim(),
-    confirmed: form.get('confirmed') === 'yes',
-  };
+  const said = saidOf(await event.request.clone().formData());
   if (await localTransition(sessionId, kind, said)) {
     queued();
     return Response.redirect(page, 303);

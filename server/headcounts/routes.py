@@ -18,8 +18,9 @@ from litestar.response import Redirect, Template
 from server.auth.policy import MANAGERS, Permission, allows, sees_every_site
 from server.common.clock import JST, utc_iso
 from server.common.parsing import today_jst
-from server.common.text import Code, FreeText
-from server.headcounts import category_routes, ops, service
+from server.common.text import Code
+from server.headcounts import category_routes, check_forms, ops, service
+from server.headcounts.check_forms import CountProblem, FinishForm, StartForm
 from server.headcounts.schemas import Totals
 from server.incidents import service as incidents
 from server.incidents.schemas import CATEGORY_LABELS
@@ -27,7 +28,7 @@ from server.messages import N_
 from server.ops.envelope import OpBase
 from server.settings import Settings
 from server.web.dependencies import AppSettings
-from server.web.form_fields import Form, FormChoice
+from server.web.form_fields import Form
 from server.web.forms import PathId, submit
 from server.web.pages import (
     SignedInRequest,
@@ -55,18 +56,6 @@ class CountForm(msgspec.Struct):
     category: Code
     delta: int
     slot: dt.datetime
-
-
-class StartForm(msgspec.Struct):
-    """The Start button's form: a manager's reason for starting on another day."""
-
-    override_reason: FreeText = ""
-
-
-class FinishForm(msgspec.Struct):
-    """The confirmation's form: ``confirmed`` is ``yes`` once the totals were shown."""
-
-    confirmed: FormChoice = ""
 
 
 def _now() -> dt.datetime:
@@ -190,7 +179,7 @@ async def field_session(
     mark_of_this_tablet = functools.partial(device_mark, request.cookies.get(DEVICE_COOKIE))
     cursor, totals, mark = await service.field_snapshot(session.id, mark_of_this_tablet)
     context = await _counters_context(request, session, settings, totals=totals)
-    context["lang"] = request_language(request)
+    context.update(await _checks_context(request, session))
     context["field_data"] = {**_field_data(request, context, mark), "pull_cursor": cursor}
     # Listed so the tablet keeps them for offline edits (static/js/incident.js).
     context["category_labels"] = CATEGORY_LABELS
@@ -241,12 +230,13 @@ async def start(
     settings: AppSettings,
 ) -> Template | Response[Any]:
     """Opens the work session now (its staff or a manager, on its work date unless a
-    manager says why; it needs a person in charge)."""
-    opening = session_ops.OpenWorkSession(
-        work_session_id=work_session_id, at=_now(), override_reason=data.override_reason
-    )
+    manager says why; it needs a person in charge), with the opening checks."""
+    try:
+        opening = check_forms.opening(data, work_session_id, _now())
+    except CountProblem as problem:
+        return await _refused(request, work_session_id, settings, str(problem), start_form=data)
     op = session_ops.WorkSessionOpen(payload=opening)
-    return await _move(request, work_session_id, op, settings)
+    return await _move(request, work_session_id, op, settings, start_form=data)
 
 
 @post("/field/sessions/{work_session_id:int}/close", opt=WRITE)
@@ -256,28 +246,77 @@ async def finish(
     data: Annotated[FinishForm, Form],
     settings: AppSettings,
 ) -> Template | Response[Any]:
-    """Closes the work session once its totals were shown and confirmed; unconfirmed, the
-    page with the confirmation open (a browser without scripts lands here)."""
+    """Closes the work session once its totals were shown and confirmed, with the closing
+    checks; unconfirmed, the page with the confirmation open (a browser without scripts
+    lands here)."""
     if data.confirmed != "yes":
-        session = await _load(request, work_session_id)
-        context = await _counters_context(request, session, settings)
-        return page(request, "headcounts/field.html", {**context, "confirm_close": True})
-    closing = session_ops.CloseWorkSession(work_session_id=work_session_id, at=_now())
+        return await _refused(request, work_session_id, settings, "", finish_form=data)
+    try:
+        closing = check_forms.closing(data, work_session_id, _now())
+    except CountProblem as problem:
+        return await _refused(request, work_session_id, settings, str(problem), finish_form=data)
     op = session_ops.WorkSessionClose(payload=closing)
-    return await _move(request, work_session_id, op, settings)
+    return await _move(request, work_session_id, op, settings, finish_form=data)
 
 
 async def _move(
-    request: SignedInRequest, work_session_id: int, op: OpBase, settings: Settings
+    request: SignedInRequest,
+    work_session_id: int,
+    op: OpBase,
+    settings: Settings,
+    *,
+    start_form: StartForm | None = None,
+    finish_form: FinishForm | None = None,
 ) -> Template | Redirect:
     """Applies a start or finish: back to the page, or the page with the refusal."""
     _, errors = await submit(request, op)
     if not errors:
         return Redirect(f"/field/sessions/{work_session_id}", status_code=303)
+    message = next(iter(errors.values()))
+    return await _refused(
+        request,
+        work_session_id,
+        settings,
+        message,
+        status=400,
+        start_form=start_form,
+        finish_form=finish_form,
+    )
+
+
+async def _refused(
+    request: SignedInRequest,
+    work_session_id: int,
+    settings: Settings,
+    message: str,
+    *,
+    status: int = 422,
+    start_form: StartForm | None = None,
+    finish_form: FinishForm | None = None,
+) -> Template:
+    """The page again with why a start or finish was refused (a message id from the forms,
+    or the op's explained refusal), the form as it was sent and, for a finish, open."""
     session = await _load(request, work_session_id)
     context = await _counters_context(request, session, settings)
-    context["status_error"] = next(iter(errors.values()))
-    return page(request, "headcounts/field.html", context, status_code=400)
+    context.update(await _checks_context(request, session))
+    context["status_error"] = translate(request, message) if message else ""
+    context["start_form"] = start_form
+    context["finish_form"] = finish_form
+    context["confirm_close"] = finish_form is not None
+    return page(request, "headcounts/field.html", context, status_code=status if message else 200)
+
+
+async def _checks_context(request: SignedInRequest, session: WorkSessionOut) -> dict[str, Any]:
+    """The session's checklists to tick, what was recorded, and whether cards are counted."""
+    return {
+        "checklists": {
+            phase: await work_sessions.checklist(session.counted_as, phase)
+            for phase in ("open", "close")
+        },
+        "checks": (await work_sessions.checks_of([session.id])).get(session.id),
+        "counts_stock": session.counted_as == work_sessions.STOCK_GROUP,
+        "lang": request_language(request),
+    }
 
 
 ROUTES = [

@@ -82,4 +82,6 @@ async def compile_day(
         faults=[i for i in day_incidents if i.category in FAULT_KINDS],
         complaints=[i for i in day_incidents if i.category in COMPLAINT_KINDS],
         incidents=[i for i in day_incidents if i.category not in FAULT_KINDS | COMPLAINT_KINDS],
+        checks=await work_sessions.checks_of([s.id for s in sessions]),
+        check_lines=await work_sessions.check_lines(site.counted_as),
     )

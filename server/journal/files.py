@@ -4,6 +4,7 @@ page's language; numbers stay numbers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request
@@ -72,13 +73,67 @@ def tables(request: Request[Any, Any, Any], context: dict[str, Any]) -> list[She
         [hhmm(i.occurred_at), _(kinds[i.category]), _(severities[i.severity]), i.description]
         for i in (*day.faults, *day.complaints, *day.incidents)
     ]
+    checks = _checks_rows(day, _, lang)
     return [
         (_(N_("Summary")), summary),
         (_(N_("By time slot")), slots),
         (_(N_("Counts")), counts),
         (_(N_("Staff on duty")), staff),
         (_(N_("Incidents")), incidents),
+        (_(N_("Checks")), checks),
     ]
+
+
+def _checks_rows(day: JournalDay, _: Callable[[str], str], lang: str) -> list[Row]:
+    """Per session and phase: the lines done and not done, and the card stock with its
+    reconciliation (empty cells where nothing was counted)."""
+    rows: list[Row] = [
+        [
+            _(N_("Work session")),
+            _(N_("Phase")),
+            _(N_("Done")),
+            _(N_("Not done")),
+            _(N_("At the start")),
+            _(N_("Received")),
+            _(N_("Issued")),
+            _(N_("Spoiled")),
+            _(N_("Expected at the end")),
+            _(N_("Counted at the end")),
+            _(N_("Reconciles")),
+        ]
+    ]
+    named = day.check_lines
+
+    def names(codes: list[str]) -> str:
+        return "、".join(named[c].label(lang) if c in named else c for c in codes)
+
+    for session in day.sessions:
+        checks = day.checks.get(session.id)
+        if checks is None:
+            continue
+        hours = f"{hhmm(session.planned_start)}–{hhmm(session.planned_end)}"
+        for phase, record in (
+            (N_("Opening checks"), checks.opening),
+            (N_("Closing checks"), checks.closing),
+        ):
+            if record is not None:
+                rows.append([hours, _(phase), names(record.done), names(record.missing)])
+        stock = checks.stock
+        if stock is not None:
+            figures = [stock.start, stock.received, stock.issued, stock.spoiled]
+            rows.append(
+                [
+                    hours,
+                    _(N_("Card stock")),
+                    "",
+                    "",
+                    *figures,
+                    stock.expected,
+                    stock.end,
+                    _(N_("Yes")) if stock.reconciles else _(N_("No")),
+                ]
+            )
+    return rows
 
 
 STATUS = {

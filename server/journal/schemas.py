@@ -9,7 +9,7 @@ import msgspec
 from server.headcounts.schemas import Category
 from server.incidents.schemas import IncidentOut
 from server.sites.schemas import SiteOut
-from server.work_sessions.schemas import WorkSessionOut
+from server.work_sessions.schemas import CheckLine, SessionChecks, WorkSessionOut
 
 # Incident kinds the journal lists apart: the system's faults with their times, and the
 # complaints; everything else is an incident or near-miss of the day.
@@ -46,6 +46,13 @@ class JournalDay(msgspec.Struct, frozen=True, kw_only=True):
     faults: list[IncidentOut]
     complaints: list[IncidentOut]
     incidents: list[IncidentOut]
+    checks: dict[int, SessionChecks] = {}
+    check_lines: dict[str, CheckLine] = {}
+
+    @property
+    def stock_flagged(self) -> bool:
+        """A session's closing card count does not reconcile with its start and movements."""
+        return any(c.stock_flagged for c in self.checks.values())
 
 
 class Frozen(msgspec.Struct, frozen=True, kw_only=True):

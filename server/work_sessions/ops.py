@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
-from server.common.text import FreeText, Id
+from server.common.text import Code, FreeText, Id
 from server.ops.envelope import Moment, OpBase, Payload
 
 
@@ -68,11 +68,31 @@ class SessionMoment(Payload, frozen=True, kw_only=True):
     at: Moment
 
 
+StockFigure = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+"""A number of cards counted: none below zero."""
+Checked = Annotated[list[Code], msgspec.Meta(max_length=40)]
+"""The codes of the checklist's lines done (:mod:`server.work_sessions.checks`)."""
+
+
+class ClosingStock(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A fixed counter's card stock when it closes: received, issued and spoiled during the
+    session, and counted at the end (counted at the start when it opened)."""
+
+    received: StockFigure = 0
+    issued: StockFigure = 0
+    spoiled: StockFigure = 0
+    end: StockFigure
+
+
 class OpenWorkSession(SessionMoment, frozen=True, kw_only=True):
     """``work_session.open``: the session starts (actual start time). ``override_reason``:
-    why a manager starts it on another day than its work date (required only then)."""
+    why a manager starts it on another day than its work date (required only then).
+    ``checks``: the opening checklist's lines done (None: not recorded); ``stock_start``:
+    a fixed counter's cards counted."""
 
     override_reason: FreeText = ""
+    checks: Checked | None = None
+    stock_start: StockFigure | None = None
 
 
 class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
@@ -82,7 +102,11 @@ class WorkSessionOpen(OpBase, frozen=True, tag="work_session.open"):
 
 
 class CloseWorkSession(SessionMoment, frozen=True, kw_only=True):
-    """``work_session.close``: the session ends (actual end time)."""
+    """``work_session.close``: the session ends (actual end time), with the closing
+    checklist's lines done and a fixed counter's card stock when they were recorded."""
+
+    checks: Checked | None = None
+    stock: ClosingStock | None = None
 
 
 class WorkSessionClose(OpBase, frozen=True, tag="work_session.close"):

@@ -60,3 +60,58 @@ class WorkSessionOut(msgspec.Struct, frozen=True, kw_only=True):
 def in_charge_of(staff: list[Assignment]) -> Assignment | None:
     """The person in charge among a session's ``staff``, if any."""
     return next((a for a in staff if a.duty == "in_charge"), None)
+
+
+class CheckLine(msgspec.Struct, frozen=True, kw_only=True):
+    """One line of a checklist."""
+
+    code: str
+    label_ja: str
+    label_en: str
+
+    def label(self, language: str) -> str:
+        """The line in ``language`` (Japanese unless ``en``)."""
+        return self.label_en if language == "en" else self.label_ja
+
+
+class CheckRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """The checklist as recorded at one phase: the lines done and those not done."""
+
+    done: list[str]
+    missing: list[str]
+    at: dt.datetime
+
+
+class Stock(msgspec.Struct, frozen=True, kw_only=True):
+    """A session's card stock: counted at the start, moved during it, counted at the end."""
+
+    start: int | None = None
+    received: int = 0
+    issued: int = 0
+    spoiled: int = 0
+    end: int | None = None
+
+    @property
+    def expected(self) -> int | None:
+        """What the end count should be, from the start and the movements."""
+        return (
+            None if self.start is None else self.start + self.received - self.issued - self.spoiled
+        )
+
+    @property
+    def reconciles(self) -> bool:
+        """Whether the end count is what the movements leave (False without both counts)."""
+        return self.end is not None and self.expected == self.end
+
+
+class SessionChecks(msgspec.Struct, frozen=True, kw_only=True):
+    """A session's opening and closing checks and its card stock, where recorded."""
+
+    opening: CheckRecord | None = None
+    closing: CheckRecord | None = None
+    stock: Stock | None = None
+
+    @property
+    def stock_flagged(self) -> bool:
+        """A closing count was made and it does not reconcile."""
+        return self.stock is not None and self.stock.end is not None and not self.stock.reconciles

@@ -24,14 +24,16 @@ from server.ops.context import Applied, ApplyContext, Conflict
 from server.ops.registry import Kind
 from server.sites import service as sites
 from server.staff.tables import Staff
-from server.work_sessions import ops, planning, transitions
+from server.work_sessions import checks, ops, planning, transitions
+from server.work_sessions.checks import STOCK_GROUP as STOCK_GROUP
+from server.work_sessions.checks import checklist as checklist
 from server.work_sessions.reads import from_rows as from_rows
 from server.work_sessions.reads import get as get
 from server.work_sessions.reads import get_many as get_many
 from server.work_sessions.reads import get_many_as_tuples as get_many_as_tuples
 from server.work_sessions.reads import many_query as many_query
 from server.work_sessions.reads import search as search
-from server.work_sessions.schemas import WorkSessionOut
+from server.work_sessions.schemas import CheckLine, SessionChecks, WorkSessionOut
 from server.work_sessions.tables import WorkSession, WorkSessionRevision, WorkSessionStaff
 from server.work_sessions.transitions import on_work_date as on_work_date
 from server.work_sessions.transitions import works_on as works_on
@@ -255,6 +257,9 @@ async def apply_open(payload: ops.OpenWorkSession, context: ApplyContext) -> App
     session = await _in_state(payload.work_session_id, "planned", ALREADY_OPEN, OPEN_UNSTAFFED)
     transitions.check_works_on(session, context.actor)
     reason = transitions.check_start_day(session, payload, context)
+    if payload.checks is not None or payload.stock_start is not None:
+        checked = payload.checks or []
+        await checks.record(session, "open", checked, context, stock_start=payload.stock_start)
     return await _move(
         session,
         {WorkSession.status: "open", WorkSession.actual_start: payload.at},
@@ -269,6 +274,8 @@ async def apply_close(payload: ops.CloseWorkSession, context: ApplyContext) -> A
     transitions.check_works_on(session, context.actor)
     if session.actual_start is not None and payload.at < session.actual_start:
         raise OpRejected("end_before_start", N_("The end must be after the start."), field="at")
+    if payload.checks is not None or payload.stock is not None:
+        await checks.record(session, "close", payload.checks or [], context, stock=payload.stock)
     return await _move(
         session, {WorkSession.status: "closed", WorkSession.actual_end: payload.at}, context
     )
@@ -343,6 +350,16 @@ async def apply_update(
     values = {getattr(WorkSession, f): new for f, (_, new) in changes.items()}
     version = await _bump(session, values, context)
     return Applied(target=target, entity_id=session.id, version=version, conflicts=conflicts)
+
+
+async def checks_of(session_ids: list[int]) -> dict[int, SessionChecks]:
+    """The opening and closing checks recorded for these sessions (:mod:`.checks`)."""
+    return await checks.of_sessions(session_ids)
+
+
+async def check_lines(group: str) -> dict[str, CheckLine]:
+    """Every line of a group's checklists, retired ones too, by code."""
+    return await checks.lines_of(group)
 
 
 PLAN = Permission.PLAN_WORK

@@ -1,6 +1,6 @@
 """Work session tables."""
 
-from piccolo.columns import Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
@@ -47,3 +47,33 @@ class WorkSessionRevision(Table, tablename="work_session_revision"):
     device_id = Varchar(length=64, null=True, default=None)
     at = Timestamptz(default=TimestamptzNow())
     reason = Text(default="")  # a manager's stated reason (start on another day, reopen)
+
+
+class CheckItem(Table, tablename="check_item"):
+    """One line of the opening (``open``) or closing (``close``) checklist of a group of
+    sites (``office``, ``outreach``, ``support``); retired lines stay for the records."""
+
+    code = Varchar(length=40)
+    site_group = Varchar(length=10)
+    phase = Varchar(length=5)
+    label_ja = Varchar(length=100)
+    label_en = Varchar(length=100)
+    sort_order = Integer(default=0)
+    active = Boolean(default=True)
+
+
+class SessionCheck(Table, tablename="session_check"):
+    """What was checked when a work session started or finished: the checklist's codes
+    done and not done (JSON lists), and at a fixed counter the card-stock count."""
+
+    work_session = ForeignKey(references=WorkSession, on_delete=OnDelete.cascade, index=True)
+    phase = Varchar(length=5)
+    done = Text(default="[]")
+    missing = Text(default="[]")
+    stock_start = Integer(null=True, default=None)
+    stock_received = Integer(null=True, default=None)
+    stock_issued = Integer(null=True, default=None)
+    stock_spoiled = Integer(null=True, default=None)
+    stock_end = Integer(null=True, default=None)
+    actor_id = Integer(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())

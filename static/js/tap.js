@@ -53,10 +53,8 @@ export function mayTransition(snap, kind, { reason = '', confirmed = false } = {
 export async function localTransition(sessionId, kind, said = {}) {
   const snap = await snapshot(sessionId);
   const moment = new Date();
-  if (!mayTransition(snap, kind, said, moment)) return false;
-  const payload = { work_session_id: sessionId, at: moment.toISOString() };
-  if (kind === 'open' && said.reason) payload.override_reason = said.reason;
-  const result = await append(`work_session.${kind}`, payload, {
+  if (said.bad || !mayTransition(snap, kind, said, moment)) return false;
+  const result = await append(`work_session.${kind}`, transitionPayload(sessionId, kind, said, moment), {
     actorId: snap.actor_id,
     sessionId,
     check: (ops, now) => {
@@ -68,6 +66,31 @@ export async function localTransition(sessionId, kind, said = {}) {
 }
 
 const text = (form, name) => String(form.get(name) ?? '').replace(/\r\n/g, '\n').trim();
+const count = (form, name) => (/^\d{1,7}$/.test(text(form, name)) ? Number(text(form, name)) : null);
+
+// What a Start or Finish form says: a manager's reason, the confirmation, the checklist
+// ticked (when it had one) and the card counts. `bad`: a count the server must explain.
+export function saidOf(form) {
+  const said = { reason: text(form, 'override_reason'), confirmed: form.get('confirmed') === 'yes' };
+  if (form.get('checks_shown') === 'yes') said.checks = form.getAll('check').map(String);
+  const names = ['stock_start', 'stock_received', 'stock_issued', 'stock_spoiled', 'stock_end'];
+  const [start, received, issued, spoiled, end] = names.map((name) => count(form, name));
+  said.bad = names.some((name) => text(form, name) && count(form, name) === null)
+    || (end === null && [received, issued, spoiled].some((n) => n !== null));
+  said.stockStart = start;
+  if (end !== null) said.stock = { received: received ?? 0, issued: issued ?? 0, spoiled: spoiled ?? 0, end };
+  return said;
+}
+
+// The payload of a tablet's `work_session.open` or `.close`, as the server's form makes it.
+export function transitionPayload(sessionId, kind, said, moment) {
+  const payload = { work_session_id: sessionId, at: moment.toISOString() };
+  if (kind === 'open' && said.reason) payload.override_reason = said.reason;
+  if (said.checks) payload.checks = said.checks;
+  if (kind === 'open' && said.stockStart != null) payload.stock_start = said.stockStart;
+  if (kind === 'close' && said.stock) payload.stock = said.stock;
+  return payload;
+}
 
 // An incident filed offline: `incident.create` with the form's uid (once per uid).
 export async function localIncident(form, sessionId) {

@@ -71,7 +71,7 @@ async def test_the_workbook_has_numbers_and_a_header_row(
     """Sheets for the summary, counts by slot, counts, staff and incidents; counts are
     numbers, the header row bold, the 和暦 date in the summary."""
     book = load_workbook(io.BytesIO((await _download(client, day, "xlsx")).content))
-    assert book.sheetnames == ["概要", "時間帯別", "件数", "従事者", "トラブル・事故・苦情"]
+    assert book.sheetnames == ["概要", "時間帯別", "件数", "従事者", "トラブル・事故・苦情", "点検"]
     counts = {row[0]: row[1] for row in book["件数"].iter_rows(min_row=2, values_only=True)}
     assert counts["交付（予約）"] == 2 and counts["合計"] == 3
     assert isinstance(counts["暗証番号再設定"], int)

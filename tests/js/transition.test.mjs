@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { mayTransition } from '../../static/js/tap.js';
+import { mayTransition, saidOf, transitionPayload } from '../../static/js/tap.js';
 
 // 2026-12-03 10:00 in Japan.
 const NOW = new Date('2026-12-03T01:00:00Z');
@@ -40,4 +40,40 @@ test('a snapshot from an older page leaves the start to the server', () => {
   const { work_date: _, may_work: __, ...old } = snap({ work_date: undefined });
   assert.equal(mayTransition(old, 'open', {}, NOW), true);
   assert.equal(mayTransition(null, 'open', {}, NOW), false);
+});
+
+const form = (entries) => {
+  const data = new FormData();
+  for (const [name, value] of entries) data.append(name, value);
+  return data;
+};
+
+test('a finish with its checks and card counts goes out as the server\'s form makes it', () => {
+  const said = saidOf(form([
+    ['confirmed', 'yes'], ['checks_shown', 'yes'], ['check', 'terminals_off'], ['check', 'safe_locked'],
+    ['stock_received', '10'], ['stock_issued', '25'], ['stock_spoiled', ''], ['stock_end', '85'],
+  ]));
+  assert.equal(said.bad, false);
+  assert.deepEqual(transitionPayload(7, 'close', said, NOW), {
+    work_session_id: 7,
+    at: NOW.toISOString(),
+    checks: ['terminals_off', 'safe_locked'],
+    stock: { received: 10, issued: 25, spoiled: 0, end: 85 },
+  });
+});
+
+test('a start records its checks, even none ticked, and the cards at the start', () => {
+  const said = saidOf(form([['checks_shown', 'yes'], ['stock_start', '120']]));
+  assert.deepEqual(transitionPayload(7, 'open', said, NOW), {
+    work_session_id: 7, at: NOW.toISOString(), checks: [], stock_start: 120,
+  });
+  // A form from before checklists records none.
+  assert.deepEqual(transitionPayload(7, 'open', saidOf(form([])), NOW), { work_session_id: 7, at: NOW.toISOString() });
+});
+
+test('a count the tablet cannot read is left to the server to explain', () => {
+  assert.equal(saidOf(form([['stock_end', '-3']])).bad, true);
+  assert.equal(saidOf(form([['stock_start', '十']])).bad, true);
+  // Movements without the count at the end.
+  assert.equal(saidOf(form([['stock_issued', '3']])).bad, true);
 });

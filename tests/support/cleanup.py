@@ -22,6 +22,7 @@ CLEANED: dict[str, str] = {
     "incident": "",
     "headcount_cell": "",
     "headcount": "",
+    "session_check": "",
     "work_session_staff": "",
     "work_session_revision": "",
     "work_session": "",
@@ -42,6 +43,7 @@ KEPT: dict[str, str] = {
     "audit_event": "the chain: the tests that need it empty reset it themselves",
     "audit_head": "the chain's head, reset with it",
     "headcount_category": "seeded by migrations; tests add their own codes beside them",
+    "check_item": "the checklists, seeded by a migration",
     "migration": "Piccolo's record of applied migrations",
 }
 
