@@ -23,7 +23,6 @@ const SHELL_FILES = [
   '/static/css/app.css',
   '/static/css/field.css',
   '/static/css/incidents.css',
-  '/static/vendor/htmx-2.0.11.min.js',
   '/static/icons/icon.svg',
   '/static/js/guard.js',
   '/static/js/menu.js',

@@ -26,6 +26,11 @@ async def test_field_page_carries_its_state_as_data(
     response = await client.get(f"/field/sessions/{field['session']}")
     assert response.status_code == 200
     assert '<script type="module" src="/static/js/field.js"></script>' in response.text
+    # Kept offline, it sends its forms plainly and early.js takes the taps: no htmx to
+    # download on a tablet's data plan, nor to keep.
+    assert "/static/vendor/htmx" not in response.text
+    form = await client.get(f"/incidents/new?work_session_id={field['session']}")
+    assert "/static/vendor/htmx" not in form.text
     data = island(response.text)
     assert data["session_id"] == field["session"]
     assert data["status"] == "open"
@@ -117,7 +122,8 @@ async def test_service_worker_and_its_shell(client: httpx.AsyncClient) -> None:
     listed = re.search(r"const SHELL_FILES = \[(.*?)\];", source, re.DOTALL)
     assert listed
     files = re.findall(r"'(/static/[^']+)'", listed.group(1))
-    assert "/static/js/field.js" in files and "/static/vendor/htmx-2.0.11.min.js" in files
+    assert "/static/js/field.js" in files
+    assert not [f for f in files if f.startswith("/static/vendor/")]  # the field pages need none
     for path in files:
         asset = await client.get(path)
         assert asset.status_code == 200, path
