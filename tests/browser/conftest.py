@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from tests.support import tablet
 from tests.support.browser import PageProblems, new_tab
 from tests.support.harness import ROOT
 
@@ -97,6 +98,14 @@ def page(browser: Any, live_server: str) -> Iterator[tuple[Any, PageProblems]]:
     context, tab, problems = new_tab(browser, live_server)
     yield tab, problems
     context.close()
+
+
+@pytest.fixture
+def field_tablet(page: tuple[Any, PageProblems], live_server: str) -> tablet.FieldTablet:
+    """A signed-in tablet with today's session at 本庁舎 opened online and kept for offline
+    use: the tab, its problems and the session's id."""
+    tab, problems, data = tablet.field_online(page, live_server)
+    return tab, problems, int(data["session"])
 
 
 @pytest.fixture

@@ -26,9 +26,7 @@ def test_operator_counts_corrects_and_files_an_incident(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Taps in three categories and one correction show the same totals as the database."""
-    tab, problems = page
-    data = tablet.today_session()
-    tablet.signed_in(tab, live_server, data["cookie"])
+    tab, problems, data = tablet.signed_in_session(page, live_server)
     tab.goto("/field")
     tab.get_by_test_id("session-link").first.click()
     tab.get_by_test_id("open-session").click()
@@ -36,9 +34,7 @@ def test_operator_counts_corrects_and_files_an_incident(
 
     taps = {"issuance_reserved": 3, "pin_reset": 2, "certificate_renewal": 1}
     for code, times in taps.items():
-        for n in range(1, times + 1):
-            tab.get_by_test_id(f"plus-{code}").click()
-            expect(tablet.total(tab, code)).to_have_text(str(n))
+        tablet.tap(tab, code, times)
     tab.once("dialog", lambda dialog: dialog.accept())
     tab.get_by_test_id("minus-issuance_reserved").click()
     expect(tablet.total(tab, "issuance_reserved")).to_have_text("2")
@@ -48,11 +44,9 @@ def test_operator_counts_corrects_and_files_an_incident(
     assert in_db == on_screen == {"issuance_reserved": 2, "pin_reset": 2, "certificate_renewal": 1}
 
     tab.get_by_test_id("report-incident").click()
-    form = tab.get_by_test_id("incident-form")
-    form.locator("select[name=category]").select_option("equipment_failure")
-    form.locator("input[name=severity][value=medium]").check()
-    form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。予備機に切替。")
-    tab.get_by_test_id("file-incident").click()
+    tablet.fill_incident(
+        tab, "equipment_failure", "medium", "写真用プリンターが紙詰まり。予備機に切替。"
+    )
     tab.wait_for_url(re.compile(r".*/incidents/[0-9a-f-]{36}$"))
     expect(tab.locator("main")).to_contain_text("写真用プリンターが紙詰まり")
     incidents = dbutil.fetch(
@@ -67,17 +61,11 @@ def test_browser_refuses_a_my_number_before_sending(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """An incident description holding a My Number is stopped in the page; nothing is sent."""
-    tab, problems = page
-    data = tablet.today_session()
-    tablet.signed_in(tab, live_server, data["cookie"])
+    tab, problems, data = tablet.signed_in_session(page, live_server)
     tab.goto(f"/incidents/new?work_session_id={data['session']}&site_id=1")
     posts: list[str] = []
     tab.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
-    form = tab.get_by_test_id("incident-form")
-    form.locator("select[name=category]").select_option("complaint")
-    form.locator("input[name=severity][value=low]").check()
-    form.locator("textarea[name=description]").fill("お客様の番号は１２３４ ５６７８ ９０１８です")
-    tab.get_by_test_id("file-incident").click()
+    tablet.fill_incident(tab, "complaint", "low", "お客様の番号は１２３４ ５６７８ ９０１８です")
     expect(tab.get_by_test_id("my-number-error")).to_contain_text("個人番号")
     assert posts == []
     count = dbutil.fetch(
@@ -91,9 +79,7 @@ def test_taps_made_before_the_page_scripts_run_are_counted(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """Taps on counters shown before the page's modules have run are all counted."""
-    tab, problems = page
-    data = tablet.today_session(opened=True)
-    tablet.signed_in(tab, live_server, data["cookie"])
+    tab, problems, data = tablet.signed_in_session(page, live_server, opened=True)
     held: list[Any] = []
     # The first visit is not fetched through the worker, so the page's own module can be held.
     tab.route("**/static/js/field.js", lambda route: held.append(route))

@@ -42,11 +42,10 @@ SERVER_COUNTERS = """() => {
 
 
 def test_fifty_taps_offline_sync_exactly_once(
-    page: tuple[Any, Any], live_server: str, database_url: str
+    field_tablet: tablet.FieldTablet, database_url: str
 ) -> None:
     """Offline: the SW serves the page and answers 50 taps; back online, they sync once."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
 
     tab.context.set_offline(True)
     tab.reload()
@@ -108,12 +107,9 @@ def test_fifty_taps_offline_sync_exactly_once(
     assert tablet.unexpected(problems) == []
 
 
-def test_rapid_taps_are_all_counted(
-    page: tuple[Any, Any], live_server: str, database_url: str
-) -> None:
+def test_rapid_taps_are_all_counted(field_tablet: tablet.FieldTablet, database_url: str) -> None:
     """Taps faster than the answers (a queue of visitors) each count, online, exactly once."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
     button = tab.get_by_test_id("plus-issuance_reserved")
     for _ in range(25):
         button.dispatch_event("click")
@@ -125,10 +121,10 @@ def test_rapid_taps_are_all_counted(
 
 
 def test_sign_out_with_unsent_taps_asks_first_and_forgets_pages(
-    page: tuple[Any, Any], live_server: str
+    field_tablet: tablet.FieldTablet,
 ) -> None:
     """Unsent ops make sign-out ask; signing out drops the cached pages, not the outbox."""
-    tab, problems, _ = tablet.field_online(page, live_server)
+    tab, problems, _ = field_tablet
     tablet.unsent_taps(tab, "issuance_reserved", 3)
     questions: list[str] = []
 
@@ -165,11 +161,10 @@ SLOT = """() => JSON.parse(document.querySelector('[data-testid="plus-issuance_r
 
 
 def test_a_long_outbox_goes_in_batches_of_200(
-    page: tuple[Any, Any], live_server: str, database_url: str
+    field_tablet: tablet.FieldTablet, database_url: str
 ) -> None:
     """450 unsent ops reach the server in three gzip pushes, each op once, never one per op."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
     tab.context.set_offline(True)
     tab.evaluate(APPEND, [450, session, tab.evaluate(SLOT)])
     pushes: list[tuple[str | None, int]] = []
@@ -195,19 +190,16 @@ def test_a_long_outbox_goes_in_batches_of_200(
 
 
 def test_an_outdated_app_keeps_the_outbox_and_says_so(
-    page: tuple[Any, Any], live_server: str, database_url: str
+    field_tablet: tablet.FieldTablet, database_url: str
 ) -> None:
     """A 409 for the schema version: nothing is dropped, the page asks for a reload."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
     refusal = {"error": "schema_version", "message": "x", "accepted": [2]}
     tab.route(
         "**/api/sync/push",
         lambda route: route.fulfill(status=409, json=refusal),
     )
-    for n in range(1, 3):
-        tab.get_by_test_id("plus-pin_reset").click()
-        expect(tablet.total(tab, "pin_reset")).to_have_text(str(n))
+    tablet.tap(tab, "pin_reset", 2)
     expect(tab.get_by_test_id("sync-error")).to_have_text(
         "アプリが古くなっています。ページを再読み込みして更新してください。未送信の記録は保持されます。"
     )

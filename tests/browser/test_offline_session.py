@@ -25,17 +25,13 @@ def test_open_count_report_and_close_offline(
     expect(tab.get_by_test_id("session-status")).to_have_text("開設中")
     taps = {"issuance_reserved": 3, "pin_reset": 2}
     for code, times in taps.items():
-        for n in range(1, times + 1):
-            tab.get_by_test_id(f"plus-{code}").click()
-            expect(tablet.total(tab, code)).to_have_text(str(n))
+        tablet.tap(tab, code, times)
 
     tab.get_by_test_id("report-incident").click()
-    form = tab.get_by_test_id("incident-form")
-    uid = form.locator("input[name=uid]").input_value()
-    form.locator("select[name=category]").select_option("equipment_failure")
-    form.locator("input[name=severity][value=medium]").check()
-    form.locator("textarea[name=description]").fill("写真用プリンターが紙詰まり。予備機に切替。")
-    tab.get_by_test_id("file-incident").click()
+    uid = tab.get_by_test_id("incident-form").locator("input[name=uid]").input_value()
+    tablet.fill_incident(
+        tab, "equipment_failure", "medium", "写真用プリンターが紙詰まり。予備機に切替。"
+    )
     tab.wait_for_url(f"**/field/sessions/{session}")
     expect(tablet.total(tab, "issuance_reserved")).to_have_text("3")
     tab.get_by_test_id("close-session").click()

@@ -35,17 +35,14 @@ def taps_offline(tab: Any, code: str, times: int) -> None:
     """Offline, reload the kept page and tap a counter ``times`` times."""
     tab.context.set_offline(True)
     tab.reload()
-    for n in range(1, times + 1):
-        tab.get_by_test_id(f"plus-{code}").click()
-        expect(tablet.total(tab, code)).to_have_text(str(n))
+    tablet.tap(tab, code, times)
 
 
 def test_day_report_matches_what_the_server_received(
-    page: tuple[Any, Any], live_server: str, database_url: str
+    field_tablet: tablet.FieldTablet, database_url: str
 ) -> None:
     """After offline taps sync, the device's day report equals the server's count and digest."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
     taps_offline(tab, "issuance_reserved", 5)
     device = tab.evaluate(tablet.OUTBOX)[0]["device_id"]
     tab.context.set_offline(False)
@@ -75,11 +72,10 @@ def test_day_report_matches_what_the_server_received(
 
 
 def test_background_sync_sends_with_the_page_closed(
-    page: tuple[Any, Any], live_server: str, database_url: str
+    field_tablet: tablet.FieldTablet, live_server: str, database_url: str
 ) -> None:
     """Taps queued offline register a sync tag; the worker's sync event sends them alone."""
-    tab, problems, data = tablet.field_online(page, live_server)
-    session = data["session"]
+    tab, problems, session = field_tablet
     taps_offline(tab, "pin_reset", 3)
     assert "madoguchi-push" in tab.evaluate(TAGS)
     assert tablet.db_totals(database_url, session) == {}

@@ -15,6 +15,7 @@ import base64
 import json
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -178,32 +179,100 @@ def expect_refused(tab: Any, answer: Any, origin: str, path: str, code: str) -> 
     assert session_cookies(tab) == []
 
 
-def test_invite_register_sign_out_and_sign_in_without_a_name(
-    page: tuple[Any, Any], live_server: str, database_url: str
-) -> None:
-    """An invite makes one resident passkey; the button signs in with it, no name typed."""
+@dataclass
+class Holder:
+    """A person with a passkey on the tab's virtual authenticator, signed in after the invite."""
+
+    tab: Any
+    problems: Any
+    csp: list[str]
+    origin: str
+    name: str
+    cdp: Any
+    authenticator_id: str
+    verifies: list[str]
+
+
+def registered(page: tuple[Any, Any], live_server: str, label: str) -> Holder:
+    """Watch the tab, add the authenticator and register a passkey from a fresh invite.
+
+    ``verifies`` collects every sign-in verify call the tab sends from before the invite on.
+    """
     tab, problems = page
     csp = watch_csp(tab)
     origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("パスキー 太郎")
+    name = passkeys.unique_name(label)
     cdp, authenticator_id = passkeys.add_authenticator(tab)
-    sign_in = SignInPage(tab, origin)
     verifies: list[str] = []
     tab.on(
         "request",
         lambda r: verifies.append(r.url) if r.url.endswith("/auth/login/verify") else None,
     )
-
     passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
-    log_out(tab, origin)
+    return Holder(tab, problems, csp, origin, name, cdp, authenticator_id, verifies)
+
+
+def signed_out(holder: Holder) -> SignInPage:
+    """Sign the holder out, with the sign-in page's background request held."""
+    sign_in = SignInPage(holder.tab, holder.origin)
+    log_out(holder.tab, holder.origin)
+    return sign_in
+
+
+def expect_only_refusal(holder: Holder, path: str) -> None:
+    """No CSP violation and nothing went wrong but the one expected 401 at ``path``."""
+    assert holder.csp == []
+    assert besides_refusals(holder.problems, [f"401 {holder.origin}{path}"]) == []
+
+
+def refused_sign_in(holder: Holder, **bits: bool) -> tuple[SignInPage, Any]:
+    """Sign out, make the authenticator's answers wrong in the given ways and click to sign in.
+
+    The server must refuse the answer (401 ``verification_failed``); returns the sign-in page
+    and the verify request the click sent.
+    """
+    sign_in = signed_out(holder)
+    override(holder.cdp, holder.authenticator_id, **bits)
+    with (
+        holder.tab.expect_request(f"{holder.origin}/auth/login/verify") as sent,
+        holder.tab.expect_response(f"{holder.origin}/auth/login/verify") as answer,
+    ):
+        sign_in.click_sign_in()
+    expect_refused(holder.tab, answer.value, holder.origin, "/login", "verification_failed")
+    return sign_in, sent.value
+
+
+def sent_credential(request: Any) -> tuple[dict[str, Any], bytes]:
+    """The credential a verify request sent, and the challenge its client data signed."""
+    credential: dict[str, Any] = request.post_data_json["credential"]
+    challenge = json.loads(b64url(credential["response"]["clientDataJSON"]))["challenge"]
+    return credential, b64url(challenge)
+
+
+def login_sessions(database_url: str, name: str) -> list[tuple[object, ...]]:
+    """The login sessions stored for the person called ``name``."""
+    return stored_rows(
+        database_url, name, "SELECT l.id FROM login_session l JOIN staff s ON s.id = l.staff"
+    )
+
+
+def test_invite_register_sign_out_and_sign_in_without_a_name(
+    page: tuple[Any, Any], live_server: str, database_url: str
+) -> None:
+    """An invite makes one resident passkey; the button signs in with it, no name typed."""
+    holder = registered(page, live_server, "パスキー 太郎")
+    tab, origin, name = holder.tab, holder.origin, holder.name
+    sign_in = signed_out(holder)
     sign_in.click_sign_in()
     tab.wait_for_url(f"{origin}/")
     expect(tab.get_by_test_id("me")).to_have_text(name)
-    assert (sign_in.passed, len(verifies)) == (1, 1), "the aborted background request sent none"
+    assert (sign_in.passed, len(holder.verifies)) == (1, 1), (
+        "the aborted background request sent none"
+    )
     log_out(tab, origin)
-    sign_in.close(cdp, authenticator_id)
+    sign_in.close(holder.cdp, holder.authenticator_id)
 
-    held = held_credentials(cdp, authenticator_id)
+    held = held_credentials(holder.cdp, holder.authenticator_id)
     assert len(held) == 1
     assert held[0]["isResidentCredential"] is True
     assert held[0]["rpId"] == "localhost"
@@ -219,21 +288,16 @@ def test_invite_register_sign_out_and_sign_in_without_a_name(
     assert b64url(str(user_handle)) == base64.b64decode(held[0]["userHandle"])
     assert sign_count == held[0]["signCount"]
     assert session_cookies(tab) == []
-    assert csp == []
-    assert problems.all() == []
+    assert holder.csp == []
+    assert holder.problems.all() == []
 
 
 def test_conditional_request_signs_in_once_the_passkey_is_picked(
     page: tuple[Any, Any], live_server: str
 ) -> None:
     """With a passkey on the device, the sign-in page's autofill request signs in by itself."""
-    tab, problems = page
-    csp = watch_csp(tab)
-    origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("オートフィル 花子")
-    passkeys.add_authenticator(tab)
-    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
-
+    holder = registered(page, live_server, "オートフィル 花子")
+    tab, origin = holder.tab, holder.origin
     visited: list[str] = []
     tab.on("framenavigated", lambda frame: visited.append(frame.url))
 
@@ -244,40 +308,26 @@ def test_conditional_request_signs_in_once_the_passkey_is_picked(
     assert answer.value.status == 200
     tab.wait_for_url(f"{origin}/")
     assert visited == [f"{origin}/login", f"{origin}/"]
-    expect(tab.get_by_test_id("me")).to_have_text(name)
+    expect(tab.get_by_test_id("me")).to_have_text(holder.name)
     assert session_cookies(tab) != []
-    assert csp == []
-    assert problems.all() == []
+    assert holder.csp == []
+    assert holder.problems.all() == []
 
 
 def test_bogus_signature_is_refused(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A sign-in answer with a wrong signature is refused: 401, a message, no session."""
-    tab, problems = page
-    csp = watch_csp(tab)
-    origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("署名 次郎")
-    cdp, authenticator_id = passkeys.add_authenticator(tab)
-    sign_in = SignInPage(tab, origin)
-    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
-    log_out(tab, origin)
-
-    override(cdp, authenticator_id, isBogusSignature=True)
-    with tab.expect_response(f"{origin}/auth/login/verify") as answer:
-        sign_in.click_sign_in()
-    expect_refused(tab, answer.value, origin, "/login", "verification_failed")
+    holder = registered(page, live_server, "署名 次郎")
+    tab, origin = holder.tab, holder.origin
+    sign_in, _ = refused_sign_in(holder, isBogusSignature=True)
     expect(tab.get_by_test_id("passkey-login")).to_be_enabled()
-    sign_in.close(cdp, authenticator_id)
+    sign_in.close(holder.cdp, holder.authenticator_id)
     tab.goto(f"{origin}/")
     expect(tab.get_by_test_id("me")).to_have_count(0)
     expect(tab.get_by_test_id("sign-in-link")).to_be_visible()
-    sessions = stored_rows(
-        database_url, name, "SELECT l.id FROM login_session l JOIN staff s ON s.id = l.staff"
-    )
-    assert sessions == []
-    assert csp == []
-    assert besides_refusals(problems, [f"401 {origin}/auth/login/verify"]) == []
+    assert login_sessions(database_url, holder.name) == []
+    expect_only_refusal(holder, "/auth/login/verify")
 
 
 def test_registration_without_user_verification_is_refused_and_keeps_the_invite(
@@ -302,11 +352,10 @@ def test_registration_without_user_verification_is_refused_and_keeps_the_invite(
         tab.get_by_test_id("passkey-register").click()
     expect_refused(tab, answer.value, origin, path, "verification_failed")
     # The answer is sound but for the UV flag: only required user verification refused it.
-    credential = sent.value.post_data_json["credential"]
-    challenge = json.loads(b64url(credential["response"]["clientDataJSON"]))["challenge"]
+    credential, challenge = sent_credential(sent.value)
     verified = verify_registration_response(
         credential=credential,
-        expected_challenge=b64url(challenge),
+        expected_challenge=challenge,
         expected_rp_id="localhost",
         expected_origin=origin,
         require_user_verification=False,
@@ -327,81 +376,54 @@ def test_sign_in_without_user_verification_is_refused(
     page: tuple[Any, Any], live_server: str, database_url: str
 ) -> None:
     """A sign-in answer without the UV flag is refused although its signature is good."""
-    tab, problems = page
-    csp = watch_csp(tab)
-    origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("検証 四郎")
-    cdp, authenticator_id = passkeys.add_authenticator(tab)
-    sign_in = SignInPage(tab, origin)
-    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
-    log_out(tab, origin)
-
-    override(cdp, authenticator_id, isBadUV=True)
-    with (
-        tab.expect_request(f"{origin}/auth/login/verify") as sent,
-        tab.expect_response(f"{origin}/auth/login/verify") as answer,
-    ):
-        sign_in.click_sign_in()
-    expect_refused(tab, answer.value, origin, "/login", "verification_failed")
-    sign_in.close(cdp, authenticator_id)
+    holder = registered(page, live_server, "検証 四郎")
+    sign_in, sent = refused_sign_in(holder, isBadUV=True)
+    sign_in.close(holder.cdp, holder.authenticator_id)
     # The signature is good: without required UV the same answer would have passed.
-    credential = sent.value.post_data_json["credential"]
-    challenge = json.loads(b64url(credential["response"]["clientDataJSON"]))["challenge"]
+    credential, challenge = sent_credential(sent)
     [(public_key, sign_count)] = stored_rows(
         database_url,
-        name,
+        holder.name,
         "SELECT c.public_key, c.sign_count FROM webauthn_credential c"
         " JOIN staff s ON s.id = c.staff",
     )
     verified = verify_authentication_response(
         credential=credential,
-        expected_challenge=b64url(challenge),
+        expected_challenge=challenge,
         expected_rp_id="localhost",
-        expected_origin=origin,
+        expected_origin=holder.origin,
         credential_public_key=b64url(str(public_key)),
         credential_current_sign_count=int(str(sign_count)),
         require_user_verification=False,
     )
     assert verified.user_verified is False
-    sessions = stored_rows(
-        database_url, name, "SELECT l.id FROM login_session l JOIN staff s ON s.id = l.staff"
-    )
-    assert sessions == []
-    assert csp == []
-    assert besides_refusals(problems, [f"401 {origin}/auth/login/verify"]) == []
+    assert login_sessions(database_url, holder.name) == []
+    expect_only_refusal(holder, "/auth/login/verify")
 
 
 def test_refused_autofill_sign_in_says_why(page: tuple[Any, Any], live_server: str) -> None:
     """A passkey picked in the autofill but refused by the server shows the server's message."""
-    tab, problems = page
-    csp = watch_csp(tab)
-    origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("自動 五郎")
-    cdp, authenticator_id = passkeys.add_authenticator(tab)
-    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
+    holder = registered(page, live_server, "自動 五郎")
+    tab = holder.tab
 
-    override(cdp, authenticator_id, isBogusSignature=True)
-    with tab.expect_response(f"{origin}/auth/login/verify") as answer:
-        log_out(tab, origin)
+    override(holder.cdp, holder.authenticator_id, isBogusSignature=True)
+    with tab.expect_response(f"{holder.origin}/auth/login/verify") as answer:
+        log_out(tab, holder.origin)
     assert answer.value.status == 401
     expect(tab.get_by_test_id("me")).to_have_count(0)
-    assert csp == []
-    assert besides_refusals(problems, [f"401 {origin}/auth/login/verify"]) == []
+    expect_only_refusal(holder, "/auth/login/verify")
     expect(tab.get_by_test_id("status")).to_have_text(answer.value.json()["message"], timeout=3000)
 
 
 def test_signing_in_returns_to_the_page_that_asked(page: tuple[Any, Any], live_server: str) -> None:
     """Signed out, トラブル・事故・苦情 asks for a sign-in; the passkey signs in and the
     browser is back on that page, not on the home page."""
-    tab, problems = page
-    origin = passkeys.origin_of(live_server)
-    name = passkeys.unique_name("戻り先 一郎")
-    passkeys.add_authenticator(tab)
-    passkeys.register(tab, passkeys.invite(name, live_server), name, origin)
+    holder = registered(page, live_server, "戻り先 一郎")
+    tab, origin = holder.tab, holder.origin
     tab.context.clear_cookies()
     with tab.expect_response(f"{origin}/auth/login/verify") as answer:
         tab.goto(f"{origin}/incidents")
     assert answer.value.status == 200
     tab.wait_for_url(f"{origin}/incidents")
-    expect(tab.get_by_test_id("me")).to_have_text(name)
-    assert problems.all() == []
+    expect(tab.get_by_test_id("me")).to_have_text(holder.name)
+    assert holder.problems.all() == []

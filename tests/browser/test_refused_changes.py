@@ -66,6 +66,14 @@ def test_a_refused_tap_no_longer_counts_without_a_pull(
     assert tablet.unexpected(problems) == []
 
 
+def close_incident(tab: Any) -> Any:
+    """Set the incident page's status to 完了 and save; returns the edit form."""
+    form = tab.get_by_test_id("edit-form")
+    form.locator("select[name=status]").select_option("closed")
+    tab.get_by_test_id("save-incident").click()
+    return form
+
+
 def test_a_refused_edit_shows_the_servers_value(
     page: tuple[Any, PageProblems], live_server: str, database_url: str
 ) -> None:
@@ -74,9 +82,7 @@ def test_a_refused_edit_shows_the_servers_value(
     data, uid = refusals.incident_page(tab, live_server, "medium")
     tab.context.set_offline(True)
     tab.reload()
-    form = tab.get_by_test_id("edit-form")
-    form.locator("select[name=status]").select_option("closed")
-    tab.get_by_test_id("save-incident").click()
+    form = close_incident(tab)
     tab.wait_for_url(f"**/incidents/{uid}")
     expect(tab.get_by_test_id("field-status")).to_have_text("完了")
     refusals.raise_severity(uid, data["operator"])
@@ -104,9 +110,7 @@ def test_the_form_refuses_closing_without_prevention(
     """High severity, 完了 without 再発防止策: the server's words by the field, nothing queued."""
     tab, problems = page
     _data, uid = refusals.incident_page(tab, live_server, "high")
-    form = tab.get_by_test_id("edit-form")
-    form.locator("select[name=status]").select_option("closed")
-    tab.get_by_test_id("save-incident").click()
+    form = close_incident(tab)
     expect(tab.get_by_test_id("error-recurrence_prevention")).to_have_text(
         refusals.PREVENTION_REQUIRED
     )
@@ -135,11 +139,7 @@ def test_an_incident_of_blanks_is_refused_offline_before_queueing(
     tab.context.set_offline(True)
     tab.reload()
     tab.get_by_test_id("report-incident").click()
-    form = tab.get_by_test_id("incident-form")
-    form.locator("select[name=category]").select_option("equipment_failure")
-    form.locator("input[name=severity][value=medium]").check()
-    form.locator("textarea[name=description]").fill("　  ")
-    tab.get_by_test_id("file-incident").click()
+    form = tablet.fill_incident(tab, "equipment_failure", "medium", "　  ")
     expect(tab.get_by_test_id("required-error")).to_have_text("入力してください。")
     assert [op for op in tab.evaluate(refusals.ALL_OPS) if op["type"] == "incident.create"] == []
 

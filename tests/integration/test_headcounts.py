@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable
 from typing import Any
 
 import httpx
@@ -28,6 +29,27 @@ def add(session: int, slot: dt.datetime, category: str, delta: int) -> ops.Headc
     )
 
 
+async def count(
+    field: dict[str, int],
+    settings: Settings,
+    slot: dt.datetime,
+    category: str,
+    delta: int,
+    *,
+    by: str = "operator",
+    role: str = "operator",
+) -> None:
+    """Apply one count to the field's session, by the field's ``by`` acting as ``role``."""
+    await apply(add(field["session"], slot, category, delta), field[by], role, settings)
+
+
+async def refusal(pending: Awaitable[None]) -> OpRejected:
+    """The refusal ``pending`` (a count or other write) must end in."""
+    with pytest.raises(OpRejected) as refused:
+        await pending
+    return refused.value
+
+
 @pytest.fixture
 async def field(client: httpx.AsyncClient, settings: Settings) -> dict[str, int]:
     """An open session at an office site (本庁舎, id 1)."""
@@ -45,9 +67,7 @@ async def test_totals_are_exact_sums(field: dict[str, int], settings: Settings) 
         (later, "pin_reset", 1),
         (later, "issuance_reserved", -1),
     ):
-        await apply(
-            add(field["session"], slot, category, delta), field["operator"], "operator", settings
-        )
+        await count(field, settings, slot, category, delta)
     totals = await headcounts.totals(field["session"])
     assert totals.by_category == {"issuance_reserved": 4, "pin_reset": 1}
     assert totals.by_slot == {start.astimezone(dt.UTC): 2, later.astimezone(dt.UTC): 3}
@@ -57,21 +77,11 @@ async def test_totals_are_exact_sums(field: dict[str, int], settings: Settings) 
 async def test_total_never_goes_below_zero(field: dict[str, int], settings: Settings) -> None:
     """A correction that would make a category's total negative is refused."""
     _, start, _ = window()
-    await apply(
-        add(field["session"], start, "consultation", 1), field["operator"], "operator", settings
-    )
-    await apply(
-        add(field["session"], start, "consultation", -1), field["operator"], "operator", settings
-    )
-    with pytest.raises(OpRejected) as refused:
-        await apply(
-            add(field["session"], start, "consultation", -1),
-            field["operator"],
-            "operator",
-            settings,
-        )
-    assert refused.value.code == "below_zero"
-    assert refused.value.field == "delta"
+    await count(field, settings, start, "consultation", 1)
+    await count(field, settings, start, "consultation", -1)
+    refused = await refusal(count(field, settings, start, "consultation", -1))
+    assert refused.code == "below_zero"
+    assert refused.field == "delta"
     assert (await headcounts.totals(field["session"])).by_category == {"consultation": 0}
 
 
@@ -105,16 +115,16 @@ async def test_bad_counts_name_the_field(
 ) -> None:
     """Zero or huge counts, wrong categories and slots outside the session are refused."""
     _, start, _ = window()
-    slot = start + change.get("slot", dt.timedelta())
-    op = add(
-        field["session"],
-        slot,
-        str(change.get("category", "issuance_reserved")),
-        int(change.get("delta", 1)),
+    refused = await refusal(
+        count(
+            field,
+            settings,
+            start + change.get("slot", dt.timedelta()),
+            str(change.get("category", "issuance_reserved")),
+            int(change.get("delta", 1)),
+        )
     )
-    with pytest.raises(OpRejected) as refused:
-        await apply(op, field["operator"], "operator", settings)
-    assert (refused.value.code, refused.value.field) == (code, field_name)
+    assert (refused.code, refused.field) == (code, field_name)
     assert (await headcounts.totals(field["session"])).total == 0
 
 
@@ -129,27 +139,17 @@ async def test_counts_need_an_open_session(field: dict[str, int], settings: Sett
         "operator",
         settings,
     )
-    with pytest.raises(OpRejected) as refused:
-        await apply(
-            add(field["session"], start, "issuance_reserved", 1),
-            field["operator"],
-            "operator",
-            settings,
-        )
-    assert refused.value.code == "session_not_open"
+    refused = await refusal(count(field, settings, start, "issuance_reserved", 1))
+    assert refused.code == "session_not_open"
 
 
 async def test_city_staff_cannot_count(field: dict[str, int], settings: Settings) -> None:
     """City staff read field data but cannot write it."""
     _, start, _ = window()
-    with pytest.raises(OpRejected) as refused:
-        await apply(
-            add(field["session"], start, "issuance_reserved", 1),
-            field["manager"],
-            "city_staff",
-            settings,
-        )
-    assert refused.value.code == "forbidden"
+    refused = await refusal(
+        count(field, settings, start, "issuance_reserved", 1, by="manager", role="city_staff")
+    )
+    assert refused.code == "forbidden"
 
 
 async def test_a_count_for_no_session_is_refused_by_its_cell(
@@ -189,13 +189,7 @@ async def test_a_refusal_raised_again_keeps_no_old_frames(
     _, start, _ = window()
     depths = []
     for _ in range(3):
-        with pytest.raises(OpRejected) as refused:
-            await apply(
-                add(field["session"], start, "issuance_reserved", 0),
-                field["operator"],
-                "operator",
-                settings,
-            )
-        depths.append(frames(refused.value))
+        refused = await refusal(count(field, settings, start, "issuance_reserved", 0))
+        depths.append(frames(refused))
     assert depths[0] == depths[1] == depths[2]
-    assert adds.DELTA_INVALID is refused.value
+    assert adds.DELTA_INVALID is refused

@@ -313,25 +313,28 @@ async def test_ids_out_of_range_in_urls(world: World, path: str) -> None:
     assert counts(world.url) == before
 
 
-async def test_plan_form_ids_out_of_range(world: World) -> None:
-    path, body, _ = forms(world)["plan"]
+async def ids_refused(world: World, form: str, field: str) -> list[tuple[str, str]]:
+    """Ids past 2**31-1 (or no number) in ``field`` of ``form``: each refused with 400 or 422
+    and the field's error, nothing stored; returns each value with its page."""
+    path, body, _ = forms(world)[form]
     before = counts(world.url)
+    pages = []
     for value in (HUGE, str(2**31), "99999999999", "²"):
-        response = await world.client.post(path, data={**body, "site_id": value})
+        response = await world.client.post(path, data={**body, field: value})
         assert response.status_code in (400, 422), (value, response.status_code)
-        assert 'data-testid="error-site_id"' in response.text
-        assert CONTROL_JA not in response.text, value  # a long number is no control character
+        assert f'data-testid="error-{field}"' in response.text
+        pages.append((value, response.text))
     assert counts(world.url) == before
+    return pages
+
+
+async def test_plan_form_ids_out_of_range(world: World) -> None:
+    for value, text in await ids_refused(world, "plan", "site_id"):
+        assert CONTROL_JA not in text, value  # a long number is no control character
 
 
 async def test_assign_form_ids_out_of_range(world: World) -> None:
-    path, body, _ = forms(world)["assign"]
-    before = counts(world.url)
-    for value in (HUGE, str(2**31), "99999999999", "²"):
-        response = await world.client.post(path, data={**body, "staff_id": value})
-        assert response.status_code in (400, 422), (value, response.status_code)
-        assert 'data-testid="error-staff_id"' in response.text
-    assert counts(world.url) == before
+    await ids_refused(world, "assign", "staff_id")
 
 
 async def test_count_without_htmx_shows_the_refusal(world: World) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 
@@ -10,8 +12,16 @@ from server.auth import service as auth_service
 from server.auth.web import SESSION_COOKIE
 from server.settings import Settings
 from tests import dbutil
-from tests.support.passkeys import invite_token, login, register
+from tests.support.passkeys import invite_token, login, register, registered
 from tests.support.soft_authenticator import SoftAuthenticator
+
+
+@contextmanager
+def no_new_login_session(database_url: str) -> Iterator[None]:
+    """The block leaves as many login sessions as there were before it."""
+    before = dbutil.count(database_url, "login_session")
+    yield
+    assert dbutil.count(database_url, "login_session") == before
 
 
 async def test_register_creates_person_passkey_and_session(
@@ -58,16 +68,14 @@ async def test_sign_count_going_backwards_is_refused(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """A counter lower than the stored one (a cloned key) is refused and creates no session."""
-    authenticator = SoftAuthenticator()
-    await register(client, settings, await invite_token(settings), authenticator)
+    authenticator = await registered(client, settings)
     assert (await login(client, settings, authenticator)).status_code == 200
     assert (await login(client, settings, authenticator)).status_code == 200
-    sessions = dbutil.count(database_url, "login_session")
-    credential = next(iter(authenticator.credentials.values()))
-    credential.sign_count = 0
-    response = await login(client, settings, authenticator)
-    assert response.status_code == 401
-    assert dbutil.count(database_url, "login_session") == sessions
+    with no_new_login_session(database_url):
+        credential = next(iter(authenticator.credentials.values()))
+        credential.sign_count = 0
+        response = await login(client, settings, authenticator)
+        assert response.status_code == 401
 
 
 async def test_wrong_origin_is_refused(
@@ -95,43 +103,39 @@ async def test_wrong_rp_id_is_refused(
     assert response.status_code == 401
     assert dbutil.count(database_url, "staff") == 0
 
-    good = SoftAuthenticator()
-    await register(client, settings, await invite_token(settings), good)
+    good = await registered(client, settings)
     credential_id = next(iter(good.credentials))
-    sessions = dbutil.count(database_url, "login_session")
-    refused = await login(client, settings, good, rp_id="evil.example", credential_id=credential_id)
-    assert refused.status_code == 401
-    assert dbutil.count(database_url, "login_session") == sessions
+    with no_new_login_session(database_url):
+        refused = await login(
+            client, settings, good, rp_id="evil.example", credential_id=credential_id
+        )
+        assert refused.status_code == 401
 
 
 async def test_replayed_answer_is_refused(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """The same signed answer sent twice signs in once: each challenge is used up."""
-    authenticator = SoftAuthenticator()
-    await register(client, settings, await invite_token(settings), authenticator)
+    authenticator = await registered(client, settings)
     options = await client.post("/auth/login/options", json={})
     answer = authenticator.get(options.json(), origin=settings.auth.origins[0])
     first = await client.post("/auth/login/verify", json={"credential": answer})
     assert first.status_code == 200
-    sessions = dbutil.count(database_url, "login_session")
-    replay = await client.post("/auth/login/verify", json={"credential": answer})
-    assert replay.status_code == 400
-    assert replay.json()["error"] == "challenge_unknown"
-    assert dbutil.count(database_url, "login_session") == sessions
+    with no_new_login_session(database_url):
+        replay = await client.post("/auth/login/verify", json={"credential": answer})
+        assert replay.status_code == 400
+        assert replay.json()["error"] == "challenge_unknown"
 
 
 async def test_user_handle_must_match_the_owner(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """An answer whose user handle is not the passkey owner's is refused."""
-    authenticator = SoftAuthenticator()
-    await register(client, settings, await invite_token(settings), authenticator)
-    sessions = dbutil.count(database_url, "login_session")
-    response = await login(client, settings, authenticator, user_handle=b"someone-else")
-    assert response.status_code == 401
-    assert response.json()["error"] == "user_handle_mismatch"
-    assert dbutil.count(database_url, "login_session") == sessions
+    authenticator = await registered(client, settings)
+    with no_new_login_session(database_url):
+        response = await login(client, settings, authenticator, user_handle=b"someone-else")
+        assert response.status_code == 401
+        assert response.json()["error"] == "user_handle_mismatch"
 
 
 async def test_user_verification_is_required(
@@ -148,8 +152,7 @@ async def test_deactivated_staff_cannot_sign_in(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """Deactivation ends a person's sessions at once and their passkey stops working."""
-    authenticator = SoftAuthenticator()
-    await register(client, settings, await invite_token(settings), authenticator)
+    authenticator = await registered(client, settings)
     staff_id = int(dbutil.fetch(database_url, "SELECT id FROM staff")[0][0])
     assert 'data-testid="me"' in (await client.get("/")).text
     manager = await auth_service.create_invite(
@@ -187,7 +190,7 @@ async def test_logout_ends_the_session(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """After logout the old cookie no longer signs anyone in."""
-    await register(client, settings, await invite_token(settings), SoftAuthenticator())
+    await registered(client, settings)
     cookie = client.cookies[SESSION_COOKIE]
     response = await client.post("/logout", follow_redirects=False)
     assert response.status_code == 303
@@ -201,14 +204,14 @@ async def test_idle_and_absolute_timeouts(
     client: httpx.AsyncClient, settings: Settings, database_url: str
 ) -> None:
     """A session idle past the limit, or older than the absolute limit, is over."""
-    await register(client, settings, await invite_token(settings), SoftAuthenticator())
+    await registered(client, settings)
     assert 'data-testid="me"' in (await client.get("/")).text
     idle = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=settings.auth.idle_minutes + 1)
     dbutil.execute(database_url, f"UPDATE login_session SET last_seen_at = '{idle.isoformat(' ')}'")
     assert 'data-testid="me"' not in (await client.get("/")).text
     assert dbutil.count(database_url, "login_session") == 0
 
-    await register(client, settings, await invite_token(settings), SoftAuthenticator())
+    await registered(client, settings)
     past = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
     dbutil.execute(database_url, f"UPDATE login_session SET expires_at = '{past.isoformat(' ')}'")
     assert 'data-testid="me"' not in (await client.get("/")).text

@@ -5,7 +5,6 @@ twice; and a manager's edits of a site's opening calendar are audited."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ from tests import dbutil
 from tests.support.audit_trail import Actors
 from tests.support.field import JST
 from tests.support.identities import make_staff, sign_in
+from tests.support.pages import field_error
 from tests.support.sync_api import device, op, push
 
 HONCHO, CALL_CENTER, ACTA = 1, 2, 3
@@ -58,13 +58,6 @@ def plan_form(site: int, day: dt.date, start: str = "10:00", end: str = "12:00")
         "planned_end": end,
         "notes": "",
     }
-
-
-def field_error(html: str, name: str) -> str:
-    """Text of the error span beside form field ``name``."""
-    found = re.search(rf'data-testid="error-{name}">([^<]*)</span>', html)
-    assert found, html[-3000:]
-    return found.group(1)
 
 
 def sessions_at(url: str, site: int) -> int:

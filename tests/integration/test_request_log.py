@@ -82,6 +82,6 @@ async def test_a_server_error_logs_its_cause_without_its_message(
     line = JsonFormatter().format(errors[0])
     entry = json.loads(line)
     assert entry["error"] == "RuntimeError"
-    assert entry["where"].startswith("server/sync/routes.py:")
+    assert entry["where"].startswith("server/sync/receive.py:")  # the call that failed
     assert entry["path"] == "/api/sync/push"
     assert "山田" not in line and "123456789012" not in line

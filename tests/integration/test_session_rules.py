@@ -62,6 +62,27 @@ def revision_reasons(url: str, session: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def reason_kept_off_the_audit(url: str, session: int, action: str, since: int) -> None:
+    """The session keeps REASON as its one reason; its one ``action`` entry in the audit log
+    (never pruned) holds no free text."""
+    assert revision_reasons(url, session) == [REASON]
+    [entry] = audit_details(url, action, session, since)
+    assert REASON not in json.dumps(entry, ensure_ascii=False)
+
+
+async def cannot_start(
+    client: httpx.AsyncClient, session: int, note: str, refusal: OpRejected
+) -> None:
+    """The session's page shows the ``note`` test id instead of the start button, and a start
+    posted anyway is refused (400) in ``refusal``'s Japanese words."""
+    page = await client.get(f"/field/sessions/{session}")
+    assert f'data-testid="{note}"' in page.text
+    assert 'data-testid="open-session"' not in page.text
+    refused = await client.post(f"/field/sessions/{session}/open")
+    assert refused.status_code == 400
+    assert ja(refusal) in refused.text
+
+
 def moment(seq: int, kind: str, session: int, at: dt.datetime, **more: Any) -> dict[str, Any]:
     """A start or finish op as a tablet sends it."""
     return op(seq, kind, {"work_session_id": session, "at": at.isoformat(), **more})
@@ -76,12 +97,7 @@ async def test_only_its_staff_or_a_manager_start_and_finish_a_session(
     session = ids["session"]
     stranger = await make_staff("operator")
     await sign_in(client, stranger, settings)
-    page = await client.get(f"/field/sessions/{session}")
-    assert 'data-testid="not-on-session"' in page.text
-    assert 'data-testid="open-session"' not in page.text
-    refused = await client.post(f"/field/sessions/{session}/open")
-    assert refused.status_code == 400
-    assert ja(transitions.NOT_ON_SESSION) in refused.text
+    await cannot_start(client, session, "not-on-session", transitions.NOT_ON_SESSION)
     strangers_tablet = await device(client)
     now = dt.datetime.now(dt.UTC)
     answer = await push(client, strangers_tablet, [moment(1, "work_session.open", session, now)])
@@ -125,12 +141,7 @@ async def test_a_session_starts_on_its_work_date_unless_a_manager_says_why(
     ids = await staffed_session(settings, site_id=1, day=tomorrow)
     session = ids["session"]
     await sign_in(client, ids["operator"], settings)
-    page = await client.get(f"/field/sessions/{session}")
-    assert 'data-testid="not-work-date"' in page.text
-    assert 'data-testid="open-session"' not in page.text
-    refused = await client.post(f"/field/sessions/{session}/open")
-    assert refused.status_code == 400
-    assert ja(transitions.OTHER_DAY) in refused.text
+    await cannot_start(client, session, "not-work-date", transitions.OTHER_DAY)
     _, tomorrow_start, _ = window(tomorrow)
     answer = await push(
         client,
@@ -163,9 +174,7 @@ async def test_a_session_starts_on_its_work_date_unless_a_manager_says_why(
     assert started.status_code == 303
     assert status(database_url, session) == ("open", False)
     # The reason stays with the session; the audit log (never pruned) holds no free text.
-    assert revision_reasons(database_url, session) == [REASON]
-    [entry] = audit_details(database_url, "work_session.open", session, since)
-    assert REASON not in json.dumps(entry, ensure_ascii=False)
+    reason_kept_off_the_audit(database_url, session, "work_session.open", since)
 
 
 async def test_a_start_made_offline_on_the_work_date_is_taken_the_day_after(
@@ -221,9 +230,7 @@ async def test_a_manager_reopens_a_finished_session_with_a_reason(
     reopened = await client.post(f"/work-sessions/{session}/reopen", data={"reason": REASON})
     assert reopened.status_code == 303
     assert status(database_url, session) == ("open", False)
-    assert revision_reasons(database_url, session) == [REASON]
-    [entry] = audit_details(database_url, "work_session.reopen", session, since)
-    assert REASON not in json.dumps(entry, ensure_ascii=False)
+    reason_kept_off_the_audit(database_url, session, "work_session.reopen", since)
     again = await client.post(f"/work-sessions/{session}/reopen", data={"reason": REASON})
     assert again.status_code == 422
     assert ja(transitions.NOT_CLOSED) in again.text

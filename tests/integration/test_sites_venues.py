@@ -16,6 +16,7 @@ from server.work_sessions import service as work_sessions
 from tests import dbutil
 from tests.support.field import apply, plan_session
 from tests.support.identities import make_staff, sign_in
+from tests.support.pages import field_error
 
 MY_NUMBER = "123456789018"  # passes the check digit
 NOT_MY_NUMBER = "123456789010"  # 12 digits, wrong check digit
@@ -42,13 +43,6 @@ def site_count(url: str) -> int:
 def section(html: str, testid: str) -> str:
     """The ``<ul data-testid=…>`` list of the page."""
     found = re.search(rf'<ul class="cards" data-testid="{testid}">(.*?)</ul>', html, re.S)
-    assert found, html[-3000:]
-    return found.group(1)
-
-
-def field_error(html: str, name: str) -> str:
-    """Text of the error span next to form field ``name``."""
-    found = re.search(rf'data-testid="error-{name}">([^<]*)</span>', html)
     assert found, html[-3000:]
     return found.group(1)
 

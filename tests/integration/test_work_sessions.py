@@ -15,6 +15,7 @@ from server.work_sessions import service as work_sessions
 from tests import dbutil
 from tests.support.field import JST, apply, open_session, plan_session, window
 from tests.support.identities import make_staff, sign_in
+from tests.support.pages import field_error
 
 BOSS = "overall_manager"
 
@@ -60,13 +61,6 @@ def count(url: str, sql: str) -> int:
 def session_ids(html: str) -> set[int]:
     """Ids of the work sessions listed in ``html``."""
     return {int(found) for found in re.findall(r'data-session-id="(\d+)"', html)}
-
-
-def field_error(html: str, name: str) -> str:
-    """Text of the error span next to form field ``name``."""
-    found = re.search(rf'data-testid="error-{name}">([^<]*)</span>', html)
-    assert found, html[-3000:]
-    return found.group(1)
 
 
 @pytest.fixture

@@ -62,11 +62,33 @@ class Headcount:
     slot: int
     delta: int
 
+    def payload(self, rig: Rig, uid: str) -> tuple[str, dict[str, Any]]:
+        """The op's type and payload as the device sends it (a count has no uid)."""
+        return "headcount.add", {
+            "work_session_id": rig.session,
+            "slot_start": rig.slots[self.slot].isoformat(),
+            "category": self.category,
+            "delta": self.delta,
+        }
+
 
 @dataclass(frozen=True)
 class Incident:
     category: str
     severity: str
+
+    def payload(self, rig: Rig, uid: str) -> tuple[str, dict[str, Any]]:
+        """The op's type and payload as the device sends it."""
+        occurred = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        return "incident.create", {
+            "uid": uid,
+            "site_id": SITE,
+            "work_session_id": rig.session,
+            "category": self.category,
+            "severity": self.severity,
+            "occurred_at": occurred.isoformat(),
+            "description": f"sync property test {uid[:8]}",
+        }
 
 
 @dataclass(frozen=True)
@@ -187,26 +209,6 @@ async def rig(settings: Settings, database_url: str) -> AsyncIterator[Rig]:
 # --- running a plan --------------------------------------------------------------------------
 
 
-def payload(rig: Rig, op: Headcount | Incident, uid: str) -> tuple[str, dict[str, Any]]:
-    if isinstance(op, Headcount):
-        return "headcount.add", {
-            "work_session_id": rig.session,
-            "slot_start": rig.slots[op.slot].isoformat(),
-            "category": op.category,
-            "delta": op.delta,
-        }
-    occurred = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    return "incident.create", {
-        "uid": uid,
-        "site_id": SITE,
-        "work_session_id": rig.session,
-        "category": op.category,
-        "severity": op.severity,
-        "occurred_at": occurred.isoformat(),
-        "description": f"sync property test {uid[:8]}",
-    }
-
-
 def expected_answer(ops: list[dict[str, Any]], mark: int) -> dict[str, Any]:
     """What a correct server answers to ``ops`` when the device's mark is ``mark``."""
     statuses: list[tuple[int, str]] = []
@@ -243,7 +245,7 @@ class Run:
             self.rig.devices.append(client.device_id)
             made: list[dict[str, Any]] = []
             for op in device.ops:
-                kind, body = payload(self.rig, op, uid_for(client, len(made)))
+                kind, body = op.payload(self.rig, uid_for(client, len(made)))
                 made.append(client.enqueue(kind, body))
             self.clients.append(client)
             self.batches.append([made[a:b] for a, b in device.batches])

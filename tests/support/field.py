@@ -17,6 +17,7 @@ from server.sites import opening
 from server.sites import service as sites
 from server.sites.calendar import DayRule
 from server.sync import ops
+from server.work_sessions.schemas import WorkSessionOut
 from tests.support.identities import make_staff
 
 # Categories counted at the fixed counters (seeded by the migrations), for tests that tap many.
@@ -41,6 +42,21 @@ def window(
     day = day or dt.datetime.now(JST).date()
     start = dt.datetime.combine(day, dt.time(start_hour), JST)
     return day, start, start + dt.timedelta(hours=hours)
+
+
+def city_hall_session(start: dt.datetime, end: dt.datetime, **fields: Any) -> WorkSessionOut:
+    """A work session at 本庁舎 (site 1) as pages read it, planned for ``start``–``end``."""
+    return WorkSessionOut(
+        id=1,
+        site_id=1,
+        site_name_ja="本庁舎",
+        site_name_en="City Hall",
+        site_kind="office",
+        work_date=start.astimezone(JST).date(),
+        planned_start=start,
+        planned_end=end,
+        **fields,
+    )
 
 
 def slots(settings: Settings, count: int, day: dt.date | None = None) -> list[dt.datetime]:

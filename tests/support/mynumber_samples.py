@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -210,19 +211,22 @@ def render_unjoined(rng: random.Random, digits: str) -> str:
     return rng.choice(PREFIXES) + inner + rng.choice(SUFFIXES) if rng.random() < 0.3 else inner
 
 
+def cycling(
+    rng: random.Random, n: int, make: Callable[[random.Random, str], str], choices: tuple[str, ...]
+) -> list[str]:
+    """``n`` texts, each ``make(rng, choice)`` with the choice cycling through ``choices``."""
+    return [make(rng, choices[index % len(choices)]) for index in range(n)]
+
+
+def valid_text(rng: random.Random, form: str) -> str:
+    """One text of ``form`` that holds a valid My Number."""
+    return render(rng, valid12(rng), form)
+
+
 def generate_valid(rng: random.Random, n: int, form: str | None = None) -> list[str]:
-    """``n`` texts that each hold a valid My Number and must be refused.
-
-    Args:
-        rng: The random source, e.g. ``random.Random(seed)``.
-        n: How many texts.
-        form: One of ``VALID_FORMS``; None cycles through all of them.
-
-    Returns:
-        The texts.
-    """
-    forms = (form,) if form else VALID_FORMS
-    return [render(rng, valid12(rng), forms[index % len(forms)]) for index in range(n)]
+    """``n`` texts that each hold a valid My Number and must be refused, all of ``form``
+    (one of ``VALID_FORMS``) or, with None, cycling through every form."""
+    return cycling(rng, n, valid_text, (form,) if form else VALID_FORMS)
 
 
 def near_miss(rng: random.Random, kind: str) -> str:
@@ -274,18 +278,9 @@ def near_miss(rng: random.Random, kind: str) -> str:
 
 
 def generate_near_misses(rng: random.Random, n: int, kind: str | None = None) -> list[str]:
-    """``n`` texts that look close to a My Number but must be accepted.
-
-    Args:
-        rng: The random source, e.g. ``random.Random(seed)``.
-        n: How many texts.
-        kind: One of ``NEAR_MISS_KINDS``; None cycles through all of them.
-
-    Returns:
-        The texts, each written plain, full-width, separated or inside other text.
-    """
-    kinds = (kind,) if kind else NEAR_MISS_KINDS
-    return [near_miss(rng, kinds[index % len(kinds)]) for index in range(n)]
+    """``n`` texts that look close to a My Number but must be accepted, all of ``kind`` (one
+    of ``NEAR_MISS_KINDS``) or, with None, cycling through every kind."""
+    return cycling(rng, n, near_miss, (kind,) if kind else NEAR_MISS_KINDS)
 
 
 def valid_samples(form: str) -> list[str]:

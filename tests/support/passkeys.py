@@ -45,3 +45,10 @@ async def login(
         options.json(), origin=get.pop("origin", settings.auth.origins[0]), **get
     )
     return await client.post("/auth/login/verify", json={"credential": answer})
+
+
+async def registered(client: httpx.AsyncClient, settings: Settings) -> SoftAuthenticator:
+    """A new operator registered from a fresh invite (and so signed in); their authenticator."""
+    authenticator = SoftAuthenticator()
+    await register(client, settings, await invite_token(settings), authenticator)
+    return authenticator

@@ -159,18 +159,12 @@ class SoftAuthenticator:
             {"fmt": "none", "attStmt": att_stmt, "authData": auth_data}
         )
         client_data = _client_data("webauthn.create", options["challenge"], origin)
-        return {
-            "id": b64url_encode(credential.credential_id),
-            "rawId": b64url_encode(credential.credential_id),
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": b64url_encode(client_data),
-                "attestationObject": b64url_encode(attestation_object),
-                "transports": ["internal"],
-            },
-            "clientExtensionResults": {},
-            "authenticatorAttachment": "platform",
-        }
+        return _browser_json(
+            credential.credential_id,
+            client_data,
+            attestationObject=b64url_encode(attestation_object),
+            transports=["internal"],
+        )
 
     def get(
         self,
@@ -218,19 +212,13 @@ class SoftAuthenticator:
         if tamper_signature:
             signature = signature[:-1] + bytes([signature[-1] ^ 0x01])
         handle = credential.user_handle if user_handle is None else user_handle
-        return {
-            "id": b64url_encode(credential.credential_id),
-            "rawId": b64url_encode(credential.credential_id),
-            "type": "public-key",
-            "response": {
-                "clientDataJSON": b64url_encode(client_data),
-                "authenticatorData": b64url_encode(auth_data),
-                "signature": b64url_encode(signature),
-                "userHandle": b64url_encode(handle),
-            },
-            "clientExtensionResults": {},
-            "authenticatorAttachment": "platform",
-        }
+        return _browser_json(
+            credential.credential_id,
+            client_data,
+            authenticatorData=b64url_encode(auth_data),
+            signature=b64url_encode(signature),
+            userHandle=b64url_encode(handle),
+        )
 
     def _choose(
         self, options: dict[str, Any], rp_id: str, credential_id: bytes | None
@@ -270,3 +258,15 @@ def _client_data(ceremony: str, challenge: str, origin: str) -> bytes:
     """Serialise clientDataJSON the way browsers do (compact, fixed key order)."""
     data = {"type": ceremony, "challenge": challenge, "origin": origin, "crossOrigin": False}
     return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def _browser_json(credential_id: bytes, client_data: bytes, **response: Any) -> dict[str, Any]:
+    """A credential as ``PublicKeyCredential.toJSON()`` gives it, with these ``response`` fields."""
+    return {
+        "id": b64url_encode(credential_id),
+        "rawId": b64url_encode(credential_id),
+        "type": "public-key",
+        "response": {"clientDataJSON": b64url_encode(client_data), **response},
+        "clientExtensionResults": {},
+        "authenticatorAttachment": "platform",
+    }

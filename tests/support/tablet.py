@@ -209,21 +209,48 @@ def planned_offline(tab: Any, live_server: str, data: dict[str, Any]) -> int:
     return session
 
 
+# A field tablet as the ``field_tablet`` fixture gives it: the tab, its problems, the session.
+FieldTablet = tuple[Any, Any, int]
+
+
+def signed_in_session(
+    page: tuple[Any, Any], live_server: str, *, opened: bool = False, venue: str | None = None
+) -> tuple[Any, Any, dict[str, Any]]:
+    """The tab signed in as the operator of a new :func:`today_session`; the page not opened."""
+    tab, problems = page
+    data = today_session(opened=opened, venue=venue)
+    signed_in(tab, live_server, data["cookie"])
+    return tab, problems, data
+
+
 def field_online(
     page: tuple[Any, Any], live_server: str, venue: str | None = None
 ) -> tuple[Any, Any, dict[str, Any]]:
     """A signed-in tablet with today's session (at 本庁舎, or a new venue doing ``venue``)
     opened online and kept for offline use."""
-    tab, problems = page
-    data = today_session(venue=venue)
-    signed_in(tab, live_server, data["cookie"])
+    tab, problems, data = signed_in_session(page, live_server, venue=venue)
     open_online(tab, data["session"])
     return tab, problems, data
+
+
+def tap(tab: Any, code: str, times: int) -> None:
+    """Tap a counter ``times`` times, waiting for each tap's total (from 1) on screen."""
+    for n in range(1, times + 1):
+        tab.get_by_test_id(f"plus-{code}").click()
+        expect(total(tab, code)).to_have_text(str(n))
 
 
 def unsent_taps(tab: Any, code: str, times: int) -> None:
     """Tap a counter ``times`` times with pushes refused: the taps stay in the outbox."""
     tab.route("**/api/sync/push", lambda route: route.abort("connectionrefused"))
-    for n in range(1, times + 1):
-        tab.get_by_test_id(f"plus-{code}").click()
-        expect(total(tab, code)).to_have_text(str(n))
+    tap(tab, code, times)
+
+
+def fill_incident(tab: Any, category: str, severity: str, description: str) -> Any:
+    """Fill the incident form and press its file button; returns the form."""
+    form = tab.get_by_test_id("incident-form")
+    form.locator("select[name=category]").select_option(category)
+    form.locator(f"input[name=severity][value={severity}]").check()
+    form.locator("textarea[name=description]").fill(description)
+    tab.get_by_test_id("file-incident").click()
+    return form

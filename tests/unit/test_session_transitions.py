@@ -9,21 +9,14 @@ import pytest
 from server.common.clock import JST
 from server.work_sessions.schemas import WorkSessionOut
 from server.work_sessions.transitions import on_work_date
-
-DAY = dt.date(2026, 12, 3)
+from tests.support.field import city_hall_session
 
 
 def session() -> WorkSessionOut:
     """A session planned for 2026-12-03, 10:00–16:00 JST."""
-    return WorkSessionOut(
-        id=1,
-        site_id=1,
-        site_name_ja="本庁舎",
-        site_name_en="City Hall",
-        site_kind="office",
-        work_date=DAY,
-        planned_start=dt.datetime(2026, 12, 3, 10, tzinfo=JST),
-        planned_end=dt.datetime(2026, 12, 3, 16, tzinfo=JST),
+    return city_hall_session(
+        dt.datetime(2026, 12, 3, 10, tzinfo=JST),
+        dt.datetime(2026, 12, 3, 16, tzinfo=JST),
         status="planned",
         version=1,
     )

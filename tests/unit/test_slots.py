@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from server.common.clock import JST, utc_iso
 from server.headcounts.slots import session_slots, slot_of, slot_window
 from server.work_sessions.schemas import WorkSessionOut
+from tests.support.field import city_hall_session
 
 ZONES = st.sampled_from([dt.UTC, JST, dt.timezone(dt.timedelta(hours=-5, minutes=-30))])
 MOMENTS = st.builds(
@@ -24,15 +25,9 @@ SPANS = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(hours=30
 def _session(
     start: dt.datetime, planned: dt.timedelta, actual: dt.timedelta | None
 ) -> WorkSessionOut:
-    return WorkSessionOut(
-        id=1,
-        site_id=1,
-        site_name_ja="本庁舎",
-        site_name_en="City Hall",
-        site_kind="office",
-        work_date=start.astimezone(JST).date(),
-        planned_start=start,
-        planned_end=start + planned,
+    return city_hall_session(
+        start,
+        start + planned,
         status="open" if actual is not None else "planned",
         actual_start=start if actual is not None else None,
         actual_end=start + actual if actual is not None else None,

@@ -16,6 +16,7 @@ from webauthn.helpers.exceptions import (
     InvalidRegistrationResponse,
 )
 from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+from webauthn.registration.verify_registration_response import VerifiedRegistration
 
 from tests.support.soft_authenticator import SoftAuthenticator, b64url_encode
 
@@ -48,14 +49,23 @@ def authentication_options(
     return parsed
 
 
-def register(authenticator: SoftAuthenticator) -> tuple[bytes, bytes]:
-    """Register one credential and return its id and COSE public key."""
-    verified = verify_registration_response(
-        credential=authenticator.create(registration_options(), origin=ORIGIN),
+def verify_registration(
+    credential: dict[str, Any], *, require_user_verification: bool = False
+) -> VerifiedRegistration:
+    """Verify a registration against CHALLENGE from ORIGIN for RP_ID."""
+    return verify_registration_response(
+        credential=credential,
         expected_challenge=CHALLENGE,
         expected_rp_id=RP_ID,
         expected_origin=ORIGIN,
-        require_user_verification=True,
+        require_user_verification=require_user_verification,
+    )
+
+
+def register(authenticator: SoftAuthenticator) -> tuple[bytes, bytes]:
+    """Register one credential and return its id and COSE public key."""
+    verified = verify_registration(
+        authenticator.create(registration_options(), origin=ORIGIN), require_user_verification=True
     )
     return verified.credential_id, verified.credential_public_key
 
@@ -89,12 +99,7 @@ def test_registration_verifies_with_matching_id_and_key() -> None:
 def test_backup_eligible_registers_as_synced_passkey() -> None:
     """backup_eligible=True sets BE/BS: py_webauthn reports a backed-up multi-device key."""
     response = SoftAuthenticator(backup_eligible=True).create(registration_options(), origin=ORIGIN)
-    verified = verify_registration_response(
-        credential=response,
-        expected_challenge=CHALLENGE,
-        expected_rp_id=RP_ID,
-        expected_origin=ORIGIN,
-    )
+    verified = verify_registration(response)
     assert verified.credential_backed_up
     assert verified.credential_device_type == "multi_device"
 
@@ -134,11 +139,8 @@ def test_wrong_origin_is_rejected() -> None:
     """Registration and login from another origin are refused."""
     authenticator = SoftAuthenticator()
     with pytest.raises(InvalidRegistrationResponse, match="origin"):
-        verify_registration_response(
-            credential=authenticator.create(registration_options(), origin="https://evil.example"),
-            expected_challenge=CHALLENGE,
-            expected_rp_id=RP_ID,
-            expected_origin=ORIGIN,
+        verify_registration(
+            authenticator.create(registration_options(), origin="https://evil.example")
         )
     _, public_key = register(authenticator)
     response = authenticator.get(authentication_options(), origin="https://evil.example")
@@ -151,12 +153,7 @@ def test_wrong_rp_id_is_rejected() -> None:
     authenticator = SoftAuthenticator()
     evil = authenticator.create(registration_options(), origin=ORIGIN, rp_id="evil.example")
     with pytest.raises(InvalidRegistrationResponse, match="RP ID hash"):
-        verify_registration_response(
-            credential=evil,
-            expected_challenge=CHALLENGE,
-            expected_rp_id=RP_ID,
-            expected_origin=ORIGIN,
-        )
+        verify_registration(evil)
     credential_id, public_key = register(authenticator)
     response = authenticator.get(
         authentication_options(), origin=ORIGIN, rp_id="evil.example", credential_id=credential_id
@@ -169,13 +166,8 @@ def test_tampered_signature_is_rejected() -> None:
     """A flipped signature byte fails login; a bogus attStmt sig fails "none" registration."""
     authenticator = SoftAuthenticator()
     with pytest.raises(InvalidRegistrationResponse, match="attestation statement"):
-        verify_registration_response(
-            credential=authenticator.create(
-                registration_options(), origin=ORIGIN, tamper_signature=True
-            ),
-            expected_challenge=CHALLENGE,
-            expected_rp_id=RP_ID,
-            expected_origin=ORIGIN,
+        verify_registration(
+            authenticator.create(registration_options(), origin=ORIGIN, tamper_signature=True)
         )
     _, public_key = register(authenticator)
     response = authenticator.get(authentication_options(), origin=ORIGIN, tamper_signature=True)
@@ -187,12 +179,7 @@ def test_wrong_challenge_is_rejected() -> None:
     """A response to a different challenge is refused at registration and login."""
     authenticator = SoftAuthenticator()
     with pytest.raises(InvalidRegistrationResponse, match="challenge"):
-        verify_registration_response(
-            credential=authenticator.create(registration_options(b"stale"), origin=ORIGIN),
-            expected_challenge=CHALLENGE,
-            expected_rp_id=RP_ID,
-            expected_origin=ORIGIN,
-        )
+        verify_registration(authenticator.create(registration_options(b"stale"), origin=ORIGIN))
     _, public_key = register(authenticator)
     response = authenticator.get(authentication_options(b"stale"), origin=ORIGIN)
     with pytest.raises(InvalidAuthenticationResponse, match="challenge"):
