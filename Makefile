@@ -64,7 +64,7 @@ fuzz: install-dev ## a longer fuzz of every POST route and of sign-in, on SQLite
 bench: install-dev ## speed figures on SQLite and PostgreSQL → docs/performance.md
 	$(BIN)/python -m bench
 
-demo: install ## a week of demo data in the embedded SQLite
+demo: install ## a month of demo data in the embedded SQLite
 	$(BIN)/madoguchi migrate
 	$(BIN)/madoguchi demo
 

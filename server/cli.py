@@ -57,7 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo",
         help="load realistic demo data (safe to run again)",
-        description="Add demo venues and, as features land, a realistic week of field data.",
+        description="Add demo venues and, as features land, a realistic month of field data.",
     )
     return parser
 

@@ -3,7 +3,9 @@
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
+from server.incidents.ops import IncidentCategory
 from tests import dbutil
 from tests.support.cleanup import remove_test_rows
 from tests.support.harness import ROOT, run_cli
@@ -17,7 +19,26 @@ def test_help_explains_each_command() -> None:
         assert command in result.stdout
 
 
-COUNTED = ("site", "staff", "work_session", "headcount", "incident", "journal", "audit_event")
+COUNTED = (
+    "site",
+    "staff",
+    "work_session",
+    "headcount",
+    "session_check",
+    "incident",
+    "journal",
+    "audit_event",
+)
+# Opening and closing checks of one session side by side, where the cards were counted.
+STOCK_SQL = (
+    "SELECT o.stock_start, c.stock_received, c.stock_issued, c.stock_spoiled, c.stock_end"
+    " FROM session_check o JOIN session_check c ON c.work_session = o.work_session"
+    " WHERE o.phase = 'open' AND c.phase = 'close' AND c.stock_end IS NOT NULL"
+)
+VENUES_WORKED_SQL = (
+    "SELECT count(DISTINCT s.id) FROM work_session w JOIN site s ON s.id = w.site"
+    " WHERE s.kind = 'outreach_venue'"
+)
 
 
 def _pg_sessions(url: str) -> int:
@@ -28,8 +49,40 @@ def _pg_sessions(url: str) -> int:
     return int(rows[0][0])
 
 
-def test_demo_loads_a_week_once(database_url: str) -> None:
-    """demo loads venues, a staffed week, thousands of taps and a dozen incidents; twice is once."""
+def _check_month(url: str, counts: dict[str, int]) -> None:
+    """What a month of demo work must hold for every page to have something to show."""
+    assert counts["site"] == 5 + 12
+    assert dbutil.fetch(url, VENUES_WORKED_SQL)[0][0] >= 12
+    assert counts["work_session"] >= 100
+    assert counts["headcount"] >= 4000
+    incidents = dbutil.fetch(url, "SELECT category, status FROM incident")
+    assert {category for category, _ in incidents} == set(get_args(IncidentCategory))
+    assert {status for _, status in incidents} == {"open", "reported", "closed"}
+    checks = dbutil.fetch(url, "SELECT phase, missing FROM session_check")
+    assert {phase for phase, _ in checks} == {"open", "close"}
+    assert any(missing != "[]" for _, missing in checks), "every checklist complete"
+    stock = dbutil.fetch(url, STOCK_SQL)
+    assert len(stock) >= 50 and all(None not in row for row in stock)
+    off = [
+        end - (start + received - issued - spoiled)
+        for start, received, issued, spoiled, end in stock
+    ]
+    assert 1 <= sum(1 for n in off if n) <= 2 and all(abs(n) <= 2 for n in off)
+    # Past days' journals: submitted, most acknowledged, one returned and revised.
+    journals = dbutil.fetch(url, "SELECT status, version FROM journal")
+    assert len(journals) >= 60
+    assert {status for status, _ in journals} == {"submitted", "acknowledged"}
+    assert sum(status == "acknowledged" for status, _ in journals) > len(journals) // 2
+    steps = dbutil.fetch(url, "SELECT action, version, reason, comment FROM journal_event")
+    returned = [comment for action, _, _, comment in steps if action == "returned"]
+    assert len(returned) == 1 and returned[0].strip()
+    assert [(a, v) for a, v, reason, _ in steps if reason] == [("submitted", 2)]
+    assert max(v for _, v in journals) == 2
+
+
+def test_demo_loads_a_month_once(database_url: str) -> None:
+    """demo loads a dozen venues and a staffed month: taps, checks and card counts,
+    incidents of every kind, journals acknowledged and one revised; twice is once."""
     try:
         opened = _pg_sessions(database_url) if dbutil.is_postgres(database_url) else 0
         first = run_cli("demo")
@@ -38,21 +91,10 @@ def test_demo_loads_a_week_once(database_url: str) -> None:
             # Its statements share a pool: one connection each had taken minutes.
             assert _pg_sessions(database_url) - opened < 50
         counts = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
-        assert counts["site"] == 8
-        assert counts["work_session"] >= 15
-        assert counts["headcount"] >= 2000
-        assert 8 <= counts["incident"] <= 12
-        statuses = {r[0] for r in dbutil.fetch(database_url, "SELECT status FROM incident")}
-        assert {"open", "reported", "closed"} <= statuses
-        # Past days' journals: submitted, most acknowledged, the first returned and revised.
-        journals = dbutil.fetch(database_url, "SELECT status, version FROM journal")
-        assert len(journals) >= 10
-        assert {status for status, _ in journals} == {"submitted", "acknowledged"}
-        steps = [r[0] for r in dbutil.fetch(database_url, "SELECT action FROM journal_event")]
-        assert steps.count("returned") == 1 and max(v for _, v in journals) == 2
+        _check_month(database_url, counts)
         second = run_cli("demo")
         assert second.returncode == 0
-        assert "0 venues, 0 sessions, 0 taps, 0 incidents, 0 journals" in second.stdout
+        assert "0 venues, 0 sessions, 0 taps, 0 incidents, 0 journals, 0 checks" in second.stdout
         again = {t: dbutil.fetch(database_url, f"SELECT count(*) FROM {t}")[0][0] for t in COUNTED}
         assert again == counts
         assert run_cli("audit", "verify").returncode == 0
