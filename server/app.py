@@ -29,6 +29,7 @@ from server.common.errors import OpRejected
 from server.dashboard import routes as dashboard_routes
 from server.headcounts import routes as headcounts_routes
 from server.incidents import routes as incidents_routes
+from server.journal import report_routes
 from server.journal import routes as journal_routes
 from server.reconciliation import routes as reconciliation_routes
 from server.reports import routes as reports_routes
@@ -98,6 +99,7 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
             *client_routes.ROUTES,
             *reconciliation_routes.ROUTES,
             *journal_routes.ROUTES,
+            *report_routes.ROUTES,
             *reports_routes.ROUTES,
             *dashboard_routes.ROUTES,
             web_routes.health,

@@ -14,7 +14,7 @@ from server.auth.tables import (
 )
 from server.headcounts.tables import Headcount, HeadcountCategory, HeadcountCell
 from server.incidents.tables import Incident, IncidentRevision
-from server.journal.tables import Journal, JournalEvent
+from server.journal.tables import IncidentReport, IncidentReportEvent, Journal, JournalEvent
 from server.reconciliation.tables import DeviceDayReport
 from server.sites.tables import Site, SiteDay, SiteHours
 from server.staff.tables import Staff
@@ -56,6 +56,8 @@ APP_CONFIG = AppConfig(
         IncidentRevision,
         Journal,
         JournalEvent,
+        IncidentReport,
+        IncidentReportEvent,
         Device,
         SyncIssue,
         DeviceDayReport,

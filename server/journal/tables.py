@@ -5,6 +5,7 @@ from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from server.incidents.tables import Incident
 from server.sites.tables import Site
 
 
@@ -36,6 +37,31 @@ class JournalEvent(Table, tablename="journal_event"):
     figures = Text(default="")
     notes = Text(default="")
     handover = Text(default="")
+    reason = Text(default="")
+    comment = Text(default="")
+    actor_id = Integer(null=True, default=None)
+    at = Timestamptz(default=TimestamptzNow())
+
+
+class IncidentReport(Table, tablename="incident_report"):
+    """An incident's report to the city (one per incident, migration m0019): ``status`` and
+    ``version`` as a journal's; ``content`` (JSON, a ``ReportContent``) as last submitted."""
+
+    incident = ForeignKey(references=Incident, on_delete=OnDelete.cascade, unique=True)
+    status = Varchar(length=12, default="submitted")
+    version = Integer(default=0)
+    content = Text(default="{}")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class IncidentReportEvent(Table, tablename="incident_report_event"):
+    """A submission (with the content it froze), a return or an acknowledgement of one
+    version of a report, by whom and when. Never changed: the report's history."""
+
+    report = ForeignKey(references=IncidentReport, on_delete=OnDelete.cascade, index=True)
+    version = Integer()
+    action = Varchar(length=12)
+    content = Text(default="")
     reason = Text(default="")
     comment = Text(default="")
     actor_id = Integer(null=True, default=None)

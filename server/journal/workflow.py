@@ -17,6 +17,7 @@ from server.common.errors import OpRejected
 from server.common.parsing import in_jst
 from server.journal.compile import compile_day
 from server.journal.ops import JournalAcknowledge, JournalReturn, JournalSubmit, ReviewJournal
+from server.journal.reviews import Document, add_event, review
 from server.journal.schemas import Frozen, JournalDay, JournalRecord, JournalStep
 from server.journal.tables import Journal, JournalEvent
 from server.messages import N_
@@ -25,8 +26,17 @@ from server.ops.context import Applied, ApplyContext
 FUTURE_DAY = N_("A journal can only be shown for today or an earlier day.")
 CHANGED = N_("This journal was changed meanwhile. Reload the page and try again.")
 REASON_REQUIRED = N_("Say why the submitted journal is revised.")
-COMMENT_REQUIRED = N_("Say what should be changed.")
 NOT_SUBMITTED = N_("Only a submitted journal can be acknowledged or returned.")
+
+
+JOURNAL = Document(
+    Journal,
+    JournalEvent,
+    "journal",
+    "journal",
+    OpRejected("journal_not_submitted", NOT_SUBMITTED),
+    OpRejected("journal_changed", CHANGED),
+)
 
 
 def freeze(day: JournalDay) -> Frozen:
@@ -131,45 +141,23 @@ async def apply_submit(op: JournalSubmit, context: ApplyContext) -> Applied:
         )
         if not updated:
             raise OpRejected("journal_changed", CHANGED)
-    await JournalEvent.insert(
-        JournalEvent(
-            journal=journal_id,
-            version=version + 1,
-            action="submitted",
-            figures=msgspec.json.encode(freeze(day)).decode(),
-            notes=payload.notes.strip(),
-            handover=payload.handover.strip(),
-            reason=payload.reason.strip(),
-            actor_id=context.actor.staff_id,
-            at=context.now,
-        )
+    await add_event(
+        JOURNAL,
+        journal_id,
+        version + 1,
+        "submitted",
+        context,
+        figures=msgspec.json.encode(freeze(day)).decode(),
+        notes=values["notes"],
+        handover=values["handover"],
+        reason=payload.reason.strip(),
     )
     return Applied(target=f"journal:{journal_id}", entity_id=journal_id)
 
 
 async def _review(payload: ReviewJournal, context: ApplyContext, action: str) -> Applied:
     row = await _row(payload.site_id, payload.day)
-    if row is None or row["status"] != "submitted":
-        raise OpRejected("journal_not_submitted", NOT_SUBMITTED)
-    if row["version"] != payload.version:
-        raise OpRejected("journal_changed", CHANGED)
-    comment = payload.comment.strip()
-    if action == "returned" and not comment:
-        raise OpRejected("comment_required", COMMENT_REQUIRED, field="comment")
-    await Journal.update({Journal.status: action, Journal.updated_at: context.now}).where(
-        Journal._meta.primary_key == row["id"]
-    )
-    await JournalEvent.insert(
-        JournalEvent(
-            journal=row["id"],
-            version=payload.version,
-            action=action,
-            comment=comment,
-            actor_id=context.actor.staff_id,
-            at=context.now,
-        )
-    )
-    return Applied(target=f"journal:{row['id']}", entity_id=int(row["id"]))
+    return await review(JOURNAL, row, payload.version, payload.comment, action, context)
 
 
 async def apply_acknowledge(op: JournalAcknowledge, context: ApplyContext) -> Applied:

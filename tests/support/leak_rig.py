@@ -232,6 +232,35 @@ class World:
 
             return make
 
+        def report_version() -> tuple[int, str]:
+            rows = dbutil.fetch(
+                self.url,
+                "SELECT r.version, r.status FROM incident_report r "
+                f"JOIN incident i ON i.id = r.incident WHERE i.uid = '{self.incident}'",
+            )
+            return (int(str(rows[0][0])), str(rows[0][1])) if rows else (0, "")
+
+        async def submit_report() -> tuple[str, str, Body]:
+            version, _ = report_version()
+            http.cookies.set(SESSION_COOKIE, self.deputy_cookie)
+            body = {"base_version": str(version), "summary": "概要", "timeline": "10:00 受付"}
+            body |= {"response": "謝罪", "cause": "原因", "prevention": "対策"}
+            body |= {"follow_up": "周知", "reason": "訂正のため" if version else ""}
+            return "form", f"/incidents/{self.incident}/report/submit", body
+
+        def review_report(action: str) -> Factory:
+            async def make() -> tuple[str, str, Body]:
+                version, status = report_version()
+                if status != "submitted":  # a report to return or acknowledge: submit one
+                    kind, url, body = await submit_report()
+                    assert (await send(http, kind, url, body)).status_code == 303
+                    version, _ = report_version()
+                http.cookies.set(SESSION_COOKIE, self.city_cookie)
+                path = f"/incidents/{self.incident}/report/{action}"
+                return "form", path, {"version": str(version), "comment": "確認"}
+
+            return make
+
         async def rename_device() -> tuple[str, str, Body]:
             return "form", f"/devices/{self.devices[0]}/rename", {"label": "本庁舎 3号機"}
 
@@ -251,6 +280,9 @@ class World:
             "POST /journal/submit": submit_journal,
             "POST /journal/acknowledge": review_journal("/journal/acknowledge"),
             "POST /journal/return": review_journal("/journal/return"),
+            "POST /incidents/{uid:str}/report/submit": submit_report,
+            "POST /incidents/{uid:str}/report/acknowledge": review_report("acknowledge"),
+            "POST /incidents/{uid:str}/report/return": review_report("return"),
             "POST /api/sync/report": fixed(
                 "json",
                 "/api/sync/report",
