@@ -1,4 +1,5 @@
-"""Every figure of the monthly report equals the sum computed directly from the stored rows.
+"""Every figure of the monthly report and the daily journal equals the sum computed
+directly from the stored rows.
 
 Hypothesis draws counts (with corrections: negative deltas, refused when they would take a
 total below zero) on sessions dated across a month and its neighbours (the last day of
@@ -26,6 +27,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from server.common.errors import OpRejected
+from server.journal import service as journal
 from server.reports import service
 from server.settings import Settings
 from server.sites import service as sites
@@ -120,6 +122,50 @@ def _direct(url: str) -> tuple[dict[tuple[int, dt.date, str], int], dict[tuple[i
     return dict(now), dict(before)
 
 
+def _direct_day(url: str, site: int, day: dt.date) -> dict[tuple[dt.datetime, str], int]:
+    """A site-day's sums per slot (UTC) and category from the increments of its sessions."""
+    rows = dbutil.fetch(
+        url,
+        "SELECT h.slot_start, h.category, h.delta FROM headcount h "
+        "JOIN work_session ws ON ws.id = h.work_session "
+        f"WHERE ws.site = {site} AND ws.work_date = '{day.isoformat()}'",
+    )
+    found: Counter[tuple[dt.datetime, str]] = Counter()
+    for slot, code, delta in rows:
+        found[(_moment(slot).astimezone(dt.UTC), str(code))] += int(delta)
+    return dict(found)
+
+
+def _incidents_on(url: str, site: int, day: dt.date) -> set[str]:
+    """The uids of a site's incidents that happened on ``day`` in JST."""
+    rows = dbutil.fetch(url, f"SELECT uid, occurred_at FROM incident WHERE site = {site}")
+    return {str(uid) for uid, at in rows if _moment(at).astimezone(JST).date() == day}
+
+
+async def _check_journals(url: str, settings: Settings, rig: dict[str, Any]) -> None:
+    """Each session's site-day journal: its cells, totals and incidents are the rows'."""
+    for index, (day, _, at_venue) in enumerate(SESSIONS):
+        site = rig["venue"] if at_venue else OFFICE
+        compiled = await journal.compile_day(
+            site, day, now=dt.datetime.now(dt.UTC), slot_minutes=30, report_minutes=60
+        )
+        assert compiled is not None, index
+        want = _direct_day(url, site, day)
+        got = {(slot.astimezone(dt.UTC), code): n for (slot, code), n in compiled.cells.items()}
+        assert _nonzero(got) == _nonzero(want), day
+        by_slot: Counter[dt.datetime] = Counter()
+        by_code: Counter[str] = Counter()
+        for (slot, code), n in want.items():
+            by_slot[slot] += n
+            by_code[code] += n
+        shown = {slot.astimezone(dt.UTC): n for slot, n in compiled.by_slot.items()}
+        assert _nonzero(shown) == _nonzero(dict(by_slot)), day
+        assert _nonzero(compiled.by_category) == _nonzero(dict(by_code)), day
+        assert compiled.total == sum(want.values()), day
+        listed = {i.uid for i in (*compiled.faults, *compiled.complaints, *compiled.incidents)}
+        assert listed == _incidents_on(url, site, day), day
+
+
 def _nonzero(found: dict[Any, int]) -> dict[Any, int]:
     return {k: n for k, n in found.items() if n}
 
@@ -138,7 +184,8 @@ async def test_every_figure_is_the_sum_of_the_stored_rows(
     filed: list[tuple[int, int, str, str]],
 ) -> None:
     """Counts, corrections and incidents across the month's edges: the report's figures
-    per site, day and category, its totals and its previous month are the stored sums."""
+    per site, day and category, its totals and its previous month are the stored sums; so
+    is each day's journal, with the incidents of its JST day."""
     _clear(database_url, rig)
     step = dt.timedelta(minutes=settings.field.slot_minutes)
     for session, slot, code, delta in taps:
@@ -207,3 +254,4 @@ async def test_every_figure_is_the_sum_of_the_stored_rows(
         if _moment(at).astimezone(JST).date().replace(day=1) == MONTH:
             want_incidents[(str(kind), str(severity))] += 1
     assert report.incident_counts == dict(want_incidents)
+    await _check_journals(database_url, settings, rig)
