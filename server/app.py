@@ -47,6 +47,7 @@ from server.web.json_answer import GZIP_LEVEL, GZIP_MINIMUM, OWN_COMPRESSION
 from server.web.openapi import DescribedJsonRenderPlugin
 from server.web.request_log import configure_logging, log_unhandled, request_log_middleware
 from server.web.security import security_headers_middleware
+from server.work_sessions import check_routes
 from server.work_sessions import routes as work_sessions_routes
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, plugins: Sequence[PluginProtocol] = ()) ->
             *client_routes.ROUTES,
             *reconciliation_routes.ROUTES,
             *journal_routes.ROUTES,
+            *check_routes.ROUTES,
             *report_routes.ROUTES,
             *reports_routes.ROUTES,
             *dashboard_routes.ROUTES,

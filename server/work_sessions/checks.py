@@ -9,11 +9,12 @@ The stock reconciles when start + received − issued − spoiled = end; one tha
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any, Literal
 
 from server.common.errors import OpRejected
 from server.messages import N_
-from server.ops.context import ApplyContext
+from server.ops.context import Applied, ApplyContext
 from server.work_sessions import ops
 from server.work_sessions.schemas import (
     CheckLine,
@@ -46,6 +47,66 @@ async def checklist(group: str, phase: Phase) -> list[CheckLine]:
         .order_by(CheckItem._meta.primary_key)
     )
     return [CheckLine(**row) for row in rows]
+
+
+MAX_LABEL = 100
+
+
+async def all_lines(group: str, phase: Phase) -> list[tuple[CheckLine, bool]]:
+    """Every line of a checklist, retired ones too, in order, each with whether it is in use."""
+    rows = (
+        await CheckItem.select(
+            CheckItem.code, CheckItem.label_ja, CheckItem.label_en, CheckItem.active
+        )
+        .where((CheckItem.site_group == group) & (CheckItem.phase == phase))
+        .order_by(CheckItem.sort_order)
+        .order_by(CheckItem._meta.primary_key)
+    )
+    return [
+        (CheckLine(**{k: v for k, v in row.items() if k != "active"}), row["active"])
+        for row in rows
+    ]
+
+
+async def apply_add_item(payload: ops.AddCheckItem, context: ApplyContext) -> Applied:
+    """Apply ``check_item.add``: appended after the checklist's lines."""
+    label = " ".join(payload.label_ja.split())
+    if not label or len(label) > MAX_LABEL:
+        raise OpRejected(
+            "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
+        )
+    existing = await all_lines(payload.site_group, payload.phase)
+    if any(line.label_ja == label for line, _ in existing):
+        raise OpRejected("check_taken", N_("This check is on the list already."), field="label_ja")
+    code = f"c-{uuid.uuid4().hex[:8]}"
+    rows = await CheckItem.insert(
+        CheckItem(
+            code=code,
+            site_group=payload.site_group,
+            phase=payload.phase,
+            label_ja=label,
+            label_en=" ".join(payload.label_en.split())[:MAX_LABEL] or label,
+            sort_order=1000 + len(existing),
+            active=True,
+        )
+    ).returning(CheckItem._meta.primary_key)
+    return Applied(target=f"check_item:{rows[0]['id']}", entity_id=code)
+
+
+async def apply_set_item_active(payload: ops.SetCheckItemActive, context: ApplyContext) -> Applied:
+    """Apply ``check_item.set_active``; what was recorded with the line stays."""
+    rows = (
+        await CheckItem.update({CheckItem.active: payload.active})
+        .where(
+            (CheckItem.site_group == payload.site_group)
+            & (CheckItem.phase == payload.phase)
+            & (CheckItem.code == payload.code)
+        )
+        .returning(CheckItem._meta.primary_key)
+    )
+    if not rows:
+        raise OpRejected("check_unknown", UNKNOWN_CHECK.message, field="code")
+    return Applied(target=f"check_item:{rows[0]['id']}", entity_id=payload.code)
 
 
 async def lines_of(group: str) -> dict[str, CheckLine]:

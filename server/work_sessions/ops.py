@@ -146,3 +146,38 @@ class WorkSessionUpdate(OpBase, frozen=True, tag="work_session.update"):
     """Op: change a work session's fields."""
 
     payload: UpdateWorkSession
+
+
+CheckGroup = Literal["office", "outreach", "support"]
+CheckPhase = Literal["open", "close"]
+
+
+class AddCheckItem(Payload, frozen=True, kw_only=True):
+    """``check_item.add``: a new line on one kind of site's opening or closing checklist."""
+
+    site_group: CheckGroup
+    phase: CheckPhase
+    label_ja: FreeText
+    label_en: FreeText = ""
+
+
+class CheckItemAdd(OpBase, frozen=True, tag="check_item.add"):
+    """Op: add a line to a checklist."""
+
+    payload: AddCheckItem
+
+
+class SetCheckItemActive(Payload, frozen=True, kw_only=True):
+    """``check_item.set_active``: take a line off a checklist (or put it back); what was
+    recorded with it stays."""
+
+    site_group: CheckGroup
+    phase: CheckPhase
+    code: Code
+    active: bool
+
+
+class CheckItemSetActive(OpBase, frozen=True, tag="check_item.set_active"):
+    """Op: retire or restore a checklist line."""
+
+    payload: SetCheckItemActive

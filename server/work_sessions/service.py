@@ -357,6 +357,11 @@ async def checks_of(session_ids: list[int]) -> dict[int, SessionChecks]:
     return await checks.of_sessions(session_ids)
 
 
+async def checklist_with_retired(group: str, phase: str) -> list[tuple[CheckLine, bool]]:
+    """A checklist's every line, retired ones too, each with whether it is in use."""
+    return await checks.all_lines(group, phase)  # type: ignore[arg-type]
+
+
 async def check_lines(group: str) -> dict[str, CheckLine]:
     """Every line of a group's checklists, retired ones too, by code."""
     return await checks.lines_of(group)
@@ -376,5 +381,17 @@ KINDS = (
     Kind(ops.WorkSessionOpen, FIELD, lambda op, c: apply_open(op.payload, c)),
     Kind(ops.WorkSessionClose, FIELD, lambda op, c: apply_close(op.payload, c)),
     Kind(ops.WorkSessionReopen, PLAN, lambda op, c: apply_reopen(op.payload, c)),
+    Kind(
+        ops.CheckItemAdd,
+        Permission.MANAGE_SITES,
+        lambda op, c: checks.apply_add_item(op.payload, c),
+        synced=False,
+    ),
+    Kind(
+        ops.CheckItemSetActive,
+        Permission.MANAGE_SITES,
+        lambda op, c: checks.apply_set_item_active(op.payload, c),
+        synced=False,
+    ),
 )
 """The work session ops and the rules that apply them (installed by :mod:`server.domains`)."""

@@ -45,6 +45,7 @@ const REASONS = {
   not_open: ['終了できるのは開設中の業務だけです。', 'Only an open work session can be closed.'],
   in_charge_required: ['開設中の業務には責任者が必要です。', 'An open work session needs a person in charge.'],
   check_unknown: ['この点検項目はこの拠点の点検表にありません。', "This check is not on this site's list."],
+  check_taken: ['この点検項目はすでにあります。', 'This check is on the list already.'],
   stock_not_here: ['カードの在庫は常設の窓口でのみ数えます。', 'Card stock is counted only at fixed counters.'],
   not_on_session: ['この業務を開始・終了できるのは、割り当てられた人と管理者（総括管理責任者・業務責任者・副責任者）だけです。', 'Only the people assigned to this work session, or a manager, can start or finish it.'],
   not_planned_day: ['この業務は別の日の予定です。開始できるのは実施日の当日だけです。', 'This work session is planned for another day. It can be started only on its work date.'],

@@ -317,6 +317,16 @@ class World:
             "POST /incidents/{uid:str}": edit,
             "POST /lang": fixed("form", "/lang", lambda: {"lang": "ja", "next": "/"}),
             "POST /review/{issue_id:int}/dismiss": dismiss,
+            "POST /sites/checks": fixed(
+                "form",
+                "/sites/checks",
+                lambda: {
+                    "site_group": "office",
+                    "phase": "close",
+                    "label_ja": "施錠",
+                    "label_en": "",
+                },
+            ),
             "POST /sites/categories": fixed(
                 "form",
                 "/sites/categories",
