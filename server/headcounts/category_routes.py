@@ -18,7 +18,7 @@ from server.headcounts import ops, service
 from server.messages import N_
 from server.web.form_fields import Form, FormChoice
 from server.web.forms import on_form, submit, submit_form
-from server.web.pages import SignedInRequest, page, translate
+from server.web.pages import SignedInRequest, page, request_language, translate
 
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_SITES}
@@ -42,7 +42,14 @@ async def _categories_page(
     form: CategoryForm | None = None,
     status_code: int = 200,
 ) -> Template:
-    groups = {group: await service.categories(group, include_inactive=True) for group in GROUPS}
+    language = request_language(request)
+    groups = {
+        group: [
+            (c.code, c.label(language), c.active)
+            for c in await service.categories(group, include_inactive=True)
+        ]
+        for group in GROUPS
+    }
     context = {
         "groups": groups,
         "group_labels": SITE_GROUP_LABELS,

@@ -17,7 +17,7 @@ from server.common.text import FreeText
 from server.messages import N_
 from server.web.form_fields import Form, FormChoice
 from server.web.forms import on_form, submit, submit_form
-from server.web.pages import SignedInRequest, page, translate
+from server.web.pages import SignedInRequest, page, request_language, translate
 from server.work_sessions import ops, service
 
 READ = {"permission": Permission.READ_ALL}
@@ -43,8 +43,12 @@ async def _page(
     form: CheckForm | None = None,
     status_code: int = 200,
 ) -> Template:
+    language = request_language(request)
     lists = {
-        (group, phase): await service.checklist_with_retired(group, phase)
+        (group, phase): [
+            (line.code, line.label(language), active)
+            for line, active in await service.checklist_with_retired(group, phase)
+        ]
         for group in GROUPS
         for phase in PHASES
     }
