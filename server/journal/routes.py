@@ -107,6 +107,7 @@ async def _view(
         if record and compiled and record.submitted.frozen
         else {},
         "people": {p.id: p.display_name for p in await staff.list_staff()} if record else {},
+        "problems": await service.open_problems(compiled, settings.field) if compiled else [],
         "errors": errors,
         "wareki": wareki,
         "hhmm": hhmm,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from server.auth.policy import Permission
 from server.journal import incident_report, ops, report_ops
 from server.journal.compile import compile_day
+from server.journal.schemas import JournalDay
 from server.journal.workflow import (
     apply_acknowledge,
     apply_return,
@@ -16,10 +17,25 @@ from server.journal.workflow import (
     record,
 )
 from server.ops.registry import Kind
+from server.reconciliation import review
+from server.settings import FieldSettings
 
 __all__ = ["KINDS", "compile_day", "differences", "freeze", "record"]
 report_draft = incident_report.draft
 report_record = incident_report.record
+
+async def open_problems(day: JournalDay, field: FieldSettings) -> list[review.Item]:
+    """The synced changes of this site-day still waiting for a supervisor: refused or in
+    conflict, on one of its sessions or its incidents."""
+    sessions = {s.id for s in day.sessions}
+    uids = {i.uid for i in (*day.faults, *day.complaints, *day.incidents)}
+    items, _ = await review.list_open(field)
+    return [
+        item
+        for item in items
+        if (item.session and item.session.id in sessions) or item.incident_uid in uids
+    ]
+
 
 KINDS = (
     Kind(ops.JournalSubmit, Permission.SUBMIT_JOURNAL, apply_submit, synced=False),
