@@ -24,6 +24,7 @@ __all__ = ["KINDS", "compile_day", "differences", "freeze", "record"]
 report_draft = incident_report.draft
 report_record = incident_report.record
 
+
 async def open_problems(day: JournalDay, field: FieldSettings) -> list[review.Item]:
     """The synced changes of this site-day still waiting for a supervisor: refused or in
     conflict, on one of its sessions or its incidents."""
