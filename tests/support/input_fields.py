@@ -41,6 +41,7 @@ HAND_DECODED: dict[str, tuple[type[msgspec.Struct], ...]] = {
     "POST /sites/{site_id:int}/retire": (),
     "POST /sites/{site_id:int}/calendar/days/{day:date}/clear": (),
     "POST /sites/categories/{group:str}/{code:str}/toggle": (),
+    "POST /sites/checks/{group:str}/{phase:str}/{code:str}/toggle": (),
     "POST /work-sessions/{work_session_id:int}/staff/{staff_id:int}/remove": (),
     "POST /review/{issue_id:int}/accept": (),
     # A push batch (server.sync.intake.read_batch; a malformed op is read loosely only to be
