@@ -248,7 +248,10 @@ class Writer:
 
     async def sessions(self, days: list[dt.date], status: str) -> list[int]:
         """Insert work sessions at the office site; returns their ids."""
-        rows = [_session_row(self.made, day, status) for day in days]
+        return await self.session_rows([_session_row(self.made, day, status) for day in days])
+
+    async def session_rows(self, rows: list[tuple[Any, ...]]) -> list[int]:
+        """Insert work sessions given as rows of :data:`SESSION_COLUMNS`; returns their ids."""
         if self.connection is not None:
             sql = (
                 f"INSERT INTO work_session ({SESSION_COLUMNS}) VALUES "  # noqa: S608 - constants
@@ -264,6 +267,28 @@ class Writer:
             ids.append(int(self.sqlite.execute(sql, row).lastrowid or 0))
         self.sqlite.execute("COMMIT")
         return ids
+
+    async def rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` of ``columns`` into ``table`` (our own names) in one transaction."""
+        if self.connection is not None:
+            async with self.connection.transaction():
+                await self.connection.copy_records_to_table(table, records=rows, columns=columns)
+            return
+        assert self.sqlite is not None
+        self.sqlite.execute("BEGIN IMMEDIATE")
+        self.sqlite.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - our own names
+            f"VALUES ({', '.join('?' * len(columns))})",
+            rows,
+        )
+        self.sqlite.execute("COMMIT")
+
+    async def fetch(self, sql: str) -> list[tuple[Any, ...]]:
+        """The rows of a constant query (no parameters)."""
+        if self.connection is not None:
+            return [tuple(row) for row in await self.connection.fetch(sql)]
+        assert self.sqlite is not None
+        return [tuple(row) for row in self.sqlite.execute(sql).fetchall()]
 
     async def append(
         self, entries: list[tuple[Any, ...]], headcounts: list[tuple[Any, ...]]

@@ -55,6 +55,12 @@ class Sizes:
     # Field page (bench/field_page.py): offline reloads and taps per run.
     field_reloads: int = 10
     field_taps: int = 20
+    # Reports (bench/reports.py): sites, increments in the month and in the month before
+    # (the report's comparison), journals per run.
+    report_sites: int = 30
+    report_increments: int = 1_000_000
+    report_previous: int = 200_000
+    journal_samples: int = 20
 
     @classmethod
     def full(cls) -> Sizes:
@@ -90,6 +96,10 @@ class Sizes:
             devices_seconds=3.0,
             field_reloads=3,
             field_taps=3,
+            report_sites=3,
+            report_increments=10_000,
+            report_previous=2_000,
+            journal_samples=3,
         )
 
 

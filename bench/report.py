@@ -51,6 +51,30 @@ def pull_spec(kind: str, history: int, limit_ms: float) -> Spec:
     )
 
 
+def _at_most(label: str, unit: str, target: str, limit: float) -> Spec:
+    return Spec(label, unit, target, lambda value, ratio: value <= limit)
+
+
+_MONTH = "all sites, a month of 30 sites and ~1,000,000 counts"
+REPORT_SPECS = {
+    "report_html": _at_most(f"Monthly report page (server), {_MONTH}", "ms", "≤ 1 s", 1000),
+    "report_xlsx": _at_most(f"Monthly report XLSX (server), {_MONTH}", "ms", "≤ 3 s", 3000),
+    "report_pdf": _at_most(f"Monthly report PDF (server), {_MONTH}", "ms", "≤ 5 s", 5000),
+    "report_pdf_memory": _at_most(
+        "Monthly report PDF: server's peak resident memory while it renders (VmHWM)",
+        "MB",
+        "≤ 300 MB",
+        300,
+    ),
+    "journal": _at_most(
+        "Daily journal of the busiest site-day (server, median of each run's journals)",
+        "ms",
+        "≤ 50 ms",
+        50,
+    ),
+}
+
+
 def spec_of(name: str) -> Spec:
     """The spec for a figure name (``push_b100_d20``, ``pull_page_h100000``, …)."""
     if name.startswith("push_"):
@@ -102,6 +126,8 @@ def spec_of(name: str) -> Spec:
             "≤ 50 ms",
             lambda value, ratio: value <= 50,
         )
+    if name in REPORT_SPECS:
+        return REPORT_SPECS[name]
     if name == "wire":
         return Spec(
             "Wire: gzip bytes per headcount op in a 500-op batch",

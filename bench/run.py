@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -10,11 +11,13 @@ from typing import Any
 
 import httpx
 
-from bench import data, devices, field_page, figures, report
+from bench import data, devices, field_page, figures, month, report, reports
 from bench.server import Server
 from server import domains
+from server.common.clock import JST
+from server.reports.service import month_before
 
-FAMILIES = ("push", "pull", "devices", "field_page")  # what ``--only`` can pick
+FAMILIES = ("push", "pull", "devices", "field_page", "reports")  # what ``--only`` can pick
 DEVICE_WORKERS = 2
 PUSH_CONFIGS = ((100, 1), (500, 1), (100, 20), (500, 20))
 MAX_HISTORY_BUILD_S = 240.0  # the largest history is built only when it looks this quick
@@ -245,11 +248,47 @@ async def _field_page_family(
     return found
 
 
+async def _reports_family(
+    base_url: str, folder: Path, sizes: figures.Sizes, seed: int, engine: str, notes: list[str]
+) -> dict[str, Any]:
+    """Last month at ``report_sites`` sites, built in bulk, then its report and journal."""
+    import random
+
+    made = await data.make_field(base_url, folder, "benchreport")
+    server = Server(made.env, folder / f"server-{engine}-reports.log")
+    http: httpx.AsyncClient | None = None
+    try:
+        first = month_before(dt.datetime.now(JST).date().replace(day=1))
+        say(
+            f"{engine}: building {first:%Y-%m}, {sizes.report_increments:,} increments at "
+            f"{sizes.report_sites} sites"
+        )
+        built = await month.build(
+            made,
+            first,
+            (sizes.report_sites, sizes.report_increments, sizes.report_previous),
+            random.Random(seed),
+        )
+        notes.append(reports.describe(built, engine))
+        await server.start()
+        http = await figures.signed_in_client(server, made)
+        say(f"{engine}: monthly report (page, workbook, PDF) and journal, {sizes.runs} run(s)")
+        found = await reports.measure(server, http, built, sizes.runs, sizes.journal_samples)
+    finally:
+        if http is not None:
+            await http.aclose()
+        await server.stop()
+        data.drop_field(made)
+    notes.append(reports.MEMORY_NOTE)
+    return found
+
+
 STEPS = {
     "push": ("push, replay, backlog, wire", _push_family),
     "pull": ("pull", _pull_family),
     "devices": ("many devices", _devices_family),
     "field_page": ("field page", _field_page_family),
+    "reports": ("monthly report and journal", _reports_family),
 }
 
 
