@@ -12,7 +12,8 @@ import binascii
 import datetime as dt
 import json
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from webauthn import (
     generate_authentication_options,
@@ -41,6 +42,7 @@ from server.staff import service as staff_service
 from server.staff.tables import Staff
 
 RP_NAME = "Madoguchi"
+V = TypeVar("V")
 MULTI_DEVICE = CredentialDeviceType.MULTI_DEVICE
 CHALLENGE_TTL = dt.timedelta(minutes=5)
 TIMEOUT_MS = 120_000
@@ -68,6 +70,28 @@ def _b64(data: bytes) -> str:
 def _unb64(text: str) -> bytes:
     padded = text + "=" * (-len(text) % 4)
     return base64.urlsafe_b64decode(padded.encode("ascii"))
+
+
+def _verify(
+    check: Callable[..., V],
+    credential: dict[str, Any],
+    challenge: str,
+    auth: AuthSettings,
+    **more: Any,
+) -> V:
+    """``check`` (a registration or a sign-in) of the browser's answer to ``challenge``, for
+    our relying party and origins, with user verification; any failure is refused alike."""
+    try:
+        return check(
+            credential=credential,
+            expected_challenge=_unb64(challenge),
+            expected_rp_id=auth.rp_id,
+            expected_origin=list(auth.origins),
+            require_user_verification=True,
+            **more,
+        )
+    except Exception as error:  # any parse or check failure of browser input
+        raise _refused() from error
 
 
 async def _store_challenge(
@@ -174,16 +198,7 @@ async def register(token: str, credential: dict[str, Any], auth: AuthSettings) -
             raise AuthError(
                 "challenge_unknown", N_("This sign-in attempt expired. Please try again.")
             )
-        try:
-            verified = verify_registration_response(
-                credential=credential,
-                expected_challenge=_unb64(challenge),
-                expected_rp_id=auth.rp_id,
-                expected_origin=list(auth.origins),
-                require_user_verification=True,
-            )
-        except Exception as error:  # any parse or check failure of browser input
-            raise _refused() from error
+        verified = _verify(verify_registration_response, credential, challenge, auth)
         if not await service.use_invite(invite.invite_id):
             raise AuthError("invite_used", N_("This invite link has already been used."))
         staff_id = invite.staff_id
@@ -273,18 +288,14 @@ async def login(credential: dict[str, Any], auth: AuthSettings) -> SignedIn:
             raise AuthError("user_handle_mismatch", N_("The passkey could not be verified."), 401)
         if not row["active"]:
             raise AuthError("staff_inactive", N_("This account has been deactivated."), 403)
-        try:
-            verified = verify_authentication_response(
-                credential=credential,
-                expected_challenge=_unb64(challenge),
-                expected_rp_id=auth.rp_id,
-                expected_origin=list(auth.origins),
-                credential_public_key=_unb64(row["public_key"]),
-                credential_current_sign_count=int(row["sign_count"]),
-                require_user_verification=True,
-            )
-        except Exception as error:  # any parse or check failure of browser input
-            raise _refused() from error
+        verified = _verify(
+            verify_authentication_response,
+            credential,
+            challenge,
+            auth,
+            credential_public_key=_unb64(row["public_key"]),
+            credential_current_sign_count=int(row["sign_count"]),
+        )
         await WebauthnCredential.update(
             {
                 WebauthnCredential.sign_count: verified.new_sign_count,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import msgspec
 
 from server import db
 from server.common.errors import OpRejected
+from server.common.label_lists import new_entry
 from server.headcounts import store
 from server.headcounts.ops import AddCategory, SetCategoryActive
 from server.headcounts.schemas import Category
@@ -16,7 +16,7 @@ from server.headcounts.tables import HeadcountCategory
 from server.messages import N_
 from server.ops.context import Applied, ApplyContext
 
-MAX_LABEL = 100
+CATEGORY_TAKEN = OpRejected("label_taken", N_("This category already exists."), field="label_ja")
 
 
 async def categories(group: str, *, include_inactive: bool = False) -> list[Category]:
@@ -42,26 +42,13 @@ GROUPS: tuple[str, ...] = ("outreach", "support", "office")
 
 async def apply_category_add(payload: AddCategory, context: ApplyContext) -> Applied:
     """Apply ``headcount.category_add``: appended after the group's existing categories."""
-    label = " ".join(payload.label_ja.split())
-    if not label or len(label) > MAX_LABEL:
-        raise OpRejected(
-            "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
-        )
     existing = await categories(payload.site_group, include_inactive=True)
-    if any(c.label_ja == label for c in existing):
-        raise OpRejected("label_taken", N_("This category already exists."), field="label_ja")
-    code = f"c-{uuid.uuid4().hex[:8]}"
+    labels = [c.label_ja for c in existing]
+    entry = new_entry(payload.label_ja, payload.label_en, labels, CATEGORY_TAKEN)
     rows = await HeadcountCategory.insert(
-        HeadcountCategory(
-            code=code,
-            site_group=payload.site_group,
-            label_ja=label,
-            label_en=" ".join(payload.label_en.split())[:MAX_LABEL] or label,
-            sort_order=1000 + len(existing),
-            active=True,
-        )
+        HeadcountCategory(site_group=payload.site_group, **entry)
     ).returning(HeadcountCategory._meta.primary_key)
-    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=code)
+    return Applied(target=f"headcount_category:{rows[0]['id']}", entity_id=entry["code"])
 
 
 async def apply_category_set_active(payload: SetCategoryActive, context: ApplyContext) -> Applied:

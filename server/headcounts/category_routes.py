@@ -12,14 +12,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
-from server.common.labels import SITE_GROUP_LABELS
 from server.common.text import FreeText
 from server.headcounts import ops, service
 from server.messages import N_
+from server.web import label_lists
 from server.web.form_fields import Form, FormChoice
-from server.web.forms import on_form, submit, submit_form
-from server.web.pages import SignedInRequest, page, request_language, translate
+from server.web.pages import SignedInRequest, request_language
 
+TEMPLATE = "headcounts/categories.html"
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_SITES}
 GROUPS: tuple[ops.SiteGroup, ...] = typing.get_args(ops.SiteGroup)
@@ -50,13 +50,8 @@ async def _categories_page(
         ]
         for group in GROUPS
     }
-    context = {
-        "groups": groups,
-        "group_labels": SITE_GROUP_LABELS,
-        "errors": on_form(errors or {}, CategoryForm.__struct_fields__),
-        "form": form or CategoryForm(),
-    }
-    return page(request, "headcounts/categories.html", context, status_code=status_code)
+    form = form or CategoryForm()
+    return label_lists.list_page(request, TEMPLATE, form, errors, status_code, groups=groups)
 
 
 @get("/sites/categories", opt=READ)
@@ -70,12 +65,15 @@ async def add_category(
     request: SignedInRequest, data: Annotated[CategoryForm, Form]
 ) -> Template | Redirect:
     """Adds a category to one kind of site."""
-    _, errors = await submit_form(
-        request, data, ops.AddCategory, NEW_CATEGORY_MESSAGES, ops.HeadcountCategoryAdd
+    return await label_lists.add(
+        request,
+        data,
+        ops.AddCategory,
+        NEW_CATEGORY_MESSAGES,
+        ops.HeadcountCategoryAdd,
+        _categories_page,
+        "/sites/categories",
     )
-    if errors:
-        return await _categories_page(request, errors, data, 422)
-    return Redirect("/sites/categories", status_code=303)
 
 
 @post("/sites/categories/{group:str}/{code:str}/toggle", opt=MANAGE)
@@ -84,18 +82,14 @@ async def toggle_category(
 ) -> Template | Redirect:
     """Retires an active category or restores a retired one; its counts stay."""
     site_group = next((known for known in GROUPS if known == group), None)
-    current = {}
-    if site_group is not None:
-        listed = await service.categories(site_group, include_inactive=True)
-        current = {c.code: c.active for c in listed}
-    if site_group is None or code not in current:
-        errors = {"_": translate(request, N_("Unknown category."))}
-        return await _categories_page(request, errors, status_code=404)
-    payload = ops.SetCategoryActive(site_group=site_group, code=code, active=not current[code])
-    _, errors = await submit(request, ops.HeadcountCategorySetActive(payload=payload))
-    if errors:
-        return await _categories_page(request, errors, status_code=422)
-    return Redirect("/sites/categories", status_code=303)
+    listed = await service.categories(site_group, include_inactive=True) if site_group else []
+    active = next((c.active for c in listed if c.code == code), None)
+    op = None
+    if site_group is not None and active is not None:
+        payload = ops.SetCategoryActive(site_group=site_group, code=code, active=not active)
+        op = ops.HeadcountCategorySetActive(payload=payload)
+    unknown = N_("Unknown category.")
+    return await label_lists.toggle(request, op, unknown, _categories_page, "/sites/categories")
 
 
 ROUTES = [categories_page, add_category, toggle_category]

@@ -20,7 +20,7 @@ from server.journal.report_ops import (
     TimelineEntry,
 )
 from server.journal.report_schemas import ReportContent, ReportRecord, ReportStep
-from server.journal.reviews import Document, add_event, review
+from server.journal.reviews import Document, add_event, history, review, row_as
 from server.journal.tables import IncidentReport, IncidentReportEvent
 from server.messages import N_
 from server.ops.apply import check_free_text
@@ -60,35 +60,17 @@ async def _row(incident_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def _frozen(event: dict[str, Any]) -> ReportContent | None:
+    return _CONTENT.decode(event["content"]) if event["content"] else None
+
+
 async def record(incident_id: int) -> ReportRecord | None:
     """An incident's report with its history, oldest first; None if never submitted."""
     row = await _row(incident_id)
     if row is None:
         return None
-    events = await (
-        IncidentReportEvent.select()
-        .where(IncidentReportEvent.report == row["id"])
-        .order_by(IncidentReportEvent._meta.primary_key)
-    )
-    steps = [
-        ReportStep(
-            version=e["version"],
-            action=e["action"],
-            content=_CONTENT.decode(e["content"]) if e["content"] else None,
-            reason=e["reason"],
-            comment=e["comment"],
-            actor_id=e["actor_id"],
-            at=e["at"],
-        )
-        for e in events
-    ]
-    return ReportRecord(
-        id=row["id"],
-        status=row["status"],
-        version=row["version"],
-        content=_CONTENT.decode(row["content"]),
-        steps=steps,
-    )
+    steps = await history(REPORT, row["id"], ReportStep, content=_frozen)
+    return row_as(ReportRecord, row, content=_CONTENT.decode(row["content"]), steps=steps)
 
 
 async def _incident(uid: str, context: ApplyContext) -> IncidentOut:

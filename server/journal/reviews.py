@@ -3,8 +3,10 @@ acknowledged, or returned with a comment; either way an event of the version rea
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple, TypeVar
 
+import msgspec
 from piccolo.table import Table
 
 from server.common.errors import OpRejected
@@ -12,6 +14,7 @@ from server.messages import N_
 from server.ops.context import Applied, ApplyContext
 
 COMMENT_REQUIRED = N_("Say what should be changed.")
+S = TypeVar("S", bound=msgspec.Struct)
 
 
 class Document(NamedTuple):
@@ -61,3 +64,24 @@ async def add_event(
     for name, value in {**values, "at": context.now, document.link: row_id, **more}.items():
         setattr(event, name, value)
     await document.events.insert(event)
+
+
+def row_as(kind: type[S], row: dict[str, Any], **values: Any) -> S:
+    """``row`` as ``kind``: each field is the column of its name, unless ``values`` has it."""
+    return kind(
+        **{name: values[name] if name in values else row[name] for name in kind.__struct_fields__}
+    )
+
+
+async def history(
+    document: Document, row_id: int, kind: type[S], **decoded: Callable[[dict[str, Any]], Any]
+) -> list[S]:
+    """A document's history, oldest first, each event as ``kind`` (:func:`row_as`): a field
+    named in ``decoded`` is worked out from the event's row, the others are its columns."""
+    events = document.events
+    rows = await (
+        events.select()
+        .where(getattr(events, document.link) == row_id)
+        .order_by(events._meta.primary_key)
+    )
+    return [row_as(kind, row, **{name: f(row) for name, f in decoded.items()}) for row in rows]

@@ -17,7 +17,7 @@ from server.common.errors import OpRejected
 from server.common.parsing import in_jst
 from server.journal.compile import compile_day
 from server.journal.ops import JournalAcknowledge, JournalReturn, JournalSubmit, ReviewJournal
-from server.journal.reviews import Document, add_event, review
+from server.journal.reviews import Document, add_event, history, review, row_as
 from server.journal.schemas import Frozen, JournalDay, JournalRecord, JournalStep
 from server.journal.tables import Journal, JournalEvent
 from server.messages import N_
@@ -65,38 +65,17 @@ async def _row(site_id: int, day: dt.date) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def _frozen(event: dict[str, Any]) -> Frozen | None:
+    return msgspec.json.decode(event["figures"], type=Frozen) if event["figures"] else None
+
+
 async def record(site_id: int, day: dt.date) -> JournalRecord | None:
     """The journal of a site's day with its history, oldest first; None if never submitted."""
     row = await _row(site_id, day)
     if row is None:
         return None
-    events = await (
-        JournalEvent.select()
-        .where(JournalEvent.journal == row["id"])
-        .order_by(JournalEvent._meta.primary_key)
-    )
-    steps = [
-        JournalStep(
-            version=e["version"],
-            action=e["action"],
-            frozen=msgspec.json.decode(e["figures"], type=Frozen) if e["figures"] else None,
-            notes=e["notes"],
-            handover=e["handover"],
-            reason=e["reason"],
-            comment=e["comment"],
-            actor_id=e["actor_id"],
-            at=e["at"],
-        )
-        for e in events
-    ]
-    return JournalRecord(
-        id=row["id"],
-        status=row["status"],
-        version=row["version"],
-        notes=row["notes"],
-        handover=row["handover"],
-        steps=steps,
-    )
+    steps = await history(JOURNAL, row["id"], JournalStep, frozen=_frozen)
+    return row_as(JournalRecord, row, steps=steps)
 
 
 async def apply_submit(op: JournalSubmit, context: ApplyContext) -> Applied:

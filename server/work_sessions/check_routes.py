@@ -12,14 +12,14 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from server.auth.policy import Permission
-from server.common.labels import SITE_GROUP_LABELS
 from server.common.text import FreeText
 from server.messages import N_
+from server.web import label_lists
 from server.web.form_fields import Form, FormChoice
-from server.web.forms import on_form, submit, submit_form
-from server.web.pages import SignedInRequest, page, request_language, translate
+from server.web.pages import SignedInRequest, request_language
 from server.work_sessions import ops, service
 
+TEMPLATE = "work_sessions/checks.html"
 READ = {"permission": Permission.READ_ALL}
 MANAGE = {"permission": Permission.MANAGE_SITES}
 GROUPS: tuple[ops.CheckGroup, ...] = typing.get_args(ops.CheckGroup)
@@ -52,14 +52,10 @@ async def _page(
         for group in GROUPS
         for phase in PHASES
     }
-    context = {
-        "lists": lists,
-        "group_labels": SITE_GROUP_LABELS,
-        "phase_labels": PHASE_LABELS,
-        "errors": on_form(errors or {}, CheckForm.__struct_fields__),
-        "form": form or CheckForm(),
-    }
-    return page(request, "work_sessions/checks.html", context, status_code=status_code)
+    form = form or CheckForm()
+    return label_lists.list_page(
+        request, TEMPLATE, form, errors, status_code, lists=lists, phase_labels=PHASE_LABELS
+    )
 
 
 @get("/sites/checks", opt=READ)
@@ -73,10 +69,9 @@ async def add_check(
     request: SignedInRequest, data: Annotated[CheckForm, Form]
 ) -> Template | Redirect:
     """Adds a line to one kind of site's opening or closing checklist."""
-    _, errors = await submit_form(request, data, ops.AddCheckItem, MESSAGES, ops.CheckItemAdd)
-    if errors:
-        return await _page(request, errors, data, 422)
-    return Redirect("/sites/checks", status_code=303)
+    return await label_lists.add(
+        request, data, ops.AddCheckItem, MESSAGES, ops.CheckItemAdd, _page, "/sites/checks"
+    )
 
 
 @post("/sites/checks/{group:str}/{phase:str}/{code:str}/toggle", opt=MANAGE)
@@ -86,20 +81,16 @@ async def toggle_check(
     """Retires a line in use or restores a retired one; what was recorded stays."""
     site_group = next((known for known in GROUPS if known == group), None)
     when = next((known for known in PHASES if known == phase), None)
-    current = {}
-    if site_group is not None and when is not None:
-        listed = await service.checklist_with_retired(site_group, when)
-        current = {line.code: active for line, active in listed}
-    if site_group is None or when is None or code not in current:
-        errors = {"_": translate(request, N_("This check is not on this site's list."))}
-        return await _page(request, errors, status_code=404)
-    payload = ops.SetCheckItemActive(
-        site_group=site_group, phase=when, code=code, active=not current[code]
-    )
-    _, errors = await submit(request, ops.CheckItemSetActive(payload=payload))
-    if errors:
-        return await _page(request, errors, status_code=422)
-    return Redirect("/sites/checks", status_code=303)
+    listed = await service.checklist_with_retired(site_group, when) if site_group and when else []
+    active = next((on for line, on in listed if line.code == code), None)
+    op = None
+    if site_group is not None and when is not None and active is not None:
+        payload = ops.SetCheckItemActive(
+            site_group=site_group, phase=when, code=code, active=not active
+        )
+        op = ops.CheckItemSetActive(payload=payload)
+    unknown = N_("This check is not on this site's list.")
+    return await label_lists.toggle(request, op, unknown, _page, "/sites/checks")
 
 
 ROUTES = [checks_page, add_check, toggle_check]

@@ -9,10 +9,10 @@ The stock reconciles when start + received − issued − spoiled = end; one tha
 from __future__ import annotations
 
 import json
-import uuid
 from typing import Any, Literal
 
 from server.common.errors import OpRejected
+from server.common.label_lists import new_entry
 from server.messages import N_
 from server.ops.context import Applied, ApplyContext
 from server.work_sessions import ops
@@ -31,6 +31,7 @@ STOCK_GROUP = "office"  # the counters that hold cards
 UNKNOWN_CHECK = OpRejected(
     "check_unknown", N_("This check is not on this site's list."), field="checks"
 )
+CHECK_TAKEN = OpRejected("check_taken", N_("This check is on the list already."), field="label_ja")
 STOCK_ELSEWHERE = OpRejected(
     "stock_not_here", N_("Card stock is counted only at fixed counters."), field="stock"
 )
@@ -47,9 +48,6 @@ async def checklist(group: str, phase: Phase) -> list[CheckLine]:
         .order_by(CheckItem._meta.primary_key)
     )
     return [CheckLine(**row) for row in rows]
-
-
-MAX_LABEL = 100
 
 
 async def all_lines(group: str, phase: Phase) -> list[tuple[CheckLine, bool]]:
@@ -70,27 +68,13 @@ async def all_lines(group: str, phase: Phase) -> list[tuple[CheckLine, bool]]:
 
 async def apply_add_item(payload: ops.AddCheckItem, context: ApplyContext) -> Applied:
     """Apply ``check_item.add``: appended after the checklist's lines."""
-    label = " ".join(payload.label_ja.split())
-    if not label or len(label) > MAX_LABEL:
-        raise OpRejected(
-            "label_invalid", N_("Enter a label of 1 to 100 characters."), field="label_ja"
-        )
     existing = await all_lines(payload.site_group, payload.phase)
-    if any(line.label_ja == label for line, _ in existing):
-        raise OpRejected("check_taken", N_("This check is on the list already."), field="label_ja")
-    code = f"c-{uuid.uuid4().hex[:8]}"
+    labels = [line.label_ja for line, _ in existing]
+    entry = new_entry(payload.label_ja, payload.label_en, labels, CHECK_TAKEN)
     rows = await CheckItem.insert(
-        CheckItem(
-            code=code,
-            site_group=payload.site_group,
-            phase=payload.phase,
-            label_ja=label,
-            label_en=" ".join(payload.label_en.split())[:MAX_LABEL] or label,
-            sort_order=1000 + len(existing),
-            active=True,
-        )
+        CheckItem(site_group=payload.site_group, phase=payload.phase, **entry)
     ).returning(CheckItem._meta.primary_key)
-    return Applied(target=f"check_item:{rows[0]['id']}", entity_id=code)
+    return Applied(target=f"check_item:{rows[0]['id']}", entity_id=entry["code"])
 
 
 async def apply_set_item_active(payload: ops.SetCheckItemActive, context: ApplyContext) -> Applied:
