@@ -5,8 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
+import json
 import sys
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from server.auth.policy import ROLES
 from server.settings import Settings, SettingsError
@@ -54,12 +57,32 @@ def _parser() -> argparse.ArgumentParser:
         help="walk the chain; exit 1 naming the first broken entry",
         description="Recompute every entry's hash and link; exit 1 at the first broken one.",
     )
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="list a day's open problems; exit 0 when none, 3 when some (for cron)",
+        description=(
+            "Print every open problem of a work date, as the reconciliation page lists it: "
+            "Japanese lines, or --json in the shape README documents. Exit 0 when nothing "
+            "is open, 3 when problems are open, 2 on bad arguments."
+        ),
+    )
+    reconcile.add_argument("--date", required=True, type=_iso_date, help="work date, YYYY-MM-DD")
+    reconcile.add_argument("--site", default=None, metavar="CODE", help="only this site")
+    reconcile.add_argument("--json", action="store_true", help="print JSON (see README)")
     commands.add_parser(
         "demo",
         help="load realistic demo data (safe to run again)",
         description="Add demo venues and, as features land, a realistic month of field data.",
     )
     return parser
+
+
+def _iso_date(text: str) -> dt.date:
+    """A ``YYYY-MM-DD`` argument (argparse answers anything else with exit 2)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 @contextlib.asynccontextmanager
@@ -111,6 +134,49 @@ async def _audit_verify(settings: Settings) -> int:
         file=sys.stderr,
     )
     return 1
+
+
+def _japanese() -> Any:
+    """The Japanese catalog (``babel.support.Translations``), read as the app reads it
+    (:func:`server.web.i18n.load_catalogs`) without importing the web layer: a nightly
+    run starts in well under a second."""
+    import io
+    from pathlib import Path
+
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    from babel.support import Translations
+
+    po = Path(__file__).resolve().parent / "locale" / "ja" / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as source:
+        catalog = read_po(source, locale="ja")
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+async def _reconcile(settings: Settings, day: dt.date, site_code: str | None, as_json: bool) -> int:
+    """Print the day's open problems (:func:`server.reconciliation.findings.find`)."""
+    from server.reconciliation import findings, wording
+    from server.sites import service as sites
+
+    async with _database(settings):
+        site_id = None
+        if site_code is not None:
+            known = {s.code: s.id for s in await sites.list_sites(include_retired=True)}
+            if site_code not in known:
+                print(f"madoguchi: no site with the code {site_code!r}", file=sys.stderr)
+                return 2
+            site_id = known[site_code]
+        found = await findings.find(day, site_id, settings.field, dt.datetime.now(dt.UTC))
+    gettext = _japanese().gettext
+    if as_json:
+        shape = wording.as_json(day, site_code, found, gettext)
+        print(json.dumps(shape, ensure_ascii=False, indent=2))
+    else:
+        print("\n".join(wording.lines(day, found, gettext)))
+    return 3 if found else 0
 
 
 async def _demo(settings: Settings) -> dict[str, int]:
@@ -175,6 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "audit":
         return asyncio.run(_audit_verify(settings))
+    if args.command == "reconcile":
+        return asyncio.run(_reconcile(settings, args.date, args.site, args.json))
     if args.command == "demo":
         added = asyncio.run(_demo(settings))
         print("demo data loaded: " + ", ".join(f"{n} {what}" for what, n in added.items()))

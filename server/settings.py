@@ -9,6 +9,7 @@ and pass the result down.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,6 +94,50 @@ ENV_VARS: tuple[EnvVar, ...] = (
         "occurring is flagged overdue.",
     ),
     EnvVar(
+        "MADOGUCHI_BLOCKING_FINDINGS",
+        "session_open_late,sync_conflict,device_mismatch",
+        "Reconciliation: the kinds of open problem (comma-separated codes) that block a "
+        "day's sign-off.",
+    ),
+    EnvVar(
+        "MADOGUCHI_VISITOR_CATEGORIES",
+        "visitors",
+        "Reconciliation: headcount categories (codes) that count visitors.",
+    ),
+    EnvVar(
+        "MADOGUCHI_APPLICATION_CATEGORIES",
+        "applications,applications_mail,applications_collect",
+        "Reconciliation: headcount categories (codes) that count applications; more "
+        "applications than visitors in a slot is flagged.",
+    ),
+    EnvVar(
+        "MADOGUCHI_NO_COUNTS_MINUTES",
+        "90",
+        "Reconciliation: an open work session with no counts for this many minutes is flagged.",
+    ),
+    EnvVar(
+        "MADOGUCHI_OUTLIER_FACTOR",
+        "3",
+        "Reconciliation: a device whose total at a work session is more than this many times, "
+        "or less than one this-many-th of, the median of the other devices' is flagged.",
+    ),
+    EnvVar(
+        "MADOGUCHI_OUTLIER_MIN_TOTAL",
+        "20",
+        "Reconciliation: devices' totals are compared only when one of the two is at least this.",
+    ),
+    EnvVar(
+        "MADOGUCHI_DEVICE_SILENT_MINUTES",
+        "60",
+        "Reconciliation: a device that worked a still-open session and has not synced for this "
+        "many minutes is flagged.",
+    ),
+    EnvVar(
+        "MADOGUCHI_MIN_STAFF",
+        "2",
+        "Reconciliation: people a work session needs, the person in charge included.",
+    ),
+    EnvVar(
         "MADOGUCHI_SIGNIN_WINDOW_SECONDS",
         "300",
         "Length of the sign-in rate-limit window, in seconds.",
@@ -100,6 +145,8 @@ ENV_VARS: tuple[EnvVar, ...] = (
 )
 
 LANGUAGES = ("ja", "en")
+# A code as categories and kinds of problem are named (lower case, digits, underscores).
+CODE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 class SettingsError(ValueError):
@@ -185,10 +232,31 @@ class FieldSettings:
     Attributes:
         slot_minutes: Headcount slot length.
         incident_report_minutes: Deadline to report a high or critical incident to the city.
+        blocking_findings: Kinds of open problem that block a day's sign-off.
+        visitor_categories: Headcount categories that count visitors.
+        application_categories: Headcount categories that count applications.
+        no_counts_minutes: An open session without counts this long is flagged.
+        outlier_factor: How far (times or one over) a device's total may be from the others'.
+        outlier_min_total: Totals below this (on both sides) are not compared.
+        device_silent_minutes: A device that worked an open session and has not synced this
+            long is flagged.
+        min_staff: People a work session needs, the person in charge included.
     """
 
     slot_minutes: int
     incident_report_minutes: int
+    blocking_findings: frozenset[str] = frozenset(
+        {"session_open_late", "sync_conflict", "device_mismatch"}
+    )
+    visitor_categories: frozenset[str] = frozenset({"visitors"})
+    application_categories: frozenset[str] = frozenset(
+        {"applications", "applications_mail", "applications_collect"}
+    )
+    no_counts_minutes: int = 90
+    outlier_factor: int = 3
+    outlier_min_total: int = 20
+    device_silent_minutes: int = 60
+    min_staff: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +301,13 @@ class Settings:
             if spec is None:  # pragma: no cover - programming error
                 raise KeyError(name)
             return env.get(name) or spec.default
+
+        def get_codes(name: str) -> frozenset[str]:
+            codes = frozenset(c.strip() for c in get(name).split(",") if c.strip())
+            bad = sorted(c for c in codes if not CODE.fullmatch(c))
+            if bad:
+                raise SettingsError(f"{name} must be comma-separated codes, got {bad[0]!r}")
+            return codes
 
         def get_int(name: str, low: int, high: int) -> int:
             raw = get(name)
@@ -292,5 +367,13 @@ class Settings:
             field=FieldSettings(
                 slot_minutes=get_int("MADOGUCHI_SLOT_MINUTES", 5, 240),
                 incident_report_minutes=get_int("MADOGUCHI_INCIDENT_REPORT_MINUTES", 1, 10_080),
+                blocking_findings=get_codes("MADOGUCHI_BLOCKING_FINDINGS"),
+                visitor_categories=get_codes("MADOGUCHI_VISITOR_CATEGORIES"),
+                application_categories=get_codes("MADOGUCHI_APPLICATION_CATEGORIES"),
+                no_counts_minutes=get_int("MADOGUCHI_NO_COUNTS_MINUTES", 1, 1440),
+                outlier_factor=get_int("MADOGUCHI_OUTLIER_FACTOR", 2, 1000),
+                outlier_min_total=get_int("MADOGUCHI_OUTLIER_MIN_TOTAL", 1, 1_000_000),
+                device_silent_minutes=get_int("MADOGUCHI_DEVICE_SILENT_MINUTES", 1, 1440),
+                min_staff=get_int("MADOGUCHI_MIN_STAFF", 1, 100),
             ),
         )

@@ -17,7 +17,7 @@ from server.journal.workflow import (
     record,
 )
 from server.ops.registry import Kind
-from server.reconciliation import review
+from server.reconciliation import findings, review
 from server.settings import FieldSettings
 
 __all__ = ["KINDS", "compile_day", "differences", "freeze", "record"]
@@ -27,15 +27,9 @@ report_record = incident_report.record
 
 async def open_problems(day: JournalDay, field: FieldSettings) -> list[review.Item]:
     """The synced changes of this site-day still waiting for a supervisor: refused or in
-    conflict, on one of its sessions or its incidents."""
-    sessions = {s.id for s in day.sessions}
-    uids = {i.uid for i in (*day.faults, *day.complaints, *day.incidents)}
-    items, _ = await review.list_open(field)
-    return [
-        item
-        for item in items
-        if (item.session and item.session.id in sessions) or item.incident_uid in uids
-    ]
+    conflict, on one of its sessions or its incidents (read by reconciliation's one
+    service, which reports them as ``sync_rejected`` and ``sync_conflict``)."""
+    return await findings.open_sync_items(day.day, day.site.id, field)
 
 
 KINDS = (

@@ -26,7 +26,7 @@ from server.settings import FieldSettings
 from server.sync import devices
 from server.sync.tables import Device, SyncIssue
 
-__all__ = ["JST", "compare_day", "digest", "received_ids", "save_reports"]
+__all__ = ["JST", "compare_day", "digest", "received_by_device", "received_ids", "save_reports"]
 
 
 def digest(op_ids: list[str]) -> str:
@@ -77,28 +77,33 @@ KINDS = (Kind(DeviceReportDays, Permission.FIELD_WRITE, _apply_report, synced=Fa
 """The day-report op and its rule (installed by :mod:`server.domains`)."""
 
 
-async def received_ids(device_uid: str, day: dt.date) -> list[str]:
-    """Ids of the ops the server received from a device for one day (applied, in
-    conflict, or rejected and kept)."""
+async def received_by_device(day: dt.date) -> dict[str, list[str]]:
+    """Ids of the ops the server received from each device for one day (applied, in
+    conflict, or rejected and kept), read for every device at once."""
     marker = f'"day":"{day.isoformat()}"'
-    audited = await AuditEvent.select(AuditEvent.detail).where(
-        (AuditEvent.device_id == device_uid) & AuditEvent.detail.like(f"%{marker}%")
+    audited = await AuditEvent.select(AuditEvent.device_id, AuditEvent.detail).where(
+        AuditEvent.device_id.is_not_null() & AuditEvent.detail.like(f"%{marker}%")
     )
-    ids: set[str] = set()
+    found: dict[str, set[str]] = {}
     for row in audited:
         detail = msgspec.json.decode(row["detail"])
         # One op's entry names it; a run of counts' entry names them all.
+        ids = found.setdefault(str(row["device_id"]), set())
         ids.update(str(i) for i in detail.get("op_ids", [detail.get("op_id")]))
-    kept = await SyncIssue.select(SyncIssue.op_id, SyncIssue.op).where(
-        (SyncIssue.device_uid == device_uid) & (SyncIssue.status == "rejected")
+    kept = await SyncIssue.select(SyncIssue.device_uid, SyncIssue.op_id, SyncIssue.op).where(
+        SyncIssue.status == "rejected"
     )
     for row in kept:
         op = msgspec.json.decode(row["op"])
         time = op.get("client_time")
         if time and client_day(dt.datetime.fromisoformat(time)) == day.isoformat():
-            ids.add(str(row["op_id"]))
-    ids.discard("None")
-    return sorted(ids)
+            found.setdefault(str(row["device_uid"]), set()).add(str(row["op_id"]))
+    return {uid: sorted(ids - {"None"}) for uid, ids in found.items()}
+
+
+async def received_ids(device_uid: str, day: dt.date) -> list[str]:
+    """Ids of the ops the server received from one device for one day."""
+    return (await received_by_device(day)).get(device_uid, [])
 
 
 async def compare_day(day: dt.date) -> list[Comparison]:
@@ -106,10 +111,10 @@ async def compare_day(day: dt.date) -> list[Comparison]:
     reports = {
         r["device_uid"]: r for r in await DeviceDayReport.select().where(DeviceDayReport.day == day)
     }
-    devices = await Device.select(Device.uid, Device.label)
+    received = await received_by_device(day)
     found = []
-    for device in devices:
-        ids = await received_ids(str(device["uid"]), day)
+    for device in await Device.select(Device.uid, Device.label):
+        ids = received.get(str(device["uid"]), [])
         report = reports.get(device["uid"])
         if report is None and not ids:
             continue
