@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import functools
+import gc
 import io
 import itertools
 import re
@@ -102,7 +103,12 @@ def pdf_bytes(html: str) -> bytes:
     from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
     fetcher = URLFetcher(allowed_protocols=())
-    pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    try:
+        pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    finally:
+        # A render leaves its boxes and styles in reference cycles, which the server's
+        # raised collection thresholds would keep for many renders (the ledger's PDF line).
+        gc.collect()
     return pdf
 
 

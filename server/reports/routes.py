@@ -146,7 +146,7 @@ async def monthly_file(
         return report
     kind = request.url.path.rpartition(".")[2]
     if kind == "pdf":
-        css = exports.stylesheets("app", "office", "reports")
+        css = exports.stylesheets("print")
         html = render(request, "reports/print.html", {**_shown(report), "inline_css": css})
         body = await exports.pdf_file(html)
     elif kind == "xlsx":

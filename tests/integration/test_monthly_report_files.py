@@ -144,8 +144,9 @@ def _site_id(html: str, name: str) -> int | None:
 async def test_the_pdf_is_the_printed_page_in_a_japanese_font(
     reported: Month, client: httpx.AsyncClient
 ) -> None:
-    """The report's text with its Japanese labels and the page's totals, the charts drawn,
-    no chooser form and no download links; a Japanese font embedded."""
+    """The report's text with its Japanese labels and the page's totals, each site's figures
+    and counts by category in a row, the charts drawn, no chooser form and no download
+    links; a Japanese font embedded."""
     response = await _download(client, reported.month, "pdf")
     assert response.headers["content-type"] == "application/pdf"
     text, fonts = pdf_text_and_fonts(response.content)
@@ -154,11 +155,22 @@ async def test_the_pdf_is_the_printed_page_in_a_japanese_font(
     assert "本庁舎 市民課" in text and reported.venue_name in text
     summary = _rows(reported.html, "report-summary")
     assert re.search(rf"件数合計\s*{summary['headcount'][1]}\s*{summary['headcount'][2]}", text)
-    office = _rows(reported.html, f"categories-site-{OFFICE}")
-    assert re.search(rf"交付（予約）\s*{office['issuance_reserved'][1]}\s", text)
+    for site, name in ((OFFICE, "本庁舎 市民課"), (reported.venue_id, reported.venue_name)):
+        # Each site is a row of the printed digest: its figures, then its categories.
+        figures = _rows(reported.html, f"figures-site-{site}")
+        shown = [figures[key][1] for key in ("sessions", "hours", "staff-hours", "headcount")]
+        _in_a_row(text, name, [*shown, figures["headcount"][2]])
+        categories = _rows(reported.html, f"categories-site-{site}")
+        _in_a_row(text, name, [cells[1] for cells in categories.values()])
     assert "日別件数" in text  # a chart's caption: the charts are in the printed page
     assert "対象月" not in text and "ダウンロード" not in text
     assert has_japanese_font(fonts), fonts
+
+
+def _in_a_row(text: str, name: str, cells: list[str]) -> None:
+    """``name`` followed by ``cells`` in the PDF's text, as a printed table row reads."""
+    row = r"\s*".join(re.escape(value) for value in [name, *cells])
+    assert re.search(row + r"\s", text), (name, cells)
 
 
 async def test_a_bad_month_gives_no_file_but_the_reason(
