@@ -61,6 +61,7 @@ class Sizes:
     report_increments: int = 1_000_000
     report_previous: int = 200_000
     journal_samples: int = 20
+    reconcile_samples: int = 100  # reconciliation pages per run (its p99 is the 99th)
 
     @classmethod
     def full(cls) -> Sizes:
@@ -100,6 +101,7 @@ class Sizes:
             report_increments=10_000,
             report_previous=2_000,
             journal_samples=3,
+            reconcile_samples=3,
         )
 
 

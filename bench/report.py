@@ -72,6 +72,18 @@ REPORT_SPECS = {
         "≤ 50 ms",
         50,
     ),
+    "reconcile_page": _at_most(
+        "Reconciliation page of the busiest day, p99 (server), a month of 30 sites",
+        "ms",
+        "≤ 200 ms",
+        200,
+    ),
+    "reconcile_cli": _at_most(
+        "`madoguchi reconcile --json` for that day, wall time with start-up",
+        "s",
+        "≤ 1 s",
+        1,
+    ),
 }
 
 

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,9 +22,17 @@ from typing import Any
 import httpx
 
 from bench.month import Month
-from bench.server import Server
+from bench.server import ROOT, Server
 
-FIGURES = ("report_html", "report_xlsx", "report_pdf", "report_pdf_memory", "journal")
+FIGURES = (
+    "report_html",
+    "report_xlsx",
+    "report_pdf",
+    "report_pdf_memory",
+    "journal",
+    "reconcile_page",
+    "reconcile_cli",
+)
 SAMPLE_S = 0.01  # how often the server's resident memory is read while the PDF renders
 MB = 1_000_000
 MEMORY_NOTE = (
@@ -167,12 +179,53 @@ class Asks:
             "samples": samples,
         }
 
+    async def reconcile_page(self, samples: int) -> dict[str, Any]:
+        """The reconciliation page of the busiest day, ``samples`` times: the p99 of its
+        server times (nearest rank), the median beside it."""
+        params = {"day": self.built.busy_day.isoformat()}
+        ids = []
+        for _ in range(samples):
+            response, _ = await self._get("/reconciliation", params)
+            ids.append(response.headers["x-request-id"])
+        server_ms = sorted(await self.server.durations(ids))
+        rank = max(0, -(-99 * len(server_ms) // 100) - 1)
+        return {
+            "value": server_ms[rank],
+            "median_ms": statistics.median(server_ms),
+            "samples": samples,
+        }
+
+    def reconcile_cli(self) -> dict[str, Any]:
+        """``madoguchi reconcile --date <busiest day> --json``: wall seconds from start to
+        exit, start-up included; it must exit 0 or 3 with the day's findings."""
+        day = self.built.busy_day.isoformat()
+        began = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-m", "server.cli", "reconcile", "--json", "--date", day],
+            cwd=ROOT,
+            env={**os.environ, **self.server.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        seconds = time.perf_counter() - began
+        if done.returncode not in (0, 3):
+            raise RuntimeError(f"madoguchi reconcile exited {done.returncode}: {done.stderr}")
+        found = json.loads(done.stdout)
+        return {"value": seconds, "findings": found["open"], "exit": done.returncode}
+
 
 async def measure(
-    server: Server, http: httpx.AsyncClient, built: Month, runs: int, journal_samples: int
+    server: Server,
+    http: httpx.AsyncClient,
+    built: Month,
+    runs: int,
+    samples: tuple[int, int],
 ) -> dict[str, list[dict[str, Any]]]:
     """Each figure ``runs`` times, the requests taken in turns, after one of each not
     measured (the first imports the renderers and loads fonts)."""
+    journal_samples, reconcile_samples = samples
     asks = Asks(server, http, built)
     await asks.page()
     await asks.file("xlsx")
@@ -187,4 +240,6 @@ async def measure(
         found["report_pdf"].append(pdf)
         found["report_pdf_memory"].append(memory)
         found["journal"].append(await asks.journal(journal_samples))
+        found["reconcile_page"].append(await asks.reconcile_page(reconcile_samples))
+        found["reconcile_cli"].append(await asyncio.to_thread(asks.reconcile_cli))
     return found

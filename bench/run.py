@@ -272,8 +272,9 @@ async def _reports_family(
         notes.append(reports.describe(built, engine))
         await server.start()
         http = await figures.signed_in_client(server, made)
-        say(f"{engine}: monthly report (page, workbook, PDF) and journal, {sizes.runs} run(s)")
-        found = await reports.measure(server, http, built, sizes.runs, sizes.journal_samples)
+        say(f"{engine}: monthly report, journal and reconciliation, {sizes.runs} run(s)")
+        samples = (sizes.journal_samples, sizes.reconcile_samples)
+        found = await reports.measure(server, http, built, sizes.runs, samples)
     finally:
         if http is not None:
             await http.aclose()
@@ -288,7 +289,7 @@ STEPS = {
     "pull": ("pull", _pull_family),
     "devices": ("many devices", _devices_family),
     "field_page": ("field page", _field_page_family),
-    "reports": ("monthly report and journal", _reports_family),
+    "reports": ("monthly report, journal and reconciliation", _reports_family),
 }
 
 
